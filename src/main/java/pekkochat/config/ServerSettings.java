@@ -1,0 +1,47 @@
+package pekkochat.config;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import pekkochat.protocol.ProtocolLimits;
+
+/** The server's settings, read once from {@code pekko-chat.server} and {@code pekko-chat.protocol}. */
+public record ServerSettings(
+    String host,
+    int port,
+    int backlog,
+    int outboundQueueSize,
+    Duration closeTimeout,
+    int maxNameLength,
+    Path spoolDirectory,
+    int fileChunkSize,
+    Duration shutdownGrace,
+    ProtocolLimits limits) {
+
+  public static ServerSettings fromConfig(Config config) {
+    Config c = config.getConfig("pekko-chat.server");
+    int port = c.getInt("port");
+    String spool = c.getString("spool-directory");
+    Path spoolDir =
+        spool.isBlank()
+            ? Path.of(System.getProperty("java.io.tmpdir"), "pekko-chat-spool-" + port)
+            : Path.of(spool);
+    return new ServerSettings(
+        c.getString("host"),
+        port,
+        c.getInt("backlog"),
+        c.getInt("outbound-queue-size"),
+        c.getDuration("close-timeout"),
+        c.getInt("max-name-length"),
+        spoolDir,
+        Math.toIntExact(c.getBytes("file-chunk-size")),
+        c.getDuration("shutdown-grace"),
+        ProtocolLimits.fromConfig(config));
+  }
+
+  public ServerSettings withSpoolDirectory(Path dir) {
+    return new ServerSettings(
+        host, port, backlog, outboundQueueSize, closeTimeout, maxNameLength, dir, fileChunkSize,
+        shutdownGrace, limits);
+  }
+}

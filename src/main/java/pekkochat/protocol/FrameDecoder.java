@@ -1,0 +1,169 @@
+package pekkochat.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Cuts a TCP byte stream into {@link FramePart}s, enforcing the size limits before any payload
+ * is buffered.
+ *
+ * <pre>
+ * +----------------------+-----------+---------------------------+
+ * | length: u32, big-end | type: u8  | payload: (length-1) bytes |
+ * +----------------------+-----------+---------------------------+
+ * </pre>
+ *
+ * <p>{@code length} counts the type byte plus the payload. A small frame is buffered up to
+ * {@link ProtocolLimits#maxMessageBytes()} and emitted {@link FramePart.Whole whole}; a FILE frame
+ * is never buffered: its payload leaves as {@link FramePart.Body} slices of the input chunks as they
+ * arrive. A frame of unknown type or an oversize FILE frame is skipped byte by byte (the length
+ * header keeps the stream in step) and reported as a recoverable {@link FramePart.Invalid}. A small
+ * frame over the limit is fatal: the decoder reports it once and then discards all further input,
+ * so that the session can still send its ERROR before it closes the connection.
+ *
+ * <p>Not thread-safe: one instance per connection, driven by {@code statefulMapConcat}.
+ */
+public final class FrameDecoder {
+
+  private static final int HEADER_BYTES = 5;
+
+  private enum State {
+    HEADER,
+    SMALL_PAYLOAD,
+    STREAMED_PAYLOAD,
+    SKIPPING,
+    CORRUPT
+  }
+
+  private final ProtocolLimits limits;
+  private State state = State.HEADER;
+  private ByteString buffer = ByteString.emptyByteString();
+  private FrameType currentType;
+  private long remaining;
+
+  public FrameDecoder(ProtocolLimits limits) {
+    this.limits = limits;
+  }
+
+  /** Feeds one chunk of received bytes; returns the parts it completes, in order. */
+  public List<FramePart> feed(ByteString chunk) {
+    List<FramePart> out = new ArrayList<>(2);
+    ByteString input = buffer.isEmpty() ? chunk : buffer.concat(chunk);
+    buffer = ByteString.emptyByteString();
+    int pos = 0;
+    while (pos < input.size()) {
+      switch (state) {
+        case HEADER -> {
+          if (input.size() - pos < HEADER_BYTES) {
+            buffer = input.drop(pos).compact();
+            return out;
+          }
+          long length = readU32(input, pos);
+          int code = input.apply(pos + 4) & 0xff;
+          pos += HEADER_BYTES;
+          onHeader(length, code, out);
+        }
+        case SMALL_PAYLOAD -> {
+          int available = input.size() - pos;
+          if (available < remaining) {
+            buffer = input.drop(pos);
+            return out;
+          }
+          int len = (int) remaining;
+          out.add(new FramePart.Whole(currentType, input.slice(pos, pos + len).compact()));
+          pos += len;
+          state = State.HEADER;
+        }
+        case STREAMED_PAYLOAD -> {
+          int take = (int) Math.min(remaining, input.size() - pos);
+          out.add(new FramePart.Body(input.slice(pos, pos + take)));
+          pos += take;
+          remaining -= take;
+          if (remaining == 0) {
+            out.add(FramePart.End.INSTANCE);
+            state = State.HEADER;
+          }
+        }
+        case SKIPPING -> {
+          int take = (int) Math.min(remaining, input.size() - pos);
+          pos += take;
+          remaining -= take;
+          if (remaining == 0) {
+            state = State.HEADER;
+          }
+        }
+        case CORRUPT -> {
+          return out;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Whether the input ended in the middle of a frame (reported by the caller as it sees fit). */
+  public boolean midFrame() {
+    return state != State.HEADER || !buffer.isEmpty();
+  }
+
+  private void onHeader(long length, int code, List<FramePart> out) {
+    if (length == 0) {
+      corrupt(new FramingError.EmptyFrame(), out);
+      return;
+    }
+    long payload = length - 1;
+    var type = FrameType.ofCode(code);
+    if (type.isEmpty()) {
+      out.add(new FramePart.Invalid(new FramingError.UnknownType(code)));
+      skip(payload);
+      return;
+    }
+    FrameType t = type.get();
+    if (t == FrameType.FILE) {
+      if (payload > limits.maxFileFrameBytes()) {
+        out.add(new FramePart.Invalid(new FramingError.FileTooLarge(payload, limits.maxFileBytes())));
+        skip(payload);
+        return;
+      }
+      out.add(new FramePart.Begin(t, payload));
+      if (payload == 0) {
+        out.add(FramePart.End.INSTANCE);
+        state = State.HEADER;
+      } else {
+        currentType = t;
+        remaining = payload;
+        state = State.STREAMED_PAYLOAD;
+      }
+      return;
+    }
+    if (payload > limits.maxMessageBytes()) {
+      corrupt(new FramingError.MessageTooLarge(t, payload, limits.maxMessageBytes()), out);
+      return;
+    }
+    if (payload == 0) {
+      out.add(new FramePart.Whole(t, ByteString.emptyByteString()));
+      state = State.HEADER;
+    } else {
+      currentType = t;
+      remaining = payload;
+      state = State.SMALL_PAYLOAD;
+    }
+  }
+
+  private static long readU32(ByteString bytes, int at) {
+    return ((long) (bytes.apply(at) & 0xff) << 24)
+        | ((bytes.apply(at + 1) & 0xff) << 16)
+        | ((bytes.apply(at + 2) & 0xff) << 8)
+        | (bytes.apply(at + 3) & 0xff);
+  }
+
+  private void skip(long payload) {
+    remaining = payload;
+    state = payload == 0 ? State.HEADER : State.SKIPPING;
+  }
+
+  private void corrupt(FramingError error, List<FramePart> out) {
+    out.add(new FramePart.Invalid(error));
+    state = State.CORRUPT;
+  }
+}

@@ -1,0 +1,35 @@
+package pekkochat.protocol;
+
+import java.util.Optional;
+
+/** The type byte of a frame, as in the seed protocol. */
+public enum FrameType {
+  TEXT(0x01),
+  FILE(0x02),
+  JOIN(0x03),
+  LEAVE(0x04),
+  ERROR(0x05),
+  COMMAND(0x06);
+
+  private static final FrameType[] BY_CODE = new FrameType[256];
+
+  static {
+    for (FrameType t : values()) {
+      BY_CODE[t.code] = t;
+    }
+  }
+
+  private final int code;
+
+  FrameType(int code) {
+    this.code = code;
+  }
+
+  public int code() {
+    return code;
+  }
+
+  public static Optional<FrameType> ofCode(int code) {
+    return code >= 0 && code < BY_CODE.length ? Optional.ofNullable(BY_CODE[code]) : Optional.empty();
+  }
+}

@@ -1,0 +1,66 @@
+package pekkochat.protocol;
+
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.BidiFlow;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The protocol stack of one connection, as two layers stacked with {@code codec.atop(framing)}:
+ *
+ * <pre>
+ *            application                                   network
+ *   Outbound ──► codec ── ByteString ──► framing ── ByteString ──►
+ *   Message  ◄── codec ◄── FramePart ◄── framing ◄── ByteString ──
+ * </pre>
+ *
+ * <p>Framing cuts the byte stream into frames (and enforces the size limits); the codec turns
+ * frames into typed {@link Message}s and renders {@link Outbound} frames, streaming file bodies.
+ */
+public final class WireProtocol {
+
+  private WireProtocol() {}
+
+  /** Bytes in both directions; inbound cut into {@link FramePart}s. */
+  public static BidiFlow<ByteString, ByteString, ByteString, FramePart, NotUsed> framing(
+      ProtocolLimits limits) {
+    Flow<ByteString, FramePart, NotUsed> decode =
+        Flow.<ByteString>create()
+            .statefulMapConcat(
+                () -> {
+                  FrameDecoder decoder = new FrameDecoder(limits);
+                  return decoder::feed;
+                });
+    return BidiFlow.fromFlows(Flow.create(), decode);
+  }
+
+  /** Typed messages over frame parts; {@code origin} says whose frames are decoded. */
+  public static BidiFlow<Outbound, ByteString, FramePart, Message, NotUsed> codec(
+      MessageDecoder.Origin origin, ProtocolLimits limits) {
+    Flow<Outbound, ByteString, NotUsed> render =
+        Flow.<Outbound>create().flatMapConcat(Outbound::bytes);
+    Flow<FramePart, Message, NotUsed> decode =
+        Flow.<FramePart>create()
+            .statefulMapConcat(
+                () -> {
+                  MessageDecoder decoder = new MessageDecoder(origin, limits);
+                  return decoder::decode;
+                });
+    return BidiFlow.fromFlows(render, decode);
+  }
+
+  /** The full stack: {@code codec.atop(framing)}. */
+  public static BidiFlow<Outbound, ByteString, ByteString, Message, NotUsed> stack(
+      MessageDecoder.Origin origin, ProtocolLimits limits) {
+    return codec(origin, limits).atop(framing(limits));
+  }
+
+  /**
+   * Wraps an application flow into the byte flow a TCP connection is handled with: bytes in are
+   * decoded into messages for {@code application}; its outbound frames are rendered to bytes.
+   */
+  public static <M> Flow<ByteString, ByteString, M> around(
+      MessageDecoder.Origin origin, ProtocolLimits limits, Flow<Message, Outbound, M> application) {
+    return stack(origin, limits).reversed().join(application, (left, right) -> right);
+  }
+}

@@ -1,0 +1,290 @@
+package pekkochat.server;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import pekkochat.config.ServerSettings;
+import pekkochat.protocol.Frames;
+import pekkochat.protocol.Outbound;
+
+/**
+ * The room: spawns and watches one {@link Session} per connection, keeps the registry of joined
+ * users, and fans messages out.
+ *
+ * <p>Fan-out never blocks and never waits for a slow user: a broadcast is encoded once and the
+ * same bytes are offered to each recipient's bounded outbound queue, a non-blocking call. A user
+ * whose queue is full is cut off (its session sends a last ERROR and closes) and everyone else
+ * carries on. A file is offered the same way, as one streamed frame per recipient that reads
+ * the spooled copy from disk at that recipient's pace.
+ */
+public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
+
+  /** What the room handles. */
+  public sealed interface Command {}
+
+  /** A TCP connection was accepted. */
+  public record Connected(Tcp.IncomingConnection connection) implements Command {}
+
+  /** A session asks to join under {@code name}; the answer goes back to {@code session}. */
+  public record Register(String name, ActorRef<Session.Command> session, BoundedSourceQueue<Outbound> outbound)
+      implements Command {}
+
+  /** A joined user sent a chat line. */
+  public record Post(ActorRef<Session.Command> from, String text) implements Command {}
+
+  /** A joined user's file is complete in the spool and can be relayed. */
+  public record ShareFile(ActorRef<Session.Command> from, String fileName, long size, Path spoolFile)
+      implements Command {}
+
+  /** {@code /users}. */
+  public record ListUsers(ActorRef<Session.Command> replyTo) implements Command {}
+
+  /** Tell everyone the server is stopping, close every connection, then reply. */
+  public record Shutdown(ActorRef<Done> replyTo) implements Command {}
+
+  private record SessionEnded(ActorRef<Session.Command> session) implements Command {}
+
+  private enum ShutdownDeadline implements Command {
+    INSTANCE
+  }
+
+  static final String SHUTDOWN_NOTICE = "[Server] The server is shutting down. Goodbye.";
+
+  /** A joined user. {@code cutOff} is set once its queue overflowed: it gets nothing more. */
+  private static final class Member {
+    final String name;
+    final ActorRef<Session.Command> session;
+    final BoundedSourceQueue<Outbound> queue;
+    boolean cutOff;
+
+    Member(String name, ActorRef<Session.Command> session, BoundedSourceQueue<Outbound> queue) {
+      this.name = name;
+      this.session = session;
+      this.queue = queue;
+    }
+  }
+
+  public static Behavior<Command> create(ServerSettings settings, Spool spool) {
+    return Behaviors.setup(
+        context -> Behaviors.withTimers(timers -> new ChatRoom(context, timers, settings, spool)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final ServerSettings settings;
+  private final Spool spool;
+  private final Set<ActorRef<Session.Command>> sessions = new HashSet<>();
+  private final Map<ActorRef<Session.Command>, Member> members = new LinkedHashMap<>();
+  private final Map<String, Member> membersByName = new HashMap<>();
+  private final List<ActorRef<Done>> shutdownWaiters = new ArrayList<>();
+  private long sessionCounter;
+  private long relayCounter;
+  private boolean shuttingDown;
+
+  private ChatRoom(
+      ActorContext<Command> context, TimerScheduler<Command> timers, ServerSettings settings, Spool spool) {
+    super(context);
+    this.timers = timers;
+    this.settings = settings;
+    this.spool = spool;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Connected.class, this::onConnected)
+        .onMessage(Register.class, this::onRegister)
+        .onMessage(Post.class, this::onPost)
+        .onMessage(ShareFile.class, this::onShareFile)
+        .onMessage(ListUsers.class, this::onListUsers)
+        .onMessage(SessionEnded.class, this::onSessionEnded)
+        .onMessage(Shutdown.class, this::onShutdown)
+        .onMessageEquals(ShutdownDeadline.INSTANCE, this::onShutdownDeadline)
+        .build();
+  }
+
+  private Behavior<Command> onConnected(Connected connected) {
+    if (shuttingDown) {
+      connected.connection().handleWith(
+          Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), getContext().getSystem());
+      return this;
+    }
+    ActorRef<Session.Command> session =
+        getContext()
+            .spawn(
+                Session.create(connected.connection(), getContext().getSelf(), settings, spool),
+                "session-" + (++sessionCounter));
+    getContext().watchWith(session, new SessionEnded(session));
+    sessions.add(session);
+    return this;
+  }
+
+  private Behavior<Command> onRegister(Register register) {
+    String key = Names.key(register.name());
+    if (membersByName.containsKey(key)) {
+      register.session().tell(new Session.Rejected("Username already taken."));
+      return this;
+    }
+    if (shuttingDown || !sessions.contains(register.session())) {
+      register.session().tell(new Session.Rejected("The server is shutting down."));
+      return this;
+    }
+    Member member = new Member(register.name(), register.session(), register.outbound());
+    broadcast(Frames.join(member.name + " joined the chat."), null);
+    members.put(member.session, member);
+    membersByName.put(key, member);
+    register.session().tell(new Session.Registered(member.name));
+    return this;
+  }
+
+  private Behavior<Command> onPost(Post post) {
+    Member from = members.get(post.from());
+    if (from != null) {
+      broadcast(Frames.text(from.name + Frames.SEPARATOR + post.text()), from);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onShareFile(ShareFile share) {
+    Member from = members.get(share.from());
+    List<Member> recipients = new ArrayList<>();
+    for (Member m : members.values()) {
+      if (m != from && !m.cutOff) {
+        recipients.add(m);
+      }
+    }
+    if (from == null || recipients.isEmpty()) {
+      Spool.delete(share.spoolFile());
+      return this;
+    }
+    Set<ActorRef<Session.Command>> refs = new HashSet<>();
+    recipients.forEach(m -> refs.add(m.session));
+    ActorRef<FileRelay.Command> relay =
+        getContext().spawn(FileRelay.create(share.spoolFile(), refs), "relay-" + (++relayCounter));
+    getContext()
+        .getLog()
+        .info("Relaying {} ({} bytes) from {} to {} user(s)", share.fileName(), share.size(), from.name, recipients.size());
+    String prefix = Frames.serverFilePrefix(from.name, share.fileName());
+    for (Member m : recipients) {
+      Outbound frame = Frames.file(prefix, share.size(), spooledBody(share.spoolFile(), m.session, relay));
+      if (!deliver(m, frame)) {
+        relay.tell(new FileRelay.Finished(m.session, false));
+      }
+    }
+    return this;
+  }
+
+  /** The spooled file, read lazily when the recipient's connection gets to it. */
+  private Source<ByteString, NotUsed> spooledBody(
+      Path file, ActorRef<Session.Command> recipient, ActorRef<FileRelay.Command> relay) {
+    return FileIO.fromPath(file, settings.fileChunkSize())
+        .watchTermination(
+            (io, done) -> {
+              done.whenComplete((d, failure) -> relay.tell(new FileRelay.Finished(recipient, failure == null)));
+              return NotUsed.getInstance();
+            });
+  }
+
+  private Behavior<Command> onListUsers(ListUsers list) {
+    List<String> names = new ArrayList<>(members.size());
+    members.values().forEach(m -> names.add(m.name));
+    list.replyTo().tell(new Session.UserList(names));
+    return this;
+  }
+
+  private Behavior<Command> onSessionEnded(SessionEnded ended) {
+    sessions.remove(ended.session());
+    Member gone = members.remove(ended.session());
+    if (gone != null) {
+      membersByName.remove(Names.key(gone.name));
+      if (!shuttingDown) {
+        broadcast(Frames.leave(gone.name + " left the chat."), null);
+      }
+    }
+    if (shuttingDown && sessions.isEmpty()) {
+      return finishShutdown();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onShutdown(Shutdown shutdown) {
+    shutdownWaiters.add(shutdown.replyTo());
+    if (!shuttingDown) {
+      shuttingDown = true;
+      getContext().getLog().info("Shutting down: closing {} connection(s)", sessions.size());
+      sessions.forEach(s -> s.tell(new Session.Close(SHUTDOWN_NOTICE)));
+      timers.startSingleTimer(ShutdownDeadline.INSTANCE, settings.shutdownGrace());
+    }
+    return sessions.isEmpty() ? finishShutdown() : this;
+  }
+
+  private Behavior<Command> onShutdownDeadline() {
+    getContext().getLog().info("Shutdown grace over; {} connection(s) still closing", sessions.size());
+    return finishShutdown();
+  }
+
+  private Behavior<Command> finishShutdown() {
+    shutdownWaiters.forEach(w -> w.tell(Done.getInstance()));
+    shutdownWaiters.clear();
+    timers.cancel(ShutdownDeadline.INSTANCE);
+    return this;
+  }
+
+  // --- fan-out ------------------------------------------------------------------------------
+
+  private void broadcast(Outbound frame, Member except) {
+    for (Member m : members.values()) {
+      if (m != except) {
+        deliver(m, frame);
+      }
+    }
+  }
+
+  /**
+   * Offers {@code frame} to one member without blocking. The queue counts as full one slot early
+   * (see {@link Session}), so the session still has room to say why it closes.
+   */
+  private boolean deliver(Member m, Outbound frame) {
+    if (m.cutOff) {
+      return false;
+    }
+    if (m.queue.size() >= settings.outboundQueueSize()) {
+      cutOff(m);
+      return false;
+    }
+    QueueOfferResult result = m.queue.offer(frame);
+    if (result.isEnqueued()) {
+      return true;
+    }
+    if (result == QueueOfferResult.dropped()) {
+      cutOff(m);
+    }
+    return false;
+  }
+
+  private void cutOff(Member m) {
+    m.cutOff = true;
+    m.session.tell(Session.Overflowed.INSTANCE);
+  }
+}

@@ -1,0 +1,78 @@
+package pekkochat.server;
+
+import com.typesafe.config.Config;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import pekkochat.config.ServerSettings;
+
+/**
+ * A running chat server: its actor system and the address it listens on. Used by {@link
+ * ServerMain}, the tests and the benchmark tool.
+ */
+public final class ChatServer implements AutoCloseable {
+
+  private final ActorSystem<?> system;
+  private final InetSocketAddress address;
+
+  private ChatServer(ActorSystem<?> system, InetSocketAddress address) {
+    this.system = system;
+    this.address = address;
+  }
+
+  /**
+   * Starts a server with {@code config} (which must include {@code reference.conf}) and waits until
+   * it listens. Fails with a one-line reason if it cannot (port taken, spool unusable).
+   */
+  public static ChatServer start(Config config) throws StartFailed {
+    return start(ServerSettings.fromConfig(config), config);
+  }
+
+  public static ChatServer start(ServerSettings settings, Config config) throws StartFailed {
+    CompletableFuture<InetSocketAddress> started = new CompletableFuture<>();
+    ActorSystem<Guardian.Command> system =
+        ActorSystem.create(Guardian.create(settings, started), "pekko-chat-server", config);
+    try {
+      return new ChatServer(system, started.get(30, TimeUnit.SECONDS));
+    } catch (ExecutionException e) {
+      system.terminate();
+      throw new StartFailed(e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException | InterruptedException e) {
+      system.terminate();
+      throw new StartFailed("server did not start within 30 s", e);
+    }
+  }
+
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  public ActorSystem<?> system() {
+    return system;
+  }
+
+  /** Graceful stop, as on SIGTERM: unbind, tell users, close connections, terminate. */
+  @Override
+  public void close() {
+    CoordinatedShutdown.get(system).run(CoordinatedShutdown.unknownReason());
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(30).toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("server did not stop in time", e);
+    }
+  }
+
+  /** The server could not start; the message is a one-line reason for the user. */
+  public static final class StartFailed extends Exception {
+    public StartFailed(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package pekkochat.server;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Owns one spooled file while it is delivered: each recipient streams it from disk at its own
+ * pace, and this actor deletes it once every recipient has finished, failed or gone away.
+ * Recipients are watched, so a session that dies before its stream even started still counts.
+ */
+final class FileRelay extends AbstractBehavior<FileRelay.Command> {
+
+  sealed interface Command {}
+
+  /** A recipient's stream of the file ended, completely or not. */
+  record Finished(ActorRef<Session.Command> recipient, boolean complete) implements Command {}
+
+  private record RecipientGone(ActorRef<Session.Command> recipient) implements Command {}
+
+  static Behavior<Command> create(Path file, Set<ActorRef<Session.Command>> recipients) {
+    return Behaviors.setup(context -> new FileRelay(context, file, recipients));
+  }
+
+  private final Path file;
+  private final Set<ActorRef<Session.Command>> pending;
+
+  private FileRelay(ActorContext<Command> context, Path file, Set<ActorRef<Session.Command>> recipients) {
+    super(context);
+    this.file = file;
+    this.pending = new HashSet<>(recipients);
+    recipients.forEach(r -> context.watchWith(r, new RecipientGone(r)));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Finished.class, f -> done(f.recipient()))
+        .onMessage(RecipientGone.class, g -> done(g.recipient()))
+        .onSignal(PostStop.class, s -> {
+          Spool.delete(file);
+          return this;
+        })
+        .build();
+  }
+
+  private Behavior<Command> done(ActorRef<Session.Command> recipient) {
+    if (pending.remove(recipient)) {
+      getContext().unwatch(recipient);
+    }
+    return pending.isEmpty() ? Behaviors.stopped() : this;
+  }
+}

@@ -1,0 +1,60 @@
+package pekkochat.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import pekkochat.config.ConfigLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code run-server [--host H] [--port P] [--config FILE]}: starts the server and runs until stopped. */
+@Command(
+    name = "run-server",
+    mixinStandardHelpOptions = true,
+    description = "Starts the pekko-chat server. Stop it with Ctrl-C or SIGTERM (users are told).")
+public final class ServerMain implements Callable<Integer> {
+
+  @Option(names = "--host", paramLabel = "HOST", description = "Interface to listen on (default 0.0.0.0).")
+  String host;
+
+  @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "TCP port (default 12000; 0 picks a free one).")
+  Integer port;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "HOCON file overriding reference.conf.")
+  Path configFile;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ServerMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    Map<String, Object> flags = new HashMap<>();
+    if (host != null) {
+      flags.put("pekko-chat.server.host", host);
+    }
+    if (port != null) {
+      flags.put("pekko-chat.server.port", port);
+    }
+    Config config;
+    try {
+      config = ConfigLoader.load(configFile, flags);
+    } catch (ConfigException | IllegalArgumentException e) {
+      System.err.println("run-server: bad configuration: " + e.getMessage());
+      return 2;
+    }
+    ChatServer server;
+    try {
+      server = ChatServer.start(config);
+    } catch (ChatServer.StartFailed e) {
+      System.err.println("run-server: " + e.getMessage());
+      return 1;
+    }
+    server.system().getWhenTerminated().toCompletableFuture().join();
+    return 0;
+  }
+}

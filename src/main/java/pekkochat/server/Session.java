@@ -1,0 +1,487 @@
+package pekkochat.server;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.stream.typed.javadsl.ActorSink;
+import pekkochat.config.ServerSettings;
+import pekkochat.files.ChunkWriter;
+import pekkochat.files.SafeFileNames;
+import pekkochat.protocol.Frames;
+import pekkochat.protocol.FramingError;
+import pekkochat.protocol.Message;
+import pekkochat.protocol.MessageDecoder;
+import pekkochat.protocol.Outbound;
+import pekkochat.protocol.WireProtocol;
+
+/**
+ * One client connection, from accept to close. The session owns the connection's stream:
+ * inbound frames arrive as messages with backpressure (one at a time, acknowledged when handled,
+ * so a flooding or uploading client is slowed down at the TCP level rather than buffered), and
+ * outbound frames go into a bounded queue that the room also offers broadcasts into.
+ *
+ * <p>Before JOIN only JOIN is accepted. Once joined, chat lines go to the {@link ChatRoom},
+ * commands are answered here, and a FILE is written to the spool as it arrives and handed to the
+ * room for relay when complete. Ending for any reason stops this actor, which the room watches
+ * to announce the LEAVE exactly once.
+ */
+public final class Session extends AbstractBehavior<Session.Command> {
+
+  /** What a session handles. */
+  public sealed interface Command {}
+
+  /** The room accepted the JOIN under {@code name}. */
+  public record Registered(String name) implements Command {}
+
+  /** The room refused the JOIN. */
+  public record Rejected(String reason) implements Command {}
+
+  /** The answer to {@code /users}. */
+  public record UserList(List<String> names) implements Command {}
+
+  /** The room found this session's outbound queue full: the user is not reading. */
+  public enum Overflowed implements Command {
+    INSTANCE
+  }
+
+  /** Send {@code notice} and close (server shutdown). */
+  public record Close(String notice) implements Command {}
+
+  /** The acknowledgement the inbound stream waits for before sending the next frame. */
+  enum Ack {
+    INSTANCE
+  }
+
+  private record StreamStarted(ActorRef<Ack> ackTo) implements Command {}
+
+  private record Received(Message message, ActorRef<Ack> ackTo) implements Command {}
+
+  private enum InboundCompleted implements Command {
+    INSTANCE
+  }
+
+  private record InboundFailed(Throwable cause) implements Command {}
+
+  private enum OutboundClosed implements Command {
+    INSTANCE
+  }
+
+  private record ChunkWritten(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
+
+  private record FileStored(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
+
+  private enum CloseTimedOut implements Command {
+    INSTANCE
+  }
+
+  static final String WELCOME = "Welcome! Type /help for commands.";
+  static final String HELP =
+      String.join(
+          "\n",
+          "[Server] Commands:",
+          "/users - list online users",
+          "/send <filepath> - send a file to everyone",
+          "/quit - leave the chat");
+
+  /** Handles of one materialized connection stream. */
+  private record Connection(
+      BoundedSourceQueue<Outbound> queue, UniqueKillSwitch killSwitch, CompletionStage<Done> outboundDone) {}
+
+  /** A file being received: {@code writer} is null while its remaining bytes are discarded. */
+  private record Upload(String fileName, long size, Path spoolFile, ChunkWriter writer) {
+    static Upload discarding() {
+      return new Upload(null, 0, null, null);
+    }
+  }
+
+  private enum Phase {
+    AWAITING_JOIN,
+    JOINING,
+    JOINED,
+    CLOSING
+  }
+
+  public static Behavior<Command> create(
+      Tcp.IncomingConnection connection, ActorRef<ChatRoom.Command> room, ServerSettings settings, Spool spool) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> {
+                  Connection conn;
+                  try {
+                    conn = connect(context, connection, settings);
+                  } catch (RuntimeException e) {
+                    // Never leave an accepted socket dangling, and never let this reach the binding.
+                    context.getLog().error("Could not start session for {}", connection.remoteAddress(), e);
+                    connection.handleWith(
+                        Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()),
+                        context.getSystem());
+                    return Behaviors.stopped();
+                  }
+                  return new Session(context, timers, connection.remoteAddress(), room, settings, spool, conn);
+                }));
+  }
+
+  private static Connection connect(
+      ActorContext<Command> context, Tcp.IncomingConnection connection, ServerSettings settings) {
+    ActorRef<Command> self = context.getSelf();
+    Sink<Message, ?> inbound =
+        ActorSink.<Message, Command, Ack>actorRefWithBackpressure(
+            self,
+            (ackTo, message) -> new Received(message, ackTo),
+            StreamStarted::new,
+            Ack.INSTANCE,
+            InboundCompleted.INSTANCE,
+            InboundFailed::new);
+    // One slot more than the configured size: the room treats the queue as full one element
+    // early, which keeps room for the ERROR that tells an overflowing user why it is cut off.
+    Source<Outbound, Connection> outbound =
+        Source.<Outbound>queue(settings.outboundQueueSize() + 1)
+            .viaMat(KillSwitches.single(), Keep.both())
+            .watchTermination((qk, done) -> new Connection(qk.first(), qk.second(), done));
+    Flow<Message, Outbound, Connection> application =
+        Flow.fromSinkAndSourceCoupledMat(inbound, outbound, Keep.right());
+    Connection conn =
+        connection.handleWith(
+            WireProtocol.around(MessageDecoder.Origin.CLIENT, settings.limits(), application),
+            Materializer.matFromSystem(context.getSystem()));
+    context.pipeToSelf(conn.outboundDone(), (done, failure) -> OutboundClosed.INSTANCE);
+    return conn;
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final InetSocketAddress remote;
+  private final ActorRef<ChatRoom.Command> room;
+  private final ServerSettings settings;
+  private final Spool spool;
+  private final Connection conn;
+  private final Materializer materializer;
+
+  private Phase phase = Phase.AWAITING_JOIN;
+  private String name;
+  private ActorRef<Ack> pendingAck;
+  private Upload upload;
+
+  private Session(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      InetSocketAddress remote,
+      ActorRef<ChatRoom.Command> room,
+      ServerSettings settings,
+      Spool spool,
+      Connection conn) {
+    super(context);
+    this.timers = timers;
+    this.remote = remote;
+    this.room = room;
+    this.settings = settings;
+    this.spool = spool;
+    this.conn = conn;
+    this.materializer = Materializer.matFromSystem(context.getSystem());
+    context.getLog().debug("Connection from {}", remote);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(StreamStarted.class, this::onStreamStarted)
+        .onMessage(Received.class, this::onReceived)
+        .onMessage(Registered.class, this::onRegistered)
+        .onMessage(Rejected.class, this::onRejected)
+        .onMessage(UserList.class, this::onUserList)
+        .onMessage(ChunkWritten.class, this::onChunkWritten)
+        .onMessage(FileStored.class, this::onFileStored)
+        .onMessageEquals(Overflowed.INSTANCE, this::onOverflowed)
+        .onMessage(Close.class, this::onClose)
+        .onMessageEquals(InboundCompleted.INSTANCE, this::onConnectionEnded)
+        .onMessage(InboundFailed.class, this::onInboundFailed)
+        .onMessageEquals(OutboundClosed.INSTANCE, this::onConnectionEnded)
+        .onMessageEquals(CloseTimedOut.INSTANCE, this::onCloseTimedOut)
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  // --- inbound frames -----------------------------------------------------------------------
+
+  private Behavior<Command> onStreamStarted(StreamStarted started) {
+    started.ackTo().tell(Ack.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onReceived(Received received) {
+    Message message = received.message();
+    ActorRef<Ack> ackTo = received.ackTo();
+    if (phase == Phase.CLOSING) {
+      // Drain whatever is still arriving; the connection is on its way out.
+      ackTo.tell(Ack.INSTANCE);
+      return this;
+    }
+    if (message instanceof Message.Malformed malformed) {
+      return onMalformed(malformed.error(), ackTo);
+    }
+    if (message instanceof Message.FileOffer
+        || message instanceof Message.FileChunk
+        || message == Message.FileEnd.INSTANCE) {
+      return onFilePart(message, ackTo);
+    }
+    if (phase == Phase.AWAITING_JOIN) {
+      if (message instanceof Message.Join join) {
+        return onJoin(join.payload(), ackTo);
+      }
+      send(Frames.error("Invalid JOIN message."));
+    } else if (message instanceof Message.Text text) {
+      onText(text.text());
+    } else if (message instanceof Message.Join) {
+      send(Frames.error("You have already joined as " + name + "."));
+    } else {
+      send(Frames.error("Unexpected frame from a client: " + message.getClass().getSimpleName().toUpperCase() + "."));
+    }
+    ackTo.tell(Ack.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onMalformed(FramingError error, ActorRef<Ack> ackTo) {
+    getContext().getLog().info("Malformed input from {} ({}): {}", remote, nameOrAddress(), error.message());
+    send(Frames.error(error.message()));
+    ackTo.tell(Ack.INSTANCE);
+    if (error.fatal()) {
+      beginClose();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onJoin(String requested, ActorRef<Ack> ackTo) {
+    String wanted = Names.normalize(requested);
+    var problem = Names.problem(wanted, settings.maxNameLength());
+    if (problem.isPresent()) {
+      send(Frames.error(problem.get()));
+      ackTo.tell(Ack.INSTANCE);
+      return this;
+    }
+    // Hold the acknowledgement: nothing more is read from this client until the room answers.
+    phase = Phase.JOINING;
+    pendingAck = ackTo;
+    room.tell(new ChatRoom.Register(wanted, getContext().getSelf(), conn.queue()));
+    return this;
+  }
+
+  private Behavior<Command> onRegistered(Registered registered) {
+    if (phase != Phase.JOINING) {
+      return this;
+    }
+    phase = Phase.JOINED;
+    name = registered.name();
+    getContext().getLog().info("{} joined from {}", name, remote);
+    send(Frames.text(WELCOME));
+    releasePendingAck();
+    return this;
+  }
+
+  private Behavior<Command> onRejected(Rejected rejected) {
+    if (phase != Phase.JOINING) {
+      return this;
+    }
+    phase = Phase.AWAITING_JOIN;
+    send(Frames.error(rejected.reason()));
+    releasePendingAck();
+    return this;
+  }
+
+  private void onText(String text) {
+    if (text.startsWith("/")) {
+      onCommand(text);
+    } else if (!text.isBlank()) {
+      room.tell(new ChatRoom.Post(getContext().getSelf(), text));
+    }
+  }
+
+  private void onCommand(String line) {
+    String command = line.strip().split("\\s+", 2)[0];
+    switch (command) {
+      case "/users" -> room.tell(new ChatRoom.ListUsers(getContext().getSelf()));
+      case "/help" -> send(Frames.text(HELP));
+      case "/quit" -> {
+        send(Frames.command("/quit_ack"));
+        beginClose();
+      }
+      default -> send(Frames.error("Unknown command. Type /help."));
+    }
+  }
+
+  private Behavior<Command> onUserList(UserList list) {
+    send(Frames.text("[Server] Online users: " + String.join(", ", list.names())));
+    return this;
+  }
+
+  // --- file upload --------------------------------------------------------------------------
+
+  private Behavior<Command> onFilePart(Message part, ActorRef<Ack> ackTo) {
+    if (part instanceof Message.FileOffer offer) {
+      if (phase != Phase.JOINED) {
+        send(Frames.error("Invalid JOIN message."));
+        upload = Upload.discarding();
+      } else {
+        Path file = spool.newFile();
+        upload =
+            new Upload(
+                SafeFileNames.baseName(offer.fileName()), offer.size(), file, ChunkWriter.open(file, materializer));
+      }
+      ackTo.tell(Ack.INSTANCE);
+    } else if (part instanceof Message.FileChunk chunk) {
+      if (upload == null || upload.writer() == null) {
+        ackTo.tell(Ack.INSTANCE);
+      } else {
+        getContext()
+            .pipeToSelf(upload.writer().write(chunk.bytes()), (done, failure) -> new ChunkWritten(ackTo, failure));
+      }
+    } else if (upload == null || upload.writer() == null) {
+      upload = null;
+      ackTo.tell(Ack.INSTANCE);
+    } else {
+      getContext().pipeToSelf(upload.writer().close(), (io, failure) -> new FileStored(ackTo, failure));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onChunkWritten(ChunkWritten written) {
+    if (written.failure() != null && upload != null && upload.writer() != null) {
+      abandonUpload(written.failure());
+      upload = Upload.discarding();
+    }
+    written.ackTo().tell(Ack.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onFileStored(FileStored stored) {
+    Upload done = upload;
+    upload = null;
+    if (done != null && done.writer() != null) {
+      if (stored.failure() != null) {
+        abandonUpload(stored.failure());
+      } else if (phase == Phase.JOINED) {
+        room.tell(new ChatRoom.ShareFile(getContext().getSelf(), done.fileName(), done.size(), done.spoolFile()));
+      } else {
+        Spool.delete(done.spoolFile());
+      }
+    }
+    stored.ackTo().tell(Ack.INSTANCE);
+    return this;
+  }
+
+  private void abandonUpload(Throwable cause) {
+    getContext().getLog().warn("Could not spool file {} from {}: {}", upload.fileName(), nameOrAddress(), cause.toString());
+    upload.writer().abort(cause);
+    Spool.delete(upload.spoolFile());
+    send(Frames.error("Could not receive file " + upload.fileName() + ": the server could not store it. It was not sent."));
+  }
+
+  /** The connection ends with a file half received: drop it, nothing partial is relayed. */
+  private void discardUnfinishedUpload() {
+    if (upload != null && upload.writer() != null) {
+      upload.writer().abort(new IllegalStateException("connection closed during upload"));
+      Spool.delete(upload.spoolFile());
+      getContext().getLog().info("Discarded unfinished file {} from {}", upload.fileName(), nameOrAddress());
+    }
+    upload = null;
+  }
+
+  // --- closing ------------------------------------------------------------------------------
+
+  private Behavior<Command> onOverflowed() {
+    if (phase != Phase.CLOSING) {
+      getContext().getLog().info("Disconnecting {}: outbound queue full (not reading)", nameOrAddress());
+      send(Frames.error("Disconnected: too many messages waiting for you (connection too slow)."));
+      beginClose();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onClose(Close close) {
+    if (phase != Phase.CLOSING) {
+      send(Frames.text(close.notice()));
+      beginClose();
+    }
+    return this;
+  }
+
+  /** Flush what is queued, then close; cut the connection if that takes too long. */
+  private void beginClose() {
+    phase = Phase.CLOSING;
+    discardUnfinishedUpload();
+    releasePendingAck();
+    conn.queue().complete();
+    timers.startSingleTimer(CloseTimedOut.INSTANCE, settings.closeTimeout());
+  }
+
+  private Behavior<Command> onInboundFailed(InboundFailed failed) {
+    getContext().getLog().debug("Connection of {} failed: {}", nameOrAddress(), failed.cause().toString());
+    return onConnectionEnded();
+  }
+
+  private Behavior<Command> onConnectionEnded() {
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onCloseTimedOut() {
+    getContext().getLog().info("Cutting off {}: it did not take its last frames within {}", nameOrAddress(), settings.closeTimeout());
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onPostStop() {
+    discardUnfinishedUpload();
+    conn.killSwitch().abort(new SessionClosed());
+    if (name != null) {
+      getContext().getLog().info("{} disconnected", name);
+    }
+    return this;
+  }
+
+  // --- helpers ------------------------------------------------------------------------------
+
+  private void send(Outbound frame) {
+    if (phase == Phase.CLOSING && conn.queue().isCompleted()) {
+      return;
+    }
+    if (!conn.queue().offer(frame).isEnqueued() && phase != Phase.CLOSING) {
+      getContext().getLog().info("Disconnecting {}: outbound queue full", nameOrAddress());
+      beginClose();
+    }
+  }
+
+  private void releasePendingAck() {
+    if (pendingAck != null) {
+      pendingAck.tell(Ack.INSTANCE);
+      pendingAck = null;
+    }
+  }
+
+  private String nameOrAddress() {
+    return name != null ? name : remote.toString();
+  }
+
+  /** Why a session's stream was cut; not an error worth a stack trace. */
+  static final class SessionClosed extends RuntimeException {
+    SessionClosed() {
+      super("session closed", null, false, false);
+    }
+  }
+}
