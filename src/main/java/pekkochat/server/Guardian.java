@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Tcp;
+import pekkochat.Failures;
 import pekkochat.config.ServerSettings;
 
 /**
@@ -87,20 +88,9 @@ final class Guardian {
       ServerSettings settings,
       CompletableFuture<InetSocketAddress> started) {
     String where = settings.host() + ":" + settings.port();
-    context.getLog().error("Cannot listen on {}: {}", where, rootMessage(cause));
-    started.completeExceptionally(new IOException("cannot listen on " + where + ": " + rootMessage(cause), cause));
+    context.getLog().error("Cannot listen on {}: {}", where, Failures.rootMessage(cause));
+    started.completeExceptionally(new IOException("cannot listen on " + where + ": " + Failures.rootMessage(cause), cause));
     return Behaviors.stopped();
   }
 
-  static String rootMessage(Throwable t) {
-    Throwable root = t;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String message = root.getMessage();
-    if (message != null && message.contains("because of ")) {
-      message = message.substring(message.lastIndexOf("because of ") + "because of ".length());
-    }
-    return message == null ? root.getClass().getSimpleName() : message;
-  }
 }

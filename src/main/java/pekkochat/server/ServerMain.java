@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import pekkochat.config.ConfigLoader;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,6 +29,9 @@ public final class ServerMain implements Callable<Integer> {
   Path configFile;
 
   public static void main(String[] args) {
+    // Initialise logging before the actor system logs from its own threads (else SLF4J
+    // replays those early calls with a warning on the console).
+    LoggerFactory.getLogger(ServerMain.class);
     System.exit(new CommandLine(new ServerMain()).execute(args));
   }
 

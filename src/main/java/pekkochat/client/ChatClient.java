@@ -1,0 +1,43 @@
+package pekkochat.client;
+
+import com.typesafe.config.Config;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import pekkochat.config.ClientSettings;
+
+/** A running client: its actor system and the exit code it will end with. */
+public final class ChatClient {
+
+  private final ActorSystem<Client.Command> system;
+  private final CompletableFuture<Integer> exitCode;
+
+  private ChatClient(ActorSystem<Client.Command> system, CompletableFuture<Integer> exitCode) {
+    this.system = system;
+    this.exitCode = exitCode;
+  }
+
+  /** Connects to {@code server} as {@code username}, reading and writing through {@code console}. */
+  public static ChatClient start(
+      Config config, ClientSettings settings, InetSocketAddress server, String username, Console console) {
+    CompletableFuture<Integer> exitCode = new CompletableFuture<>();
+    ActorSystem<Client.Command> system =
+        ActorSystem.create(Client.create(settings, server, username, console, exitCode), "pekko-chat-client", config);
+    return new ChatClient(system, exitCode);
+  }
+
+  /** Completes when the client has stopped and its actor system is terminated. */
+  public CompletionStage<Integer> exitCode() {
+    return exitCode.thenCombine(system.getWhenTerminated(), (code, terminated) -> code);
+  }
+
+  public ActorSystem<?> system() {
+    return system;
+  }
+
+  /** Stops the client at once (the connection is closed without /quit). */
+  public void stop() {
+    system.terminate();
+  }
+}

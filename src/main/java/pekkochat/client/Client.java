@@ -1,0 +1,587 @@
+package pekkochat.client;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.stream.typed.javadsl.ActorSink;
+import org.apache.pekko.util.ByteString;
+import pekkochat.Failures;
+import pekkochat.config.ClientSettings;
+import pekkochat.files.ChunkWriter;
+import pekkochat.files.SafeFileNames;
+import pekkochat.files.Sizes;
+import pekkochat.protocol.Frames;
+import pekkochat.protocol.Message;
+import pekkochat.protocol.MessageDecoder;
+import pekkochat.protocol.Outbound;
+import pekkochat.protocol.WireProtocol;
+
+/**
+ * The terminal client: one actor that owns the TCP connection's stream and the user's input
+ * stream, both delivered with backpressure (a message is acknowledged once handled), so a huge
+ * piped input or a large incoming file never piles up in memory.
+ *
+ * <p>It connects, sends JOIN, and counts as joined when the server's welcome TEXT arrives; an
+ * ERROR before that means the name was refused, and an interactive user is asked for another
+ * one. Received files are streamed to a {@code .part} file under the download directory and
+ * renamed when complete; {@code /send} streams a file from disk.
+ */
+public final class Client extends AbstractBehavior<Client.Command> {
+
+  /** What the client handles; all of it is internal to the client. */
+  public sealed interface Command {}
+
+  enum Ack {
+    INSTANCE
+  }
+
+  private record Connected(Tcp.OutgoingConnection connection) implements Command {}
+
+  private record ConnectFailed(Throwable cause) implements Command {}
+
+  private record StreamStarted(ActorRef<Ack> ackTo) implements Command {}
+
+  private record Received(Message message, ActorRef<Ack> ackTo) implements Command {}
+
+  private enum ConnectionClosed implements Command {
+    INSTANCE
+  }
+
+  private record ConnectionFailed(Throwable cause) implements Command {}
+
+  private record InputStarted(ActorRef<Ack> ackTo) implements Command {}
+
+  private record UserLine(String line, ActorRef<Ack> ackTo) implements Command {}
+
+  private enum InputEnded implements Command {
+    INSTANCE
+  }
+
+  private record Offered(ActorRef<Ack> ackTo) implements Command {}
+
+  private record ChunkWritten(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
+
+  private record DownloadClosed(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
+
+  private record UploadFinished(String fileName, long size, Throwable failure) implements Command {}
+
+  private enum QuitTimedOut implements Command {
+    INSTANCE
+  }
+
+  private enum Phase {
+    CONNECTING,
+    JOINING,
+    AWAITING_NAME,
+    CHATTING,
+    QUITTING
+  }
+
+  /** A file being received; {@code writer} is null while the rest of a failed file is skipped. */
+  private record Download(String sender, String fileName, long size, Path partFile, ChunkWriter writer) {
+    static Download discarding() {
+      return new Download(null, null, 0, null, null);
+    }
+  }
+
+  private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
+  private static final String PART = ".part";
+
+  /**
+   * @param exitCode completed with the process exit code when the client stops: 0 after a normal
+   *     quit, 1 when the server could not be reached or the connection was lost, 2 when the name
+   *     was refused and nobody is there to pick another
+   */
+  public static Behavior<Command> create(
+      ClientSettings settings,
+      InetSocketAddress server,
+      String username,
+      Console console,
+      CompletableFuture<Integer> exitCode) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> new Client(context, timers, settings, server, username, console, exitCode)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final ClientSettings settings;
+  private final InetSocketAddress server;
+  private final Console console;
+  private final CompletableFuture<Integer> exitCode;
+  private final Materializer materializer;
+  private final Display display = new Display(Clock.systemDefaultZone());
+  private final SourceQueueWithComplete<Outbound> outbound;
+
+  private Phase phase = Phase.CONNECTING;
+  private String username;
+  private UserLine heldLine;
+  private boolean inputEnded;
+  private Download download;
+
+  private Client(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      ClientSettings settings,
+      InetSocketAddress server,
+      String username,
+      Console console,
+      CompletableFuture<Integer> exitCode) {
+    super(context);
+    this.timers = timers;
+    this.settings = settings;
+    this.server = server;
+    this.username = username;
+    this.console = console;
+    this.exitCode = exitCode;
+    this.materializer = Materializer.matFromSystem(context.getSystem());
+    this.outbound = connect();
+  }
+
+  private SourceQueueWithComplete<Outbound> connect() {
+    ActorRef<Command> self = getContext().getSelf();
+    Sink<Message, NotUsed> inbound =
+        ActorSink.actorRefWithBackpressure(
+            self,
+            (ActorRef<Ack> ackTo, Message message) -> new Received(message, ackTo),
+            StreamStarted::new,
+            Ack.INSTANCE,
+            ConnectionClosed.INSTANCE,
+            ConnectionFailed::new);
+    Flow<Message, Outbound, SourceQueueWithComplete<Outbound>> application =
+        Flow.fromSinkAndSourceCoupledMat(
+            inbound,
+            Source.<Outbound>queue(settings.outboundQueueSize(), OverflowStrategy.backpressure(), 16),
+            Keep.right());
+    Pair<CompletionStage<Tcp.OutgoingConnection>, SourceQueueWithComplete<Outbound>> mat =
+        Tcp.get(getContext().getSystem())
+            .outgoingConnection(
+                server, Optional.empty(), List.of(), false, Optional.of(settings.connectTimeout()), Optional.empty())
+            .joinMat(
+                WireProtocol.around(MessageDecoder.Origin.SERVER, settings.limits(), application),
+                Keep.both())
+            .run(materializer);
+    getContext()
+        .pipeToSelf(mat.first(), (connection, failure) -> failure == null ? new Connected(connection) : new ConnectFailed(failure));
+    return mat.second();
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Connected.class, this::onConnected)
+        .onMessage(ConnectFailed.class, failed -> onConnectFailed(failed.cause()))
+        .onMessage(StreamStarted.class, this::onStreamStarted)
+        .onMessage(Received.class, this::onReceived)
+        .onMessageEquals(ConnectionClosed.INSTANCE, () -> onConnectionEnded(null))
+        .onMessage(ConnectionFailed.class, failed -> onConnectionEnded(failed.cause()))
+        .onMessage(InputStarted.class, this::onInputStarted)
+        .onMessage(UserLine.class, this::onUserLine)
+        .onMessageEquals(InputEnded.INSTANCE, this::onInputEnded)
+        .onMessage(Offered.class, this::onOffered)
+        .onMessage(ChunkWritten.class, this::onChunkWritten)
+        .onMessage(DownloadClosed.class, this::onDownloadClosed)
+        .onMessage(UploadFinished.class, this::onUploadFinished)
+        .onMessageEquals(QuitTimedOut.INSTANCE, () -> finish(0))
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  // --- connection ---------------------------------------------------------------------------
+
+  private Behavior<Command> onConnected(Connected connected) {
+    if (phase != Phase.CONNECTING) {
+      return this;
+    }
+    console.print(display.stamp("Connected to " + describe(server) + " as " + username + ". Type /help for commands."));
+    sendJoin(username);
+    startInput();
+    return this;
+  }
+
+  private Behavior<Command> onConnectFailed(Throwable cause) {
+    if (phase != Phase.CONNECTING) {
+      return this;
+    }
+    console.print("Cannot connect to " + describe(server) + ": " + Failures.rootMessage(cause));
+    return finish(1);
+  }
+
+  private Behavior<Command> onStreamStarted(StreamStarted started) {
+    started.ackTo().tell(Ack.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onConnectionEnded(Throwable cause) {
+    if (phase == Phase.CONNECTING) {
+      return onConnectFailed(cause == null ? new IOException("connection closed") : cause);
+    }
+    if (phase == Phase.QUITTING) {
+      return finish(0);
+    }
+    if (cause == null) {
+      console.print(display.stamp("The server closed the connection."));
+    } else {
+      console.print(display.stamp("Connection to the server was lost (" + Failures.rootMessage(cause) + ")."));
+    }
+    return finish(1);
+  }
+
+  private void sendJoin(String name) {
+    username = name;
+    phase = Phase.JOINING;
+    offer(Frames.join(name), null);
+  }
+
+  // --- frames from the server ---------------------------------------------------------------
+
+  private Behavior<Command> onReceived(Received received) {
+    Message message = received.message();
+    ActorRef<Ack> ackTo = received.ackTo();
+    if (message instanceof Message.FileIncoming incoming) {
+      startDownload(incoming);
+    } else if (message instanceof Message.FileChunk chunk) {
+      if (download != null && download.writer() != null) {
+        getContext()
+            .pipeToSelf(download.writer().write(chunk.bytes()), (done, failure) -> new ChunkWritten(ackTo, failure));
+        return this;
+      }
+    } else if (message == Message.FileEnd.INSTANCE) {
+      if (download != null && download.writer() != null) {
+        getContext().pipeToSelf(download.writer().close(), (io, failure) -> new DownloadClosed(ackTo, failure));
+        return this;
+      }
+      download = null;
+    } else if (message instanceof Message.Command command && command.payload().equals("/quit_ack")) {
+      return finish(0);
+    } else {
+      console.print(display.stamp(Display.of(message)));
+      if (phase == Phase.JOINING && message instanceof Message.Text) {
+        onJoined();
+      } else if (phase == Phase.JOINING && message instanceof Message.Error) {
+        return onNameRefused(ackTo);
+      } else if (message instanceof Message.Malformed malformed && malformed.error().fatal()) {
+        return finish(1);
+      }
+    }
+    ackTo.tell(Ack.INSTANCE);
+    return this;
+  }
+
+  private void onJoined() {
+    phase = Phase.CHATTING;
+    UserLine held = heldLine;
+    heldLine = null;
+    if (held != null) {
+      onChatLine(held.line(), held.ackTo());
+    }
+    if (inputEnded && phase == Phase.CHATTING) {
+      quit();
+    }
+  }
+
+  private Behavior<Command> onNameRefused(ActorRef<Ack> ackTo) {
+    ackTo.tell(Ack.INSTANCE);
+    if (!console.interactive() || inputEnded) {
+      console.print("The server refused the name " + username + "; start again with another -u NAME.");
+      return finish(2);
+    }
+    phase = Phase.AWAITING_NAME;
+    console.print("Choose another name (or /quit):");
+    console.prompt("name> ");
+    UserLine held = heldLine;
+    heldLine = null;
+    if (held != null) {
+      return onUserLine(held);
+    }
+    return this;
+  }
+
+  // --- the user's input ---------------------------------------------------------------------
+
+  private void startInput() {
+    ActorRef<Command> self = getContext().getSelf();
+    console
+        .lines()
+        .runWith(
+            ActorSink.actorRefWithBackpressure(
+                self,
+                (ActorRef<Ack> ackTo, String line) -> new UserLine(line, ackTo),
+                InputStarted::new,
+                Ack.INSTANCE,
+                InputEnded.INSTANCE,
+                failure -> InputEnded.INSTANCE),
+            materializer);
+  }
+
+  private Behavior<Command> onInputStarted(InputStarted started) {
+    started.ackTo().tell(Ack.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onUserLine(UserLine userLine) {
+    switch (phase) {
+      case JOINING -> heldLine = userLine; // answered once the server has accepted or refused the name
+      case AWAITING_NAME -> {
+        String name = userLine.line().strip();
+        if (name.equals("/quit")) {
+          userLine.ackTo().tell(Ack.INSTANCE);
+          return finish(0);
+        }
+        console.prompt("> ");
+        sendJoin(name);
+        userLine.ackTo().tell(Ack.INSTANCE);
+      }
+      case CHATTING -> onChatLine(userLine.line(), userLine.ackTo());
+      default -> userLine.ackTo().tell(Ack.INSTANCE);
+    }
+    return this;
+  }
+
+  private void onChatLine(String line, ActorRef<Ack> ackTo) {
+    String trimmed = line.strip();
+    if (trimmed.isEmpty()) {
+      ackTo.tell(Ack.INSTANCE);
+    } else if (trimmed.equals("/quit")) {
+      ackTo.tell(Ack.INSTANCE);
+      quit();
+    } else if (trimmed.equals("/help")) {
+      console.print(Display.HELP);
+      ackTo.tell(Ack.INSTANCE);
+    } else if (trimmed.equals("/send") || trimmed.startsWith("/send ")) {
+      startUpload(trimmed.substring("/send".length()).strip(), ackTo);
+    } else {
+      offer(Frames.text(line), ackTo);
+    }
+  }
+
+  private Behavior<Command> onInputEnded() {
+    inputEnded = true;
+    switch (phase) {
+      case CHATTING -> quit();
+      case AWAITING_NAME -> {
+        return finish(0);
+      }
+      default -> {
+        // JOINING: quit once the join is answered and any held line is sent.
+      }
+    }
+    return this;
+  }
+
+  private void quit() {
+    if (phase == Phase.QUITTING) {
+      return;
+    }
+    phase = Phase.QUITTING;
+    offer(Frames.text("/quit"), null);
+    timers.startSingleTimer(QuitTimedOut.INSTANCE, QUIT_TIMEOUT);
+  }
+
+  /** Queues a frame; the user's line is acknowledged (the next one read) once it is queued. */
+  private void offer(Outbound frame, ActorRef<Ack> ackTo) {
+    CompletionStage<QueueOfferResult> offered = outbound.offer(frame);
+    getContext().pipeToSelf(offered, (result, failure) -> new Offered(ackTo));
+  }
+
+  private Behavior<Command> onOffered(Offered offered) {
+    if (offered.ackTo() != null) {
+      offered.ackTo().tell(Ack.INSTANCE);
+    }
+    return this;
+  }
+
+  // --- sending a file -----------------------------------------------------------------------
+
+  private void startUpload(String pathText, ActorRef<Ack> ackTo) {
+    Optional<String> problem = Optional.empty();
+    long size = 0;
+    Path path = null;
+    if (pathText.isEmpty()) {
+      problem = Optional.of("Usage: /send <path>");
+    } else {
+      path = Path.of(expandHome(pathText));
+      if (!Files.exists(path)) {
+        problem = Optional.of("File not found: " + pathText);
+      } else if (Files.isDirectory(path)) {
+        problem = Optional.of(pathText + " is a directory; /send takes a file.");
+      } else if (!Files.isReadable(path)) {
+        problem = Optional.of("Cannot read " + pathText + ": permission denied.");
+      } else {
+        try {
+          size = Files.size(path);
+          if (size > settings.limits().maxFileBytes()) {
+            problem =
+                Optional.of(
+                    pathText + " is " + Sizes.human(size) + "; the limit is " + Sizes.human(settings.limits().maxFileBytes()) + ".");
+          }
+        } catch (IOException e) {
+          problem = Optional.of("Cannot read " + pathText + ": " + e.getMessage());
+        }
+      }
+    }
+    if (problem.isPresent()) {
+      console.print(display.stamp(problem.get()));
+      ackTo.tell(Ack.INSTANCE);
+      return;
+    }
+    String name = SafeFileNames.baseName(path.getFileName().toString());
+    long fileSize = size;
+    ActorRef<Command> self = getContext().getSelf();
+    Source<ByteString, NotUsed> body =
+        FileIO.fromPath(path, settings.fileChunkSize())
+            .watchTermination(
+                (io, done) -> {
+                  done.whenComplete((d, failure) -> self.tell(new UploadFinished(name, fileSize, failure)));
+                  return NotUsed.getInstance();
+                });
+    console.print(display.stamp("Sending " + name + " (" + Sizes.human(size) + ")..."));
+    offer(Frames.file(Frames.clientFilePrefix(name), size, body), ackTo);
+  }
+
+  private Behavior<Command> onUploadFinished(UploadFinished finished) {
+    if (finished.failure() == null) {
+      console.print(display.stamp("Sent " + finished.fileName() + " (" + Sizes.human(finished.size()) + ")."));
+    } else {
+      console.print(
+          display.stamp("Sending " + finished.fileName() + " failed: " + Failures.rootMessage(finished.failure())));
+    }
+    return this;
+  }
+
+  private static String expandHome(String path) {
+    if (path.equals("~") || path.startsWith("~/")) {
+      return System.getProperty("user.home") + path.substring(1);
+    }
+    return path;
+  }
+
+  // --- receiving a file ---------------------------------------------------------------------
+
+  private void startDownload(Message.FileIncoming incoming) {
+    try {
+      Path part = SafeFileNames.createUnique(settings.downloadDirectory(), incoming.fileName(), PART);
+      download =
+          new Download(incoming.sender(), incoming.fileName(), incoming.size(), part, ChunkWriter.open(part, materializer));
+    } catch (IOException e) {
+      console.print(
+          display.stamp("Cannot save " + incoming.fileName() + " from " + incoming.sender() + ": " + e.getMessage()));
+      download = Download.discarding();
+    }
+  }
+
+  private Behavior<Command> onChunkWritten(ChunkWritten written) {
+    if (written.failure() != null && download != null && download.writer() != null) {
+      abandonDownload(written.failure());
+      download = Download.discarding();
+    }
+    written.ackTo().tell(Ack.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onDownloadClosed(DownloadClosed closed) {
+    Download done = download;
+    download = null;
+    if (done != null && done.writer() != null) {
+      if (closed.failure() != null) {
+        download = done;
+        abandonDownload(closed.failure());
+        download = null;
+      } else {
+        complete(done);
+      }
+    }
+    closed.ackTo().tell(Ack.INSTANCE);
+    return this;
+  }
+
+  /** Renames the finished {@code .part} file to its final, still unused, name. */
+  private void complete(Download done) {
+    String partName = done.partFile().getFileName().toString();
+    Path target = done.partFile().resolveSibling(partName.substring(0, partName.length() - PART.length()));
+    try {
+      if (Files.exists(target)) {
+        // Another file took the name while this one was arriving: pick the next free one.
+        Path placeholder = SafeFileNames.createUnique(target.getParent(), target.getFileName().toString());
+        target = placeholder;
+        Files.move(done.partFile(), target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } else {
+        Files.move(done.partFile(), target, StandardCopyOption.ATOMIC_MOVE);
+      }
+    } catch (IOException e) {
+      console.print(display.stamp("Cannot finish saving " + done.fileName() + ": " + e.getMessage()));
+      return;
+    }
+    Path shown = settings.downloadDirectory().resolve(target.getFileName());
+    console.print(
+        display.stamp(
+            done.sender() + " sent " + done.fileName() + " (" + Sizes.human(done.size()) + "), saved to " + shown));
+  }
+
+  private void abandonDownload(Throwable cause) {
+    download.writer().abort(cause);
+    deleteQuietly(download.partFile());
+    console.print(
+        display.stamp(
+            "Could not save " + download.fileName() + " from " + download.sender() + ": " + Failures.rootMessage(cause)
+                + ". The partial file was deleted."));
+  }
+
+  // --- stopping -----------------------------------------------------------------------------
+
+  private Behavior<Command> finish(int code) {
+    exitCode.complete(code);
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onPostStop() {
+    if (download != null && download.writer() != null) {
+      download.writer().abort(new IOException("client stopped"));
+      deleteQuietly(download.partFile());
+      console.print(display.stamp("Incomplete file " + download.fileName() + " was discarded."));
+    }
+    outbound.complete();
+    exitCode.complete(1);
+    return this;
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // Nothing more to do about it on the way out.
+    }
+  }
+
+  private static String describe(InetSocketAddress address) {
+    return address.getHostString() + ":" + address.getPort();
+  }
+}

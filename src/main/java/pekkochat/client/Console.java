@@ -1,0 +1,27 @@
+package pekkochat.client;
+
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * Where the user's lines come from and where the client's lines go: a terminal with line editing
+ * ({@link TerminalConsole}), plain standard streams when input is piped ({@link PipedConsole}), or
+ * an in-memory console in tests.
+ */
+public interface Console extends AutoCloseable {
+
+  /** The user's input lines; completes at end of input. Materialized once. */
+  Source<String, NotUsed> lines();
+
+  /** Shows one line (it may contain newlines) without disturbing what the user is typing. */
+  void print(String line);
+
+  /** Whether a person is typing (prompts and questions make sense); false when input is piped. */
+  boolean interactive();
+
+  /** Changes the input prompt; ignored where there is none. */
+  default void prompt(String prompt) {}
+
+  @Override
+  default void close() {}
+}

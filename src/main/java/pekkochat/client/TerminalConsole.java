@@ -1,0 +1,76 @@
+package pekkochat.client;
+
+import java.io.IOException;
+import java.util.Optional;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.reader.impl.LineReaderImpl;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+
+/**
+ * A terminal with JLine line editing and history. Incoming lines are printed above the prompt, so
+ * a message arriving while the user types never garbles the half-typed line. Ctrl-D and Ctrl-C
+ * end the input, which the client treats as {@code /quit}.
+ */
+public final class TerminalConsole implements Console {
+
+  private final Terminal terminal;
+  private final LineReader reader;
+  private volatile String prompt = "> ";
+
+  private TerminalConsole(Terminal terminal) {
+    this.terminal = terminal;
+    this.reader = LineReaderBuilder.builder().terminal(terminal).appName("pekko-chat").build();
+  }
+
+  public static TerminalConsole open() throws IOException {
+    return new TerminalConsole(TerminalBuilder.builder().system(true).build());
+  }
+
+  @Override
+  public Source<String, NotUsed> lines() {
+    return Source.unfoldResource(() -> reader, this::readLine, r -> {});
+  }
+
+  private Optional<String> readLine(LineReader r) {
+    try {
+      return Optional.of(r.readLine(prompt));
+    } catch (EndOfFileException | UserInterruptException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void print(String line) {
+    reader.printAbove(line);
+  }
+
+  @Override
+  public boolean interactive() {
+    return true;
+  }
+
+  @Override
+  public void prompt(String prompt) {
+    this.prompt = prompt;
+    if (reader instanceof LineReaderImpl impl && reader.isReading()) {
+      impl.setPrompt(prompt);
+      reader.callWidget(LineReader.REDRAW_LINE);
+      reader.callWidget(LineReader.REDISPLAY);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      terminal.close();
+    } catch (IOException e) {
+      // Restoring the terminal is best effort on the way out.
+    }
+  }
+}
