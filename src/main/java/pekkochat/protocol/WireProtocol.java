@@ -19,6 +19,9 @@ import org.apache.pekko.util.ByteString;
  */
 public final class WireProtocol {
 
+  /** Most bytes joined into one socket write. */
+  static final long WRITE_BATCH = 64 * 1024;
+
   private WireProtocol() {}
 
   /** Bytes in both directions; inbound cut into {@link FramePart}s. */
@@ -37,8 +40,13 @@ public final class WireProtocol {
   /** Typed messages over frame parts; {@code origin} says whose frames are decoded. */
   public static BidiFlow<Outbound, ByteString, FramePart, Message, NotUsed> codec(
       MessageDecoder.Origin origin, ProtocolLimits limits) {
+    // While the socket is busy writing, frames that pile up are joined into one write of up to
+    // WRITE_BATCH bytes: one TCP write (and write-ack round trip) per burst rather than per frame,
+    // so a healthy reader keeps up with a burst instead of filling its queue.
     Flow<Outbound, ByteString, NotUsed> render =
-        Flow.<Outbound>create().flatMapConcat(Outbound::bytes);
+        Flow.<Outbound>create()
+            .flatMapConcat(Outbound::bytes)
+            .batchWeighted(WRITE_BATCH, bytes -> (long) bytes.size(), bytes -> bytes, ByteString::concat);
     Flow<FramePart, Message, NotUsed> decode =
         Flow.<FramePart>create()
             .statefulMapConcat(
