@@ -547,8 +547,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   private void abandonDownload(Throwable cause) {
-    download.writer().abort(cause);
-    deleteQuietly(download.partFile());
+    download.writer().discard(cause);
     console.print(
         display.stamp(
             "Could not save " + download.fileName() + " from " + download.sender() + ": " + Failures.rootMessage(cause)
@@ -564,21 +563,12 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private Behavior<Command> onPostStop() {
     if (download != null && download.writer() != null) {
-      download.writer().abort(new IOException("client stopped"));
-      deleteQuietly(download.partFile());
+      download.writer().discard(new IOException("client stopped"));
       console.print(display.stamp("Incomplete file " + download.fileName() + " was discarded."));
     }
     outbound.complete();
     exitCode.complete(1);
     return this;
-  }
-
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      // Nothing more to do about it on the way out.
-    }
   }
 
   private static String describe(InetSocketAddress address) {

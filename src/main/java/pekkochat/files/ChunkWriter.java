@@ -86,8 +86,22 @@ public final class ChunkWriter {
     return result;
   }
 
-  /** Abandons the file: stops writing. The caller deletes it. */
-  public void abort(Throwable reason) {
+  /**
+   * Abandons the file: stops writing and deletes it once the writing stream has ended. Deleting
+   * only then matters: the sink opens (creates) the file asynchronously, so a delete issued right
+   * away could run before the file exists and leave it behind.
+   */
+  public void discard(Throwable reason) {
     queue.fail(reason);
+    result.whenComplete((io, failure) -> deleteQuietly(path));
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      java.nio.file.Files.deleteIfExists(file);
+    } catch (java.io.IOException e) {
+      // Nothing better to do: the file is in a spool or download directory and will be reported
+      // or cleaned up at the next start.
+    }
   }
 }

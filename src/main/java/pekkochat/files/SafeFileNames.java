@@ -70,7 +70,8 @@ public final class SafeFileNames {
     for (int n = 0; n < 100_000; n++) {
       String candidate = n == 0 ? base : stem + " (" + n + ")" + ext;
       Path target = dir.resolve(candidate).normalize();
-      if (!target.getParent().equals(dir.normalize())) {
+      // Compared as absolute paths: a relative dir such as "." normalizes to a parentless name.
+      if (!dir.toAbsolutePath().normalize().equals(target.toAbsolutePath().normalize().getParent())) {
         throw new IOException("refusing to write outside " + dir);
       }
       if (Files.exists(target)) {

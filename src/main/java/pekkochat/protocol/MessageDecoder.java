@@ -108,9 +108,16 @@ public final class MessageDecoder {
         ByteString header = headerBuffer.take(end);
         ByteString rest = headerBuffer.drop(end);
         headerBuffer = ByteString.emptyByteString();
+        long size = payloadLength - end;
+        if (size > limits.maxFileBytes()) {
+          // The framing layer could only bound file + prefix; now the file's own size is known.
+          fileState = FileState.SKIP;
+          return List.of(
+              new Message.Malformed(new FramingError.FileTooLarge(size, limits.maxFileBytes())));
+        }
         Message start;
         try {
-          start = fileStart(header, payloadLength - end);
+          start = fileStart(header, size);
         } catch (CharacterCodingException e) {
           return skipFile("file name is not valid UTF-8");
         }

@@ -389,16 +389,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   private void abandonUpload(Throwable cause) {
     getContext().getLog().warn("Could not spool file {} from {}: {}", upload.fileName(), nameOrAddress(), cause.toString());
-    upload.writer().abort(cause);
-    Spool.delete(upload.spoolFile());
+    upload.writer().discard(cause);
     send(Frames.error("Could not receive file " + upload.fileName() + ": the server could not store it. It was not sent."));
   }
 
   /** The connection ends with a file half received: drop it, nothing partial is relayed. */
   private void discardUnfinishedUpload() {
     if (upload != null && upload.writer() != null) {
-      upload.writer().abort(new IllegalStateException("connection closed during upload"));
-      Spool.delete(upload.spoolFile());
+      upload.writer().discard(new IllegalStateException("connection closed during upload"));
       getContext().getLog().info("Discarded unfinished file {} from {}", upload.fileName(), nameOrAddress());
     }
     upload = null;
