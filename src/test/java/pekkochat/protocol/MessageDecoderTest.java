@@ -266,6 +266,38 @@ class MessageDecoderTest {
     assertInstanceOf(FramingError.BadFileHeader.class, singleMalformed(messages));
   }
 
+  // ---------------------------------------------------------------- file size limit
+
+  /** A file limit small enough that a frame passes framing (file + prefix) but not this check. */
+  private static final ProtocolLimits SMALL_FILES = new ProtocolLimits(1024, 100, MAX_FILE_HEADER);
+
+  @Test
+  void fileAtExactlyTheFileSizeLimitIsAccepted() {
+    ByteString content = bytesOf(100, 'c');
+    MessageDecoder decoder = new MessageDecoder(MessageDecoder.Origin.CLIENT, SMALL_FILES);
+
+    List<Message> messages = decodeAll(decoder, fileParts(utf8("a.bin::").concat(content), 9));
+
+    assertEquals(new Message.FileOffer("a.bin", 100), messages.get(0));
+    assertFileBody(content, messages);
+  }
+
+  @ParameterizedTest
+  @EnumSource(MessageDecoder.Origin.class)
+  void fileOverTheFileSizeLimitIsRefusedOnceTheNameIsKnown(MessageDecoder.Origin origin) {
+    // 7 + 101 bytes of payload is well within maxFileFrameBytes (100 + 64): only the decoder,
+    // which knows where the name ends, can tell that the file itself is too large.
+    String prefix = origin == MessageDecoder.Origin.CLIENT ? "a.bin::" : "bob::a.bin::";
+    MessageDecoder decoder = new MessageDecoder(origin, SMALL_FILES);
+
+    List<Message> messages = decodeAll(decoder, fileParts(utf8(prefix).concat(bytesOf(101, 'c')), 9));
+
+    FramingError error = singleMalformed(messages);
+    assertEquals(new FramingError.FileTooLarge(101, 100), error);
+    assertFalse(error.fatal());
+    assertEquals(List.of(new Message.Text("next")), decoder.decode(whole(FrameType.TEXT, utf8("next"))));
+  }
+
   // ---------------------------------------------------------------- sequences
 
   @Test
@@ -348,6 +380,10 @@ class MessageDecoderTest {
   private static FramingError singleMalformed(List<Message> messages) {
     assertEquals(1, messages.size(), () -> "expected exactly one Malformed, got " + messages);
     return assertInstanceOf(Message.Malformed.class, messages.get(0)).error();
+  }
+
+  private static ByteString bytesOf(int size, char c) {
+    return utf8(String.valueOf(c).repeat(size));
   }
 
   private static ByteString utf8(String s) {

@@ -1,0 +1,379 @@
+package pekkochat.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static pekkochat.testing.RawPeer.COMMAND;
+import static pekkochat.testing.RawPeer.ERROR;
+import static pekkochat.testing.RawPeer.FILE;
+import static pekkochat.testing.RawPeer.JOIN;
+import static pekkochat.testing.RawPeer.LEAVE;
+import static pekkochat.testing.RawPeer.TEXT;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import pekkochat.server.ChatServer;
+import pekkochat.testing.RawPeer;
+import pekkochat.testing.Servers;
+
+/**
+ * The server's observable behaviour over real loopback TCP, checked with raw-socket peers that
+ * speak the seed protocol byte for byte (what an original client sends and expects).
+ */
+class ServerEndToEndTest {
+
+  private static final Duration QUIET = Duration.ofMillis(300);
+  private static final String WELCOME = "Welcome! Type /help for commands.";
+
+  @TempDir Path spool;
+  private ChatServer server;
+  private InetSocketAddress address;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = Servers.start(spool);
+    address = server.address();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  @Test
+  void joinIsWelcomedAndAnnouncedToOthersOnly() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      bob.expectNothing(QUIET);
+    }
+  }
+
+  @Test
+  void chatLineGoesToEveryoneElseWithSenderPrefix() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob");
+        RawPeer carol = RawPeer.joined(address, "carol")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.expect(JOIN, "carol joined the chat.");
+      bob.expect(JOIN, "carol joined the chat.");
+
+      alice.send(TEXT, "hi all :: héllo 🎉");
+      bob.expect(TEXT, "alice::hi all :: héllo 🎉");
+      carol.expect(TEXT, "alice::hi all :: héllo 🎉");
+      alice.expectNothing(QUIET);
+    }
+  }
+
+  @Test
+  void usersHelpAndUnknownCommandsAnswerOnlyTheAsker() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+
+      alice.send(TEXT, "/users");
+      alice.expect(TEXT, "[Server] Online users: alice, bob");
+
+      alice.send(TEXT, "/help");
+      String help = alice.expectType(TEXT).text();
+      assertTrue(help.startsWith("[Server] Commands:"), help);
+      String[] lines = help.split("\n");
+      assertTrue(Stream.of(lines).anyMatch(l -> l.startsWith("/users")), help);
+      assertTrue(Stream.of(lines).anyMatch(l -> l.startsWith("/send <filepath>")), help);
+      assertTrue(Stream.of(lines).anyMatch(l -> l.startsWith("/quit")), help);
+
+      alice.send(TEXT, "/dance");
+      alice.expect(ERROR, "Unknown command. Type /help.");
+      bob.expectNothing(QUIET);
+    }
+  }
+
+  @Test
+  void anythingBeforeJoinIsRefusedAndJoinStillWorks() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer early = RawPeer.connect(address)) {
+      early.send(TEXT, "hello?");
+      early.expect(ERROR, "Invalid JOIN message.");
+      early.sendFile("x.txt", new byte[] {1, 2, 3});
+      early.expect(ERROR, "Invalid JOIN message.");
+      early.send(TEXT, "/users");
+      early.expect(ERROR, "Invalid JOIN message.");
+      alice.expectNothing(QUIET);
+
+      early.send(JOIN, "bob");
+      early.expect(TEXT, WELCOME);
+      alice.expect(JOIN, "bob joined the chat.");
+    }
+  }
+
+  @Test
+  void takenNameIsRefusedAndAnotherCanBeTriedOnTheSameConnection() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer second = RawPeer.connect(address)) {
+      second.send(JOIN, "alice");
+      second.expect(ERROR, "Username already taken.");
+      second.send(JOIN, "ALICE");
+      second.expect(ERROR, "Username already taken.");
+      second.send(JOIN, "alice2");
+      second.expect(TEXT, WELCOME);
+      alice.expect(JOIN, "alice2 joined the chat.");
+      alice.expectNothing(QUIET);
+    }
+  }
+
+  @Test
+  void badNamesAreRefusedWithTheReason() throws IOException {
+    try (RawPeer peer = RawPeer.connect(address)) {
+      for (String bad : new String[] {"", "   ", "x".repeat(33), "a::b", "bell\u0007", "new\nline", "rtl\u202e"}) {
+        peer.send(JOIN, bad);
+        String reason = peer.expectType(ERROR).text();
+        assertTrue(reason.startsWith("Invalid username"), () -> bad + " -> " + reason);
+      }
+      peer.send(JOIN, "  " + "y".repeat(32) + "  ");
+      peer.expect(TEXT, WELCOME);
+      peer.send(TEXT, "/users");
+      peer.expect(TEXT, "[Server] Online users: " + "y".repeat(32));
+    }
+  }
+
+  @Test
+  void quitIsAcknowledgedThenClosedAndAnnouncedOnce() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      bob.send(TEXT, "/quit");
+      bob.expect(COMMAND, "/quit_ack");
+      bob.expectClosed();
+      alice.expect(LEAVE, "bob left the chat.");
+      alice.expectNothing(QUIET);
+
+      // The name is free again.
+      try (RawPeer again = RawPeer.joined(address, "bob")) {
+        alice.expect(JOIN, "bob joined the chat.");
+      }
+    }
+  }
+
+  @Test
+  void abruptDisconnectsAreAnnouncedExactlyOnce() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice")) {
+      RawPeer bob = RawPeer.joined(address, "bob");
+      alice.expect(JOIN, "bob joined the chat.");
+      bob.abort();
+      alice.expect(LEAVE, "bob left the chat.");
+
+      RawPeer carol = RawPeer.joined(address, "carol");
+      alice.expect(JOIN, "carol joined the chat.");
+      carol.close();
+      alice.expect(LEAVE, "carol left the chat.");
+
+      // A connection that never joined leaves without a notice.
+      RawPeer anonymous = RawPeer.connect(address);
+      anonymous.send(TEXT, "hi");
+      anonymous.expect(ERROR, "Invalid JOIN message.");
+      anonymous.abort();
+      alice.expectNothing(QUIET);
+    }
+  }
+
+  @Test
+  void fileIsRelayedIntactToEveryoneElse() throws IOException {
+    byte[] content = new byte[700_000];
+    new Random(7).nextBytes(content);
+    System.arraycopy("::tricky::".getBytes(StandardCharsets.UTF_8), 0, content, 1000, 10);
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob");
+        RawPeer carol = RawPeer.joined(address, "carol")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.expect(JOIN, "carol joined the chat.");
+      bob.expect(JOIN, "carol joined the chat.");
+
+      alice.sendFile("data.bin", content);
+      bob.expectFile("alice", "data.bin", content);
+      carol.expectFile("alice", "data.bin", content);
+      alice.expectNothing(QUIET);
+
+      // Chat keeps working after a file, in order.
+      alice.send(TEXT, "did you get it?");
+      bob.expect(TEXT, "alice::did you get it?");
+    }
+    assertSpoolEmptySoon();
+  }
+
+  @Test
+  void hostileFileNameIsReducedToABaseNameBeforeRelay() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.sendFile("../../etc/passwd", new byte[] {42});
+      bob.expectFile("alice", "passwd", new byte[] {42});
+      alice.sendFile("..", new byte[] {43});
+      bob.expectFile("alice", "file", new byte[] {43});
+      alice.sendFile("a\u001b[2Jb.txt", new byte[] {44});
+      bob.expectFile("alice", "a_[2Jb.txt", new byte[] {44});
+    }
+  }
+
+  @Test
+  void senderDisconnectingMidFileDeliversNothing() throws Exception {
+    try (RawPeer alice = RawPeer.joined(address, "alice")) {
+      RawPeer bob = RawPeer.joined(address, "bob");
+      alice.expect(JOIN, "bob joined the chat.");
+      byte[] prefix = "big.bin::".getBytes(StandardCharsets.UTF_8);
+      ByteBuffer header = ByteBuffer.allocate(5).putInt(1 + prefix.length + 1_000_000).put((byte) FILE);
+      bob.sendRaw(header.array());
+      bob.sendRaw(prefix);
+      bob.sendRaw(new byte[200_000]);
+      bob.abort();
+      alice.expect(LEAVE, "bob left the chat.");
+      alice.expectNothing(QUIET);
+    }
+    assertSpoolEmptySoon();
+  }
+
+  @Test
+  void oversizeMessageHeaderClosesOnlyThatConnection() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob");
+        RawPeer mallory = RawPeer.joined(address, "mallory")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.expect(JOIN, "mallory joined the chat.");
+      bob.expect(JOIN, "mallory joined the chat.");
+
+      // A 4 GiB TEXT length header: refused before any payload is read.
+      mallory.sendRaw(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, TEXT});
+      String reason = mallory.expectType(ERROR).text();
+      assertTrue(reason.contains("exceeds the limit of 65536 bytes"), reason);
+      mallory.expectClosed();
+
+      alice.expect(LEAVE, "mallory left the chat.");
+      bob.expect(LEAVE, "mallory left the chat.");
+      alice.send(TEXT, "still here");
+      bob.expect(TEXT, "alice::still here");
+    }
+  }
+
+  @Test
+  void unknownTypesAndInvalidUtf8AreRefusedButTheConnectionGoesOn() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+
+      alice.send(0x09, "whatever payload");
+      alice.expect(ERROR, "Unknown frame type 0x09.");
+      alice.send(TEXT, new byte[] {(byte) 0xc3, 0x28});
+      alice.expect(ERROR, "TEXT payload is not valid UTF-8.");
+      alice.send(LEAVE, "alice left the chat.");
+      alice.expectType(ERROR);
+      bob.expectNothing(QUIET);
+
+      alice.send(TEXT, "fine now");
+      bob.expect(TEXT, "alice::fine now");
+    }
+  }
+
+  @Test
+  void oversizeFileIsRefusedAndSkippedWhileTheSenderStays() throws Exception {
+    server.close();
+    server = Servers.start(spool, Map.of("pekko-chat.protocol.max-file-size", "100 KiB"));
+    address = server.address();
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.sendFile("huge.bin", new byte[300_000]);
+      String reason = alice.expectType(ERROR).text();
+      assertTrue(reason.contains("102400"), reason);
+      alice.send(TEXT, "after the refused file");
+      bob.expect(TEXT, "alice::after the refused file");
+      alice.sendFile("small.bin", new byte[] {1, 2});
+      bob.expectFile("alice", "small.bin", new byte[] {1, 2});
+    }
+  }
+
+  @Test
+  void aReaderThatStopsIsCutOffWhileOthersGetEverything() throws Exception {
+    server.close();
+    server = Servers.start(spool, Map.of("pekko-chat.server.outbound-queue-size", 256, "pekko-chat.server.close-timeout", "300ms"));
+    address = server.address();
+    String filler = "x".repeat(4000);
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob");
+        RawPeer stuck = RawPeer.connectWithReceiveBuffer(address, 4096)) {
+      stuck.send(JOIN, "stuck");
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.expect(JOIN, "stuck joined the chat.");
+      bob.expect(JOIN, "stuck joined the chat.");
+
+      // Batches of 200 KB that bob reads as they come, until the stuck connection's kernel
+      // buffers and queue are full and it is cut off (bounded at 80 MB); bob never falls behind.
+      int line = 0;
+      boolean stuckGone = false;
+      for (int batch = 0; batch < 400 && !stuckGone; batch++) {
+        for (int i = 0; i < 50; i++) {
+          alice.send(TEXT, (line + i) + " " + filler);
+        }
+        for (int i = 0; i < 50; i++) {
+          RawPeer.Frame f = bob.read();
+          if (f.type() == LEAVE) {
+            assertEquals("stuck left the chat.", f.text());
+            stuckGone = true;
+            f = bob.read();
+          }
+          assertEquals("alice::" + (line + i) + " " + filler, f.text());
+        }
+        line += 50;
+      }
+      assertTrue(stuckGone, "the reader that never reads must have been disconnected");
+      alice.expect(LEAVE, "stuck left the chat.");
+      alice.send(TEXT, "/users");
+      alice.expect(TEXT, "[Server] Online users: alice, bob");
+    }
+  }
+
+  @Test
+  void shutdownTellsUsersAndClosesTheirConnections() throws Exception {
+    RawPeer alice = RawPeer.joined(address, "alice");
+    RawPeer lurker = RawPeer.connect(address);
+    long started = System.nanoTime();
+    server.close();
+    assertTrue(Duration.ofNanos(System.nanoTime() - started).toSeconds() < 10, "server took too long to stop");
+    alice.expect(TEXT, "[Server] The server is shutting down. Goodbye.");
+    alice.expectClosed();
+    lurker.expectClosed();
+    alice.close();
+    lurker.close();
+    server = Servers.start(spool);
+  }
+
+  private void assertSpoolEmptySoon() throws IOException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (true) {
+      try (Stream<Path> files = Files.list(spool)) {
+        long left = files.filter(p -> p.toString().endsWith(".spool")).count();
+        if (left == 0) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          assertEquals(0, left, "spool files left behind");
+        }
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package pekkochat.testing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * A blocking socket peer that speaks the seed protocol byte for byte, independent of the
+ * project's codec: what an original client looks like to the server.
+ */
+public final class RawPeer implements AutoCloseable {
+
+  public static final int TEXT = 1;
+  public static final int FILE = 2;
+  public static final int JOIN = 3;
+  public static final int LEAVE = 4;
+  public static final int ERROR = 5;
+  public static final int COMMAND = 6;
+
+  /** One received frame. */
+  public record Frame(int type, byte[] payload) {
+    public String text() {
+      return new String(payload, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+      return "Frame(" + type + ", " + (payload.length > 200 ? payload.length + " bytes" : "\"" + text() + "\"") + ")";
+    }
+  }
+
+  private final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+
+  private RawPeer(Socket socket) throws IOException {
+    this.socket = socket;
+    this.in = new DataInputStream(socket.getInputStream());
+    this.out = socket.getOutputStream();
+  }
+
+  public static RawPeer connect(InetSocketAddress address) throws IOException {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress("127.0.0.1", address.getPort()), 5000);
+    s.setSoTimeout(10_000);
+    return new RawPeer(s);
+  }
+
+  /** A peer whose receive buffer is tiny, to act as a slow reader. */
+  public static RawPeer connectWithReceiveBuffer(InetSocketAddress address, int bytes) throws IOException {
+    Socket s = new Socket();
+    s.setReceiveBufferSize(bytes);
+    s.connect(new InetSocketAddress("127.0.0.1", address.getPort()), 5000);
+    s.setSoTimeout(10_000);
+    return new RawPeer(s);
+  }
+
+  /** Connects and joins, consuming the welcome. */
+  public static RawPeer joined(InetSocketAddress address, String name) throws IOException {
+    RawPeer peer = connect(address);
+    peer.send(JOIN, name);
+    peer.expect(TEXT, "Welcome! Type /help for commands.");
+    return peer;
+  }
+
+  public static byte[] frame(int type, byte[] payload) {
+    ByteBuffer b = ByteBuffer.allocate(5 + payload.length);
+    b.putInt(payload.length + 1).put((byte) type).put(payload);
+    return b.array();
+  }
+
+  public void send(int type, String payload) throws IOException {
+    send(type, payload.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public void send(int type, byte[] payload) throws IOException {
+    sendRaw(frame(type, payload));
+  }
+
+  public void sendRaw(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
+  /** A FILE frame as a client sends it: {@code name::bytes}. */
+  public void sendFile(String name, byte[] content) throws IOException {
+    byte[] prefix = (name + "::").getBytes(StandardCharsets.UTF_8);
+    byte[] payload = new byte[prefix.length + content.length];
+    System.arraycopy(prefix, 0, payload, 0, prefix.length);
+    System.arraycopy(content, 0, payload, prefix.length, content.length);
+    send(FILE, payload);
+  }
+
+  public Frame read() throws IOException {
+    int length = in.readInt();
+    int type = in.readUnsignedByte();
+    byte[] payload = new byte[length - 1];
+    in.readFully(payload);
+    return new Frame(type, payload);
+  }
+
+  public Frame expect(int type, String payload) throws IOException {
+    Frame f = read();
+    assertEquals(type, f.type(), () -> "frame type of " + f);
+    assertEquals(payload, f.text());
+    return f;
+  }
+
+  public Frame expectType(int type) throws IOException {
+    Frame f = read();
+    assertEquals(type, f.type(), () -> "frame type of " + f);
+    return f;
+  }
+
+  /** Expects a relayed FILE {@code sender::name::content}. */
+  public void expectFile(String sender, String name, byte[] content) throws IOException {
+    Frame f = expectType(FILE);
+    byte[] prefix = (sender + "::" + name + "::").getBytes(StandardCharsets.UTF_8);
+    assertTrue(f.payload().length >= prefix.length, "FILE payload too short");
+    byte[] head = java.util.Arrays.copyOf(f.payload(), prefix.length);
+    assertEquals(new String(prefix, StandardCharsets.UTF_8), new String(head, StandardCharsets.UTF_8));
+    assertArrayEquals(content, java.util.Arrays.copyOfRange(f.payload(), prefix.length, f.payload().length));
+  }
+
+  /** Asserts that no frame arrives within {@code quiet}. */
+  public void expectNothing(Duration quiet) throws IOException {
+    int before = socket.getSoTimeout();
+    socket.setSoTimeout((int) quiet.toMillis());
+    try {
+      Frame f = read();
+      fail("expected no frame, got " + f);
+    } catch (SocketTimeoutException expected) {
+      // quiet, as it should be
+    } finally {
+      socket.setSoTimeout(before);
+    }
+  }
+
+  /** Asserts that the server closes the connection (after any frames, which are skipped). */
+  public void expectClosed() throws IOException {
+    try {
+      while (true) {
+        read();
+      }
+    } catch (EOFException | SocketException closed) {
+      // closed or reset by the server
+    }
+  }
+
+  /** Ends the connection with a TCP reset instead of a clean close. */
+  public void abort() throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

@@ -1,0 +1,84 @@
+package pekkochat.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import pekkochat.client.Console;
+
+/** A console for tests: lines are typed from the test, printed lines are collected. */
+public final class TestConsole implements Console {
+
+  private static final Optional<String> END = Optional.empty();
+
+  private final boolean interactive;
+  private final LinkedBlockingQueue<Optional<String>> input = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<String> output = new LinkedBlockingQueue<>();
+  private final List<String> seen = new ArrayList<>();
+
+  public TestConsole(boolean interactive) {
+    this.interactive = interactive;
+  }
+
+  public void type(String line) {
+    input.add(Optional.of(line));
+  }
+
+  public void endInput() {
+    input.add(END);
+  }
+
+  @Override
+  public Source<String, NotUsed> lines() {
+    return Source.unfoldResource(() -> input, q -> q.take(), q -> {});
+  }
+
+  @Override
+  public void print(String line) {
+    output.add(line);
+  }
+
+  @Override
+  public boolean interactive() {
+    return interactive;
+  }
+
+  /** Waits for a printed line matching {@code regex} (searched, not anchored) and returns it. */
+  public String await(String regex) {
+    return await(regex, Duration.ofSeconds(10));
+  }
+
+  public synchronized String await(String regex, Duration timeout) {
+    Pattern p = Pattern.compile(regex);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      while (true) {
+        long left = deadline - System.nanoTime();
+        String line = left > 0 ? output.poll(left, TimeUnit.NANOSECONDS) : null;
+        if (line == null) {
+          fail("no line matching /" + regex + "/ within " + timeout + "; saw: " + seen);
+        }
+        seen.add(line);
+        if (p.matcher(line).find()) {
+          return line;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Every line printed so far (waiting lines included). */
+  public synchronized List<String> printed() {
+    output.drainTo(seen);
+    return List.copyOf(seen);
+  }
+}
