@@ -146,9 +146,14 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
       register.session().tell(new Session.Rejected("Username already taken."));
       return this;
     }
-    if (shuttingDown || !sessions.contains(register.session())) {
+    if (shuttingDown) {
       register.session().tell(new Session.Rejected("The server is shutting down."));
       return this;
+    }
+    if (sessions.add(register.session())) {
+      // Not spawned here (or already forgotten): watch it, so its end is announced all the same.
+      // Watching an actor that has already stopped yields SessionEnded at once.
+      getContext().watchWith(register.session(), new SessionEnded(register.session()));
     }
     Member member = new Member(register.name(), register.session(), register.outbound());
     broadcast(Frames.join(member.name + " joined the chat."), null);

@@ -1,0 +1,236 @@
+package pekkochat.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import pekkochat.config.ServerSettings;
+import pekkochat.protocol.FrameType;
+import pekkochat.protocol.Frames;
+import pekkochat.testing.Servers;
+
+/**
+ * The room's registry and fan-out, with test probes standing in for sessions and real bounded
+ * queues standing in for their connections.
+ */
+class ChatRoomTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create();
+
+  @TempDir Path spoolDir;
+  private ServerSettings settings;
+  private Spool spool;
+  private ActorRef<ChatRoom.Command> room;
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void createRoom() throws IOException {
+    settings =
+        ServerSettings.fromConfig(
+                Servers.config(Map.of("pekko-chat.server.outbound-queue-size", 4, "pekko-chat.server.shutdown-grace", "1s")))
+            .withSpoolDirectory(spoolDir);
+    spool = Spool.open(spoolDir);
+    room = testKit.spawn(ChatRoom.create(settings, spool));
+  }
+
+  /** A stand-in session: a probe for what the room tells it, a queue for what it would send. */
+  private final class User {
+    final TestProbe<Session.Command> probe = testKit.createTestProbe();
+    final LinkedBlockingQueue<ByteString> wire = new LinkedBlockingQueue<>();
+    final BoundedSourceQueue<pekkochat.protocol.Outbound> queue;
+
+    /** A user whose connection reads everything at once. */
+    User() {
+      queue =
+          Source.<pekkochat.protocol.Outbound>queue(settings.outboundQueueSize() + 1)
+              .flatMapConcat(pekkochat.protocol.Outbound::bytes)
+              .to(Sink.foreach(wire::add))
+              .run(testKit.system());
+    }
+
+    /** A user whose connection never reads. */
+    User(boolean stalled) {
+      queue =
+          Source.<pekkochat.protocol.Outbound>queue(settings.outboundQueueSize() + 1)
+              .to(Sink.asPublisher(org.apache.pekko.stream.javadsl.AsPublisher.WITHOUT_FANOUT))
+              .run(testKit.system());
+    }
+
+    User join(String name) {
+      room.tell(new ChatRoom.Register(name, probe.ref(), queue));
+      assertEquals(new Session.Registered(name), probe.receiveMessage());
+      return this;
+    }
+
+    /** The next frame written to this user, as (type, text). */
+    String next() throws InterruptedException {
+      ByteString frame = wire.poll(3, TimeUnit.SECONDS);
+      assertTrue(frame != null, "expected a frame");
+      return FrameType.ofCode(frame.apply(4)).orElseThrow() + " " + frame.drop(5).decodeString(StandardCharsets.UTF_8);
+    }
+
+    void expectNothing() throws InterruptedException {
+      assertNull(wire.poll(200, TimeUnit.MILLISECONDS));
+    }
+  }
+
+  @Test
+  void joinIsAnnouncedToOthersAndLinesGoToEveryoneButTheSender() throws Exception {
+    User alice = new User().join("alice");
+    User bob = new User().join("bob");
+    assertEquals("JOIN bob joined the chat.", alice.next());
+
+    room.tell(new ChatRoom.Post(alice.probe.ref(), "hi"));
+    assertEquals("TEXT alice::hi", bob.next());
+    alice.expectNothing();
+  }
+
+  @Test
+  void namesAreUniqueRegardlessOfCase() {
+    new User().join("Alice");
+    User other = new User();
+    room.tell(new ChatRoom.Register("alice", other.probe.ref(), other.queue));
+    assertEquals(new Session.Rejected("Username already taken."), other.probe.receiveMessage());
+  }
+
+  @Test
+  void usersAreListedInJoinOrder() {
+    User alice = new User().join("alice");
+    new User().join("bob");
+    new User().join("carol");
+    room.tell(new ChatRoom.ListUsers(alice.probe.ref()));
+    assertEquals(new Session.UserList(List.of("alice", "bob", "carol")), alice.probe.receiveMessage());
+  }
+
+  @Test
+  void aSessionThatEndsIsAnnouncedExactlyOnceAndFreesItsName() throws Exception {
+    User alice = new User().join("alice");
+    User bob = new User().join("bob");
+    assertEquals("JOIN bob joined the chat.", alice.next());
+
+    bob.probe.stop();
+    assertEquals("LEAVE bob left the chat.", alice.next());
+    alice.expectNothing();
+
+    // Lines from a session that has gone are not relayed, and the name can be taken again.
+    room.tell(new ChatRoom.Post(bob.probe.ref(), "ghost"));
+    alice.expectNothing();
+    new User().join("bob");
+    assertEquals("JOIN bob joined the chat.", alice.next());
+  }
+
+  @Test
+  void aFullQueueCutsOffOnlyThatUser() throws Exception {
+    User alice = new User().join("alice");
+    User bob = new User().join("bob");
+    User stalled = new User(true).join("stalled");
+    assertEquals("JOIN bob joined the chat.", alice.next());
+    assertEquals("JOIN stalled joined the chat.", alice.next());
+    assertEquals("JOIN stalled joined the chat.", bob.next());
+
+    for (int i = 0; i < 20; i++) {
+      room.tell(new ChatRoom.Post(alice.probe.ref(), "line " + i));
+    }
+    for (int i = 0; i < 20; i++) {
+      assertEquals("TEXT alice::line " + i, bob.next());
+    }
+    // Told once; the room has stopped offering it anything.
+    assertEquals(Session.Overflowed.INSTANCE, stalled.probe.receiveMessage());
+    stalled.probe.expectNoMessage(Duration.ofMillis(200));
+    // One slot is still free for the session's own farewell ERROR.
+    assertTrue(stalled.queue.offer(Frames.error("bye")).isEnqueued());
+  }
+
+  @Test
+  void aFileIsStreamedFromTheSpoolToEachRecipientAndThenDeleted() throws Exception {
+    User alice = new User().join("alice");
+    User bob = new User().join("bob");
+    assertEquals("JOIN bob joined the chat.", alice.next());
+    Path spooled = spool.newFile();
+    Files.writeString(spooled, "file body");
+
+    room.tell(new ChatRoom.ShareFile(alice.probe.ref(), "notes.txt", 9, spooled));
+    StringBuilder received = new StringBuilder();
+    ByteString first = bob.wire.poll(3, TimeUnit.SECONDS);
+    received.append(first.drop(5).decodeString(StandardCharsets.UTF_8));
+    while (received.length() < "alice::notes.txt::file body".length()) {
+      received.append(bob.wire.poll(3, TimeUnit.SECONDS).decodeString(StandardCharsets.UTF_8));
+    }
+    assertEquals(FrameType.FILE.code(), first.apply(4));
+    assertEquals("alice::notes.txt::file body", received.toString());
+    alice.expectNothing();
+    awaitDeleted(spooled);
+  }
+
+  @Test
+  void aFileNobodyCanReceiveIsDeletedAtOnce() throws Exception {
+    User alice = new User().join("alice");
+    Path spooled = spool.newFile();
+    Files.writeString(spooled, "x");
+    room.tell(new ChatRoom.ShareFile(alice.probe.ref(), "x.txt", 1, spooled));
+    awaitDeleted(spooled);
+  }
+
+  @Test
+  void shutdownClosesEverySessionAndAnswersWhenTheyAreGone() {
+    User alice = new User().join("alice");
+    User bob = new User().join("bob");
+    TestProbe<Done> done = testKit.createTestProbe();
+    room.tell(new ChatRoom.Shutdown(done.ref()));
+
+    assertInstanceOf(Session.Close.class, alice.probe.receiveMessage());
+    assertInstanceOf(Session.Close.class, bob.probe.receiveMessage());
+    done.expectNoMessage(Duration.ofMillis(100));
+    alice.probe.stop();
+    bob.probe.stop();
+    assertEquals(Done.getInstance(), done.receiveMessage(Duration.ofSeconds(1)));
+
+    // Nobody may join a room that is shutting down.
+    User late = new User();
+    room.tell(new ChatRoom.Register("late", late.probe.ref(), late.queue));
+    assertInstanceOf(Session.Rejected.class, late.probe.receiveMessage());
+  }
+
+  @Test
+  void shutdownAnswersAfterTheGracePeriodEvenIfASessionLingers() {
+    User alice = new User().join("alice");
+    TestProbe<Done> done = testKit.createTestProbe();
+    room.tell(new ChatRoom.Shutdown(done.ref()));
+    assertInstanceOf(Session.Close.class, alice.probe.receiveMessage());
+    assertEquals(Done.getInstance(), done.receiveMessage(Duration.ofSeconds(3)));
+  }
+
+  private static void awaitDeleted(Path file) throws InterruptedException {
+    for (int i = 0; i < 100 && Files.exists(file); i++) {
+      Thread.sleep(30);
+    }
+    assertFalse(Files.exists(file), "spool file should be deleted");
+  }
+}
