@@ -158,8 +158,12 @@ public final class Session extends AbstractBehavior<Session.Command> {
         Source.<Outbound>queue(settings.outboundQueueSize() + 1)
             .viaMat(KillSwitches.single(), Keep.both())
             .watchTermination((qk, done) -> new Connection(qk.first(), qk.second(), done));
+    // Deliberately not coupled: completing the outbound queue must let its last frames (an
+    // ERROR, the shutdown notice, /quit_ack) reach the socket before the connection closes. The
+    // session does the coupling itself: it stops when the inbound side ends (the socket closed),
+    // and stopping aborts the outbound side, so no socket is ever left half open.
     Flow<Message, Outbound, Connection> application =
-        Flow.fromSinkAndSourceCoupledMat(inbound, outbound, Keep.right());
+        Flow.fromSinkAndSourceMat(inbound, outbound, Keep.right());
     Connection conn =
         connection.handleWith(
             WireProtocol.around(MessageDecoder.Origin.CLIENT, settings.limits(), application),
@@ -214,7 +218,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         .onMessage(Close.class, this::onClose)
         .onMessageEquals(InboundCompleted.INSTANCE, this::onConnectionEnded)
         .onMessage(InboundFailed.class, this::onInboundFailed)
-        .onMessageEquals(OutboundClosed.INSTANCE, this::onConnectionEnded)
+        .onMessageEquals(OutboundClosed.INSTANCE, this::onOutboundClosed)
         .onMessageEquals(CloseTimedOut.INSTANCE, this::onCloseTimedOut)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
@@ -309,14 +313,15 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private void onText(String text) {
     if (text.startsWith("/")) {
       onCommand(text);
-    } else if (!text.isBlank()) {
+    } else {
+      // As the contract says: every line that is not a command, even a blank one, is relayed.
       room.tell(new ChatRoom.Post(getContext().getSelf(), text));
     }
   }
 
+  /** Commands match the whole line (surrounding white space aside), as the original server's do. */
   private void onCommand(String line) {
-    String command = line.strip().split("\\s+", 2)[0];
-    switch (command) {
+    switch (line.strip()) {
       case "/users" -> room.tell(new ChatRoom.ListUsers(getContext().getSelf()));
       case "/help" -> send(Frames.text(HELP));
       case "/quit" -> {
@@ -437,6 +442,15 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   private Behavior<Command> onConnectionEnded() {
     return Behaviors.stopped();
+  }
+
+  /**
+   * The outbound side ended. While closing that is expected: its last frames are now being
+   * flushed, and the socket's close ends the inbound side (or {@code close-timeout} fires).
+   * Otherwise it failed (a file body could not be read): the connection cannot go on.
+   */
+  private Behavior<Command> onOutboundClosed() {
+    return phase == Phase.CLOSING ? this : Behaviors.stopped();
   }
 
   private Behavior<Command> onCloseTimedOut() {
