@@ -144,6 +144,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Phase phase = Phase.CONNECTING;
   private String username;
   private UserLine heldLine;
+  private String deferredText;
   private boolean inputEnded;
   private Download download;
 
@@ -298,6 +299,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private void onJoined() {
     phase = Phase.CHATTING;
+    if (deferredText != null) {
+      offer(Frames.text(deferredText), null);
+      deferredText = null;
+    }
     UserLine held = heldLine;
     heldLine = null;
     if (held != null) {
@@ -320,7 +325,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
     UserLine held = heldLine;
     heldLine = null;
     if (held != null) {
-      return onUserLine(held);
+      // Typed before the refusal was shown, so it was meant as chat: keep it for after the join.
+      deferredText = held.line();
+      held.ackTo().tell(Ack.INSTANCE);
     }
     return this;
   }

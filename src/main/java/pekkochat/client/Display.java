@@ -27,9 +27,40 @@ final class Display {
     this.clock = clock;
   }
 
-  /** {@code [HH:MM:SS] text}, with the local time now. */
+  /** {@code [HH:MM:SS] text}, with the local time now; control characters made visible. */
   String stamp(String text) {
-    return "[" + LocalTime.now(clock).format(TIME) + "] " + text;
+    return "[" + LocalTime.now(clock).format(TIME) + "] " + visible(text);
+  }
+
+  /**
+   * Text from the network made safe for a terminal: control characters (escape sequences could
+   * move the cursor, recolour or retitle the user's terminal) are shown in caret notation, and
+   * bidirectional overrides (which can disguise a name or a file extension) become '?'. Line
+   * breaks are kept.
+   */
+  static String visible(String text) {
+    StringBuilder b = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      String replacement = null;
+      if (c != '\n' && (c < 0x20 || c == 0x7f)) {
+        replacement = c == 0x7f ? "^?" : "^" + (char) (c + 64);
+      } else if ((c >= 0x80 && c < 0xa0) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+          || c == 0x200e || c == 0x200f) {
+        replacement = "?";
+      }
+      if (replacement != null && b == null) {
+        b = new StringBuilder(text.length() + 8).append(text, 0, i);
+      }
+      if (b != null) {
+        if (replacement != null) {
+          b.append(replacement);
+        } else {
+          b.append(c);
+        }
+      }
+    }
+    return b == null ? text : b.toString();
   }
 
   /** The text shown for a TEXT frame from the server, without the time stamp. */

@@ -25,11 +25,8 @@ public final class PipedConsole implements Console {
 
   @Override
   public Source<String, NotUsed> lines() {
-    // unfoldResource runs on Pekko's blocking-I/O dispatcher: the blocking read stays off the actors.
-    return Source.unfoldResource(
-        () -> new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)),
-        reader -> Optional.ofNullable(reader.readLine()),
-        reader -> {});
+    BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    return InputLines.readOnOwnThread("stdin-reader", () -> Optional.ofNullable(reader.readLine()));
   }
 
   @Override

@@ -34,7 +34,7 @@ public final class TerminalConsole implements Console {
 
   @Override
   public Source<String, NotUsed> lines() {
-    return Source.unfoldResource(() -> reader, this::readLine, r -> {});
+    return InputLines.readOnOwnThread("terminal-reader", () -> readLine(reader));
   }
 
   private Optional<String> readLine(LineReader r) {

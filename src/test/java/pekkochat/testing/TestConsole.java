@@ -37,7 +37,27 @@ public final class TestConsole implements Console {
 
   @Override
   public Source<String, NotUsed> lines() {
-    return Source.unfoldResource(() -> input, q -> q.take(), q -> {});
+    // Like the real consoles: a blocking read on a thread of its own, never inside the stream.
+    return Source.<String>queue(1, org.apache.pekko.stream.OverflowStrategy.backpressure())
+        .mapMaterializedValue(
+            queue -> {
+              Thread t =
+                  new Thread(
+                      () -> {
+                        try {
+                          for (Optional<String> line = input.take(); line.isPresent(); line = input.take()) {
+                            queue.offer(line.get()).toCompletableFuture().join();
+                          }
+                          queue.complete();
+                        } catch (Exception e) {
+                          queue.fail(e);
+                        }
+                      },
+                      "test-console");
+              t.setDaemon(true);
+              t.start();
+              return NotUsed.getInstance();
+            });
   }
 
   @Override
