@@ -95,7 +95,16 @@ class ServerEndToEndTest {
 
       alice.send(TEXT, "/dance");
       alice.expect(ERROR, "Unknown command. Type /help.");
+      // Commands match the whole line, as in the original server.
+      alice.send(TEXT, "/users everyone");
+      alice.expect(ERROR, "Unknown command. Type /help.");
+      alice.send(TEXT, "/users  ");
+      alice.expect(TEXT, "[Server] Online users: alice, bob");
       bob.expectNothing(QUIET);
+
+      // A line that is not a command is relayed as it is, even a blank one.
+      alice.send(TEXT, "   ");
+      bob.expect(TEXT, "alice::   ");
     }
   }
 
