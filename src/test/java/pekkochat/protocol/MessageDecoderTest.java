@@ -1,5 +1,7 @@
 package pekkochat.protocol;
 
+import static pekkochat.testing.TestBytes.bytes;
+import static pekkochat.testing.TestBytes.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -386,15 +388,5 @@ class MessageDecoderTest {
     return utf8(String.valueOf(c).repeat(size));
   }
 
-  private static ByteString utf8(String s) {
-    return ByteString.fromString(s, StandardCharsets.UTF_8);
-  }
 
-  private static ByteString bytes(int... values) {
-    byte[] b = new byte[values.length];
-    for (int i = 0; i < values.length; i++) {
-      b[i] = (byte) values[i];
-    }
-    return ByteString.fromArray(b);
-  }
 }
