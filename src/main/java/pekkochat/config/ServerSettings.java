@@ -14,6 +14,9 @@ public record ServerSettings(
     Duration closeTimeout,
     int maxNameLength,
     Path spoolDirectory,
+    long spoolMaxSize,
+    long spoolMinFreeSpace,
+    Duration relayLeadTime,
     int fileChunkSize,
     Duration shutdownGrace,
     ProtocolLimits limits) {
@@ -34,6 +37,9 @@ public record ServerSettings(
         c.getDuration("close-timeout"),
         c.getInt("max-name-length"),
         spoolDir,
+        c.getBytes("spool-max-size"),
+        c.getBytes("spool-min-free-space"),
+        c.getDuration("relay-lead-time"),
         Math.toIntExact(c.getBytes("file-chunk-size")),
         c.getDuration("shutdown-grace"),
         ProtocolLimits.fromConfig(config));
@@ -41,7 +47,7 @@ public record ServerSettings(
 
   public ServerSettings withSpoolDirectory(Path dir) {
     return new ServerSettings(
-        host, port, backlog, outboundQueueSize, closeTimeout, maxNameLength, dir, fileChunkSize,
-        shutdownGrace, limits);
+        host, port, backlog, outboundQueueSize, closeTimeout, maxNameLength, dir, spoolMaxSize,
+        spoolMinFreeSpace, relayLeadTime, fileChunkSize, shutdownGrace, limits);
   }
 }

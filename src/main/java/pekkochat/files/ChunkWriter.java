@@ -1,107 +1,117 @@
 package pekkochat.files;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.IOResult;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.OverflowStrategy;
-import org.apache.pekko.stream.QueueOfferResult;
-import org.apache.pekko.stream.javadsl.FileIO;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
 import org.apache.pekko.util.ByteString;
 
 /**
- * Writes a file chunk by chunk without blocking the caller: each {@link #write} returns a stage
- * that completes once the chunk is accepted by the {@link FileIO} sink (which runs on Pekko's
- * blocking-I/O dispatcher), so an actor can acknowledge its input only then and memory stays
- * bounded by a few chunks, whatever the file size.
+ * Writes a file chunk by chunk without blocking the caller. Every operation runs on {@code
+ * blockingIo} (Pekko's blocking-I/O dispatcher), strictly in the order it was requested, and the
+ * stage {@link #write} returns completes once the bytes are in the file: an actor acknowledges its
+ * input only then, so memory holds a chunk or two whatever the file size, and a reader tailing the
+ * file may read up to {@link #written()}.
  *
- * <p>Call {@link #write} again only after the previous stage completed.
+ * <p>After a failure every later operation fails with the same cause.
  */
 public final class ChunkWriter {
 
   private final Path path;
-  private final SourceQueueWithComplete<ByteString> queue;
-  private final CompletionStage<IOResult> result;
-  private long written;
+  private final Executor blockingIo;
+  private CompletableFuture<Void> tail;
+  private FileChannel channel;
+  private volatile long written;
 
-  private ChunkWriter(Path path, SourceQueueWithComplete<ByteString> queue, CompletionStage<IOResult> result) {
+  private ChunkWriter(Path path, Executor blockingIo) {
     this.path = path;
-    this.queue = queue;
-    this.result = result;
+    this.blockingIo = blockingIo;
+    this.tail =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                channel =
+                    FileChannel.open(
+                        path, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            blockingIo);
   }
 
-  /** Opens {@code path} for writing (truncating it) and starts the writing stream. */
-  public static ChunkWriter open(Path path, Materializer materializer) {
-    Pair<SourceQueueWithComplete<ByteString>, CompletionStage<IOResult>> mat =
-        Source.<ByteString>queue(4, OverflowStrategy.backpressure())
-            .toMat(
-                FileIO.toPath(
-                    path,
-                    Set.of(
-                        StandardOpenOption.WRITE,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING)),
-                Keep.both())
-            .run(materializer);
-    return new ChunkWriter(path, mat.first(), mat.second());
+  /** Starts opening (creating or truncating) {@code path}; a failure shows in the first write. */
+  public static ChunkWriter open(Path path, Executor blockingIo) {
+    return new ChunkWriter(path, blockingIo);
   }
 
   public Path path() {
     return path;
   }
 
-  /** Bytes handed to {@link #write} so far. */
+  /** Bytes that are in the file (written, not merely queued). */
   public long written() {
     return written;
   }
 
-  /** Queues a chunk; the stage fails if the file cannot be written. */
+  /** Appends a chunk; completes once it is in the file, or fails with the I/O error. */
   public CompletionStage<Done> write(ByteString chunk) {
-    written += chunk.size();
-    return queue
-        .offer(chunk)
-        .thenCompose(
-            r -> {
-              if (r == QueueOfferResult.enqueued()) {
-                return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+    return then(
+        () -> {
+          ByteBuffer buffer = chunk.asByteBuffer();
+          while (buffer.hasRemaining()) {
+            channel.write(buffer);
+          }
+          written += chunk.size();
+        });
+  }
+
+  /** Closes the file once every earlier write is done. */
+  public CompletionStage<Done> close() {
+    return then(() -> channel.close());
+  }
+
+  /** Stops writing and deletes the file, after any write in progress (so it cannot reappear). */
+  public CompletionStage<Done> discard() {
+    tail =
+        tail.handleAsync(
+            (ok, failure) -> {
+              try {
+                if (channel != null) {
+                  channel.close();
+                }
+                Files.deleteIfExists(path);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
               }
-              // The sink failed (disk full, permission...): report the sink's own error.
-              return result.thenApply(
-                  io -> {
-                    throw new IllegalStateException("file writer closed: " + r);
-                  });
-            });
+              return null;
+            },
+            blockingIo);
+    return tail.thenApply(v -> Done.getInstance());
   }
 
-  /** Ends the file; the stage completes when every byte is on disk (or fails with the reason). */
-  public CompletionStage<IOResult> close() {
-    queue.complete();
-    return result;
+  private interface IoAction {
+    void run() throws IOException;
   }
 
-  /**
-   * Abandons the file: stops writing and deletes it once the writing stream has ended. Deleting
-   * only then matters: the sink opens (creates) the file asynchronously, so a delete issued right
-   * away could run before the file exists and leave it behind.
-   */
-  public void discard(Throwable reason) {
-    queue.fail(reason);
-    result.whenComplete((io, failure) -> deleteQuietly(path));
-  }
-
-  private static void deleteQuietly(Path file) {
-    try {
-      java.nio.file.Files.deleteIfExists(file);
-    } catch (java.io.IOException e) {
-      // Nothing better to do: the file is in a spool or download directory and will be reported
-      // or cleaned up at the next start.
-    }
+  private CompletionStage<Done> then(IoAction action) {
+    tail =
+        tail.thenRunAsync(
+            () -> {
+              try {
+                action.run();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            blockingIo);
+    return tail.thenApply(v -> Done.getInstance());
   }
 }

@@ -1,5 +1,7 @@
 package pekkochat.protocol;
 
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -20,6 +22,18 @@ public sealed interface Outbound {
     @Override
     public Source<ByteString, NotUsed> bytes() {
       return Source.single(encoded);
+    }
+  }
+
+  /**
+   * A frame decided only when the connection gets to it (it may have waited in the queue behind
+   * others): {@code decide} returns the frame to send then, or empty to send nothing.
+   */
+  record Deferred(Supplier<Optional<Outbound>> decide) implements Outbound {
+    @Override
+    public Source<ByteString, NotUsed> bytes() {
+      return Source.lazySource(() -> decide.get().map(Outbound::bytes).orElseGet(Source::empty))
+          .mapMaterializedValue(m -> NotUsed.getInstance());
     }
   }
 

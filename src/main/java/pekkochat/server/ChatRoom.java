@@ -1,12 +1,12 @@
 package pekkochat.server;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -19,7 +19,6 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
-import org.apache.pekko.stream.javadsl.FileIO;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -54,9 +53,11 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   /** A joined user sent a chat line. */
   public record Post(ActorRef<Session.Command> from, String text) implements Command {}
 
-  /** A joined user's file is complete in the spool and can be relayed. */
-  public record ShareFile(ActorRef<Session.Command> from, String fileName, long size, Path spoolFile)
-      implements Command {}
+  /** A joined user's file is arriving in (or complete in) the spool and can be relayed. */
+  public record ShareFile(ActorRef<Session.Command> from, String fileName, SpoolFile file) implements Command {}
+
+  /** A file being relayed will not be completed ({@code why}: the sender disconnected, ...). */
+  public record FileAborted(String fileName, SpoolFile file, String why) implements Command {}
 
   /** {@code /users}. */
   public record ListUsers(ActorRef<Session.Command> replyTo) implements Command {}
@@ -65,6 +66,11 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   public record Shutdown(ActorRef<Done> replyTo) implements Command {}
 
   private record SessionEnded(ActorRef<Session.Command> session) implements Command {}
+
+  private record RelayEnded(SpoolFile file) implements Command {}
+
+  /** Who a file in relay came from and went to, for the notice should it be cut off. */
+  private record Relay(String sender, Set<ActorRef<Session.Command>> recipients) {}
 
   private enum ShutdownDeadline implements Command {
     INSTANCE
@@ -98,6 +104,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   private final Map<ActorRef<Session.Command>, Member> members = new LinkedHashMap<>();
   private final Map<String, Member> membersByName = new HashMap<>();
   private final List<ActorRef<Done>> shutdownWaiters = new ArrayList<>();
+  private final Map<SpoolFile, Relay> relays = new HashMap<>();
   private long sessionCounter;
   private long relayCounter;
   private boolean shuttingDown;
@@ -117,6 +124,11 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
         .onMessage(Register.class, this::onRegister)
         .onMessage(Post.class, this::onPost)
         .onMessage(ShareFile.class, this::onShareFile)
+        .onMessage(FileAborted.class, this::onFileAborted)
+        .onMessage(RelayEnded.class, ended -> {
+          relays.remove(ended.file());
+          return this;
+        })
         .onMessage(ListUsers.class, this::onListUsers)
         .onMessage(SessionEnded.class, this::onSessionEnded)
         .onMessage(Shutdown.class, this::onShutdown)
@@ -179,36 +191,75 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
         recipients.add(m);
       }
     }
+    SpoolFile file = share.file();
     if (from == null || recipients.isEmpty()) {
-      Spool.delete(share.spoolFile());
+      file.releaseReaders();
       return this;
     }
     Set<ActorRef<Session.Command>> refs = new HashSet<>();
     recipients.forEach(m -> refs.add(m.session));
     ActorRef<FileRelay.Command> relay =
-        getContext().spawn(FileRelay.create(share.spoolFile(), refs), "relay-" + (++relayCounter));
+        getContext().spawn(FileRelay.create(file, refs), "relay-" + (++relayCounter));
+    getContext().watchWith(relay, new RelayEnded(file));
+    relays.put(file, new Relay(from.name, refs));
     getContext()
         .getLog()
-        .info("Relaying {} ({} bytes) from {} to {} user(s)", share.fileName(), share.size(), from.name, recipients.size());
+        .info("Relaying {} ({} bytes) from {} to {} user(s)", share.fileName(), file.size(), from.name, recipients.size());
     String prefix = Frames.serverFilePrefix(from.name, share.fileName());
     for (Member m : recipients) {
-      Outbound frame = Frames.file(prefix, share.size(), spooledBody(share.spoolFile(), m.session, relay));
-      if (!deliver(m, frame)) {
+      if (!deliver(m, relayedFile(prefix, file, m.session, relay))) {
         relay.tell(new FileRelay.Finished(m.session, false));
       }
     }
     return this;
   }
 
-  /** The spooled file, read lazily when the recipient's connection gets to it. */
-  private Source<ByteString, NotUsed> spooledBody(
-      Path file, ActorRef<Session.Command> recipient, ActorRef<FileRelay.Command> relay) {
-    return FileIO.fromPath(file, settings.fileChunkSize())
-        .watchTermination(
-            (io, done) -> {
-              done.whenComplete((d, failure) -> relay.tell(new FileRelay.Finished(recipient, failure == null)));
-              return NotUsed.getInstance();
-            });
+  /**
+   * The file for one recipient, decided when that recipient's connection gets to it: by then the
+   * upload may have failed, and a file not yet begun is better not sent at all.
+   */
+  private Outbound relayedFile(
+      String prefix, SpoolFile file, ActorRef<Session.Command> recipient, ActorRef<FileRelay.Command> relay) {
+    int chunkSize = settings.fileChunkSize();
+    return new Outbound.Deferred(
+        () -> {
+          if (file.state() == SpoolFile.State.FAILED) {
+            relay.tell(new FileRelay.Finished(recipient, false));
+            return Optional.empty();
+          }
+          Source<ByteString, NotUsed> body =
+              SpoolReader.source(file, chunkSize)
+                  .watchTermination(
+                      (mat, done) -> {
+                        done.whenComplete((d, failure) -> relay.tell(new FileRelay.Finished(recipient, failure == null)));
+                        return NotUsed.getInstance();
+                      });
+          return Optional.of(Frames.file(prefix, file.size(), body));
+        });
+  }
+
+  private Behavior<Command> onFileAborted(FileAborted aborted) {
+    Relay relay = relays.get(aborted.file());
+    if (relay == null) {
+      return this;
+    }
+    Outbound notice = Frames.text(incompleteNotice(relay.sender(), aborted.fileName(), aborted.file(), aborted.why()));
+    for (ActorRef<Session.Command> recipient : relay.recipients()) {
+      Member m = members.get(recipient);
+      if (m != null) {
+        deliver(m, notice);
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Follows a FILE frame that had to be completed with zero bytes. The project's client recognises
+   * it (see {@code pekkochat.client.Client}) and deletes its copy; a seed client shows it.
+   */
+  static String incompleteNotice(String sender, String fileName, SpoolFile file, String why) {
+    return "[Server] Incomplete file: " + sender + Frames.SEPARATOR + fileName + " was cut off after "
+        + file.committed() + " of " + file.size() + " bytes (" + why + "). Discard any copy you received.";
   }
 
   private Behavior<Command> onListUsers(ListUsers list) {

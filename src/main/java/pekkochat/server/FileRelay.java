@@ -1,6 +1,5 @@
 package pekkochat.server;
 
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -12,8 +11,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Owns one spooled file while it is delivered: each recipient streams it from disk at its own
- * pace, and this actor deletes it once every recipient has finished, failed or gone away.
+ * Holds one spooled file for its recipients while it is delivered: each recipient streams it from
+ * disk at its own pace, and this actor lets go of the file (which is deleted once the upload has
+ * let go too) when every recipient has finished, failed or gone away.
  * Recipients are watched, so a session that dies before its stream even started still counts.
  */
 final class FileRelay extends AbstractBehavior<FileRelay.Command> {
@@ -25,14 +25,14 @@ final class FileRelay extends AbstractBehavior<FileRelay.Command> {
 
   private record RecipientGone(ActorRef<Session.Command> recipient) implements Command {}
 
-  static Behavior<Command> create(Path file, Set<ActorRef<Session.Command>> recipients) {
+  static Behavior<Command> create(SpoolFile file, Set<ActorRef<Session.Command>> recipients) {
     return Behaviors.setup(context -> new FileRelay(context, file, recipients));
   }
 
-  private final Path file;
+  private final SpoolFile file;
   private final Set<ActorRef<Session.Command>> pending;
 
-  private FileRelay(ActorContext<Command> context, Path file, Set<ActorRef<Session.Command>> recipients) {
+  private FileRelay(ActorContext<Command> context, SpoolFile file, Set<ActorRef<Session.Command>> recipients) {
     super(context);
     this.file = file;
     this.pending = new HashSet<>(recipients);
@@ -45,7 +45,7 @@ final class FileRelay extends AbstractBehavior<FileRelay.Command> {
         .onMessage(Finished.class, f -> done(f.recipient()))
         .onMessage(RecipientGone.class, g -> done(g.recipient()))
         .onSignal(PostStop.class, s -> {
-          Spool.delete(file);
+          file.releaseReaders();
           return this;
         })
         .build();

@@ -40,7 +40,7 @@ final class Guardian {
         context -> {
           Spool spool;
           try {
-            spool = Spool.open(settings.spoolDirectory());
+            spool = Spool.open(settings.spoolDirectory(), settings.spoolMaxSize(), settings.spoolMinFreeSpace());
           } catch (IOException e) {
             started.completeExceptionally(
                 new IOException("cannot use spool directory " + settings.spoolDirectory() + ": " + e, e));

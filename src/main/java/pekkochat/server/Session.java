@@ -1,11 +1,12 @@
 package pekkochat.server;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
+import java.util.concurrent.Executor;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -26,6 +27,7 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import pekkochat.config.ServerSettings;
 import pekkochat.files.ChunkWriter;
 import pekkochat.files.SafeFileNames;
+import pekkochat.files.Sizes;
 import pekkochat.protocol.Frames;
 import pekkochat.protocol.FramingError;
 import pekkochat.protocol.Message;
@@ -85,7 +87,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     INSTANCE
   }
 
-  private record ChunkWritten(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
+  private record ChunkWritten(ActorRef<Ack> ackTo, int bytes, Throwable failure) implements Command {}
 
   private record FileStored(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
 
@@ -106,10 +108,25 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private record Connection(
       BoundedSourceQueue<Outbound> queue, UniqueKillSwitch killSwitch, CompletionStage<Done> outboundDone) {}
 
-  /** A file being received: {@code writer} is null while its remaining bytes are discarded. */
-  private record Upload(String fileName, long size, Path spoolFile, ChunkWriter writer) {
-    static Upload discarding() {
-      return new Upload(null, 0, null, null);
+  /** A file being received; a {@link #DISCARDING} upload's remaining bytes are read and dropped. */
+  private static final class Upload {
+    static final Upload DISCARDING = new Upload(null, null, null, 0);
+
+    final String fileName;
+    final SpoolFile file;
+    final ChunkWriter writer;
+    final long startNanos;
+    boolean relaying;
+
+    Upload(String fileName, SpoolFile file, ChunkWriter writer, long startNanos) {
+      this.fileName = fileName;
+      this.file = file;
+      this.writer = writer;
+      this.startNanos = startNanos;
+    }
+
+    boolean discarding() {
+      return writer == null;
     }
   }
 
@@ -178,7 +195,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private final ServerSettings settings;
   private final Spool spool;
   private final Connection conn;
-  private final Materializer materializer;
+  private final Executor blockingIo;
 
   private Phase phase = Phase.AWAITING_JOIN;
   private String name;
@@ -200,7 +217,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     this.settings = settings;
     this.spool = spool;
     this.conn = conn;
-    this.materializer = Materializer.matFromSystem(context.getSystem());
+    this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     context.getLog().debug("Connection from {}", remote);
   }
 
@@ -341,68 +358,119 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   private Behavior<Command> onFilePart(Message part, ActorRef<Ack> ackTo) {
     if (part instanceof Message.FileOffer offer) {
-      if (phase != Phase.JOINED) {
-        send(Frames.error("Invalid JOIN message."));
-        upload = Upload.discarding();
-      } else {
-        Path file = spool.newFile();
-        upload =
-            new Upload(
-                SafeFileNames.baseName(offer.fileName()), offer.size(), file, ChunkWriter.open(file, materializer));
-      }
+      upload = startUpload(offer);
       ackTo.tell(Ack.INSTANCE);
     } else if (part instanceof Message.FileChunk chunk) {
-      if (upload == null || upload.writer() == null) {
+      if (upload == null || upload.discarding()) {
         ackTo.tell(Ack.INSTANCE);
       } else {
+        int bytes = chunk.bytes().size();
         getContext()
-            .pipeToSelf(upload.writer().write(chunk.bytes()), (done, failure) -> new ChunkWritten(ackTo, failure));
+            .pipeToSelf(upload.writer.write(chunk.bytes()), (done, failure) -> new ChunkWritten(ackTo, bytes, failure));
       }
-    } else if (upload == null || upload.writer() == null) {
+    } else if (upload == null || upload.discarding()) {
       upload = null;
       ackTo.tell(Ack.INSTANCE);
     } else {
-      getContext().pipeToSelf(upload.writer().close(), (io, failure) -> new FileStored(ackTo, failure));
+      getContext().pipeToSelf(upload.writer.close(), (done, failure) -> new FileStored(ackTo, failure));
     }
     return this;
   }
 
+  private Upload startUpload(Message.FileOffer offer) {
+    if (phase != Phase.JOINED) {
+      send(Frames.error("Invalid JOIN message."));
+      return Upload.DISCARDING;
+    }
+    String fileName = SafeFileNames.baseName(offer.fileName());
+    Spool.Reservation reservation = spool.reserve(offer.size());
+    if (reservation.file() == null) {
+      getContext().getLog().info("Refused file {} ({} bytes) from {}: {}", fileName, offer.size(), name, reservation.refusal());
+      send(
+          Frames.error(
+              "Could not receive file " + fileName + " (" + Sizes.human(offer.size()) + "): "
+                  + reservation.refusal() + ". It was not sent; try again later."));
+      return Upload.DISCARDING;
+    }
+    SpoolFile file = reservation.file();
+    return new Upload(fileName, file, ChunkWriter.open(file.path(), blockingIo), System.nanoTime());
+  }
+
   private Behavior<Command> onChunkWritten(ChunkWritten written) {
-    if (written.failure() != null && upload != null && upload.writer() != null) {
-      abandonUpload(written.failure());
-      upload = Upload.discarding();
+    if (upload != null && !upload.discarding()) {
+      if (written.failure() != null) {
+        abandonUpload("the server could not store it", true);
+        upload = Upload.DISCARDING;
+      } else {
+        upload.file.advance(written.bytes());
+        if (!upload.relaying && restExpectedWithinLeadTime(upload)) {
+          startRelay(upload);
+        }
+      }
     }
     written.ackTo().tell(Ack.INSTANCE);
     return this;
   }
 
+  /** Whether, at the rate the upload has arrived so far, the rest will be in within the lead time. */
+  private boolean restExpectedWithinLeadTime(Upload u) {
+    long arrived = u.file.committed();
+    long elapsed = System.nanoTime() - u.startNanos;
+    if (arrived <= 0 || elapsed <= 0) {
+      return false;
+    }
+    double nanosLeft = (double) (u.file.size() - arrived) * elapsed / arrived;
+    return nanosLeft <= settings.relayLeadTime().toNanos();
+  }
+
+  private void startRelay(Upload u) {
+    u.relaying = true;
+    room.tell(new ChatRoom.ShareFile(getContext().getSelf(), u.fileName, u.file));
+  }
+
   private Behavior<Command> onFileStored(FileStored stored) {
     Upload done = upload;
     upload = null;
-    if (done != null && done.writer() != null) {
+    if (done != null && !done.discarding()) {
       if (stored.failure() != null) {
-        abandonUpload(stored.failure());
-      } else if (phase == Phase.JOINED) {
-        room.tell(new ChatRoom.ShareFile(getContext().getSelf(), done.fileName(), done.size(), done.spoolFile()));
+        upload = done;
+        abandonUpload("the server could not store it", true);
+        upload = null;
       } else {
-        Spool.delete(done.spoolFile());
+        done.file.complete();
+        if (!done.relaying) {
+          startRelay(done);
+        }
+        done.file.releaseWriter();
       }
     }
     stored.ackTo().tell(Ack.INSTANCE);
     return this;
   }
 
-  private void abandonUpload(Throwable cause) {
-    getContext().getLog().warn("Could not spool file {} from {}: {}", upload.fileName(), nameOrAddress(), cause.toString());
-    upload.writer().discard(cause);
-    send(Frames.error("Could not receive file " + upload.fileName() + ": the server could not store it. It was not sent."));
+  /**
+   * Gives up on the current upload: readers are told (they complete the frame they may have begun
+   * and the room follows it with a notice), and the spool file goes once nobody uses it.
+   */
+  private void abandonUpload(String why, boolean tellSender) {
+    Upload u = upload;
+    getContext().getLog().warn("File {} from {} abandoned after {} of {} bytes: {}", u.fileName, nameOrAddress(), u.file.committed(), u.file.size(), why);
+    u.file.fail();
+    u.writer.close().whenComplete((done, failure) -> u.file.releaseWriter());
+    if (u.relaying) {
+      room.tell(new ChatRoom.FileAborted(u.fileName, u.file, why));
+    } else {
+      u.file.releaseReaders();
+    }
+    if (tellSender) {
+      send(Frames.error("Could not receive file " + u.fileName + ": " + why + ". It was not sent completely."));
+    }
   }
 
-  /** The connection ends with a file half received: drop it, nothing partial is relayed. */
+  /** The connection ends with a file half received: nothing partial is relayed as if complete. */
   private void discardUnfinishedUpload() {
-    if (upload != null && upload.writer() != null) {
-      upload.writer().discard(new IllegalStateException("connection closed during upload"));
-      getContext().getLog().info("Discarded unfinished file {} from {}", upload.fileName(), nameOrAddress());
+    if (upload != null && !upload.discarding()) {
+      abandonUpload("the sender disconnected", false);
     }
     upload = null;
   }

@@ -19,13 +19,28 @@ final class Spool {
   private static final String SUFFIX = ".spool";
 
   private final Path directory;
+  private final long maxBytes;
+  private final long minFreeBytes;
+  private long reserved;
 
-  private Spool(Path directory) {
+  private Spool(Path directory, long maxBytes, long minFreeBytes) {
     this.directory = directory;
+    this.maxBytes = maxBytes;
+    this.minFreeBytes = minFreeBytes;
   }
 
-  /** Creates the directory if needed and removes leftovers of earlier runs. */
+  /** A spool without quota, for tests. */
   static Spool open(Path directory) throws IOException {
+    return open(directory, Long.MAX_VALUE, 0);
+  }
+
+  /**
+   * Creates the directory if needed and removes leftovers of earlier runs.
+   *
+   * @param maxBytes most bytes of files in transit at once
+   * @param minFreeBytes free disk space to leave untouched
+   */
+  static Spool open(Path directory, long maxBytes, long minFreeBytes) throws IOException {
     Files.createDirectories(directory);
     int removed = 0;
     try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
@@ -37,7 +52,41 @@ final class Spool {
     if (removed > 0) {
       log.info("Removed {} leftover spool file(s) from {}", removed, directory);
     }
-    return new Spool(directory);
+    return new Spool(directory, maxBytes, minFreeBytes);
+  }
+
+  /**
+   * Reserves room for a file of {@code size} bytes and names its spool file, or says why there is
+   * no room (the quota of files in transit, or the free space of the disk).
+   */
+  synchronized Reservation reserve(long size) {
+    if (reserved + size > maxBytes) {
+      return new Reservation(null, "the server's file storage is full");
+    }
+    long usable;
+    try {
+      usable = Files.getFileStore(directory).getUsableSpace();
+    } catch (IOException e) {
+      return new Reservation(null, "the server cannot store files right now");
+    }
+    if (usable - size < minFreeBytes) {
+      return new Reservation(null, "the server's disk is nearly full");
+    }
+    reserved += size;
+    return new Reservation(new SpoolFile(this, newFile(), size), null);
+  }
+
+  /** A granted reservation holds a file; a refused one says why. */
+  record Reservation(SpoolFile file, String refusal) {}
+
+  /** Deletes a spool file and returns its reservation. */
+  synchronized void remove(SpoolFile file) {
+    delete(file.path());
+    reserved -= file.size();
+  }
+
+  synchronized long reserved() {
+    return reserved;
   }
 
   Path directory() {

@@ -1,0 +1,127 @@
+package pekkochat.server;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.SourceShape;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Streams a {@link SpoolFile} to one recipient at that recipient's pace, following the file while
+ * it is still being written: it reads what is committed, then waits (without a thread, woken by
+ * the writer) for more. It always emits exactly {@link SpoolFile#size()} bytes, because the frame
+ * header with that length is already on the wire: if the upload fails part way, the rest is made
+ * of zero bytes, and the room follows the frame with a notice that the file is incomplete.
+ *
+ * <p>Runs on Pekko's blocking-I/O dispatcher, as {@code FileIO} does.
+ */
+final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
+
+  private static final byte[] ZEROS = new byte[64 * 1024];
+
+  private final Outlet<ByteString> out = Outlet.create("SpoolReader.out");
+  private final SourceShape<ByteString> shape = SourceShape.of(out);
+  private final SpoolFile file;
+  private final int chunkSize;
+
+  private SpoolReader(SpoolFile file, int chunkSize) {
+    this.file = file;
+    this.chunkSize = chunkSize;
+  }
+
+  static Source<ByteString, NotUsed> source(SpoolFile file, int chunkSize) {
+    return Source.fromGraph(new SpoolReader(file, chunkSize)).withAttributes(Attributes.none().and(ActorAttributes.IODispatcher()));
+  }
+
+  @Override
+  public SourceShape<ByteString> shape() {
+    return shape;
+  }
+
+  @Override
+  public GraphStageLogic createLogic(Attributes attributes) {
+    return new GraphStageLogic(shape) {
+      private FileChannel channel;
+      private long position;
+      private Runnable listener;
+
+      {
+        setHandler(
+            out,
+            new AbstractOutHandler() {
+              @Override
+              public void onPull() throws IOException {
+                emitWhatIsReady();
+              }
+            });
+      }
+
+      @Override
+      public void preStart() throws IOException {
+        channel = FileChannel.open(file.path(), StandardOpenOption.READ);
+        AsyncCallback<Object> wake = createAsyncCallback(ignored -> {
+          try {
+            emitWhatIsReady();
+          } catch (IOException e) {
+            failStage(e);
+          }
+        });
+        listener = () -> wake.invoke(Boolean.TRUE);
+        file.addListener(listener);
+        if (file.size() == 0) {
+          completeStage();
+        }
+      }
+
+      private void emitWhatIsReady() throws IOException {
+        if (!isAvailable(out) || isClosed(out)) {
+          return;
+        }
+        long end = file.size();
+        if (position >= end) {
+          completeStage();
+          return;
+        }
+        SpoolFile.State state = file.state();
+        if (state == SpoolFile.State.FAILED) {
+          int n = (int) Math.min(ZEROS.length, end - position);
+          position += n;
+          // ZEROS is never written to, so sharing it without a copy is safe.
+          push(out, ByteString.fromArrayUnsafe(ZEROS, 0, n));
+          return;
+        }
+        long ready = Math.min(file.committed(), end) - position;
+        if (ready > 0) {
+          byte[] bytes = new byte[(int) Math.min(chunkSize, ready)];
+          ByteBuffer buffer = ByteBuffer.wrap(bytes);
+          while (buffer.hasRemaining()) {
+            if (channel.read(buffer, position + buffer.position()) < 0) {
+              throw new IOException("spool file " + file.path() + " ended before its committed length");
+            }
+          }
+          position += bytes.length;
+          push(out, ByteString.fromArrayUnsafe(bytes));
+        }
+        // Otherwise the writer has not got further yet; its next advance wakes us.
+      }
+
+      @Override
+      public void postStop() throws IOException {
+        file.removeListener(listener);
+        if (channel != null) {
+          channel.close();
+        }
+      }
+    };
+  }
+}
