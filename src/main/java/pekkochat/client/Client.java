@@ -7,12 +7,20 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -91,7 +99,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private record DownloadClosed(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
 
-  private record UploadFinished(String fileName, long size, Throwable failure) implements Command {}
+  private record UploadFinished(Upload upload, Throwable failure) implements Command {}
+
+  private enum ProgressTick implements Command {
+    INSTANCE
+  }
 
   private enum QuitTimedOut implements Command {
     INSTANCE
@@ -106,11 +118,40 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   /** A file being received; {@code writer} is null while the rest of a failed file is skipped. */
-  private record Download(String sender, String fileName, long size, Path partFile, ChunkWriter writer) {
+  private record Download(String sender, String fileName, long size, Path partFile, ChunkWriter writer, long startNanos) {
     static Download discarding() {
-      return new Download(null, null, 0, null, null);
+      return new Download(null, null, 0, null, null, 0);
     }
   }
+
+  /** A file being sent: its bytes are counted as the connection takes them. */
+  private static final class Upload {
+    final String fileName;
+    final long size;
+    final AtomicLong sent = new AtomicLong();
+    volatile long startNanos;
+
+    Upload(String fileName, long size) {
+      this.fileName = fileName;
+      this.size = size;
+    }
+
+    ByteString count(ByteString chunk) {
+      if (sent.getAndAdd(chunk.size()) == 0) {
+        startNanos = System.nanoTime();
+      }
+      return chunk;
+    }
+  }
+
+  /**
+   * The server's notice that a file it relayed was cut off and completed with zero bytes (see
+   * {@code ChatRoom.incompleteNotice}): {@code sender::name}, bytes received, bytes announced.
+   */
+  private static final Pattern INCOMPLETE =
+      Pattern.compile("^\\[Server\\] Incomplete file: (.+?)::(.+) was cut off after (\\d+) of (\\d+) bytes");
+
+  private static final Duration PROGRESS_EVERY = Duration.ofMillis(250);
 
   private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
   private static final String PART = ".part";
@@ -138,6 +179,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private final Console console;
   private final CompletableFuture<Integer> exitCode;
   private final Materializer materializer;
+  private final Executor blockingIo;
   private final Display display = new Display(Clock.systemDefaultZone());
   private final SourceQueueWithComplete<Outbound> outbound;
 
@@ -147,6 +189,15 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private String deferredText;
   private boolean inputEnded;
   private Download download;
+  private final List<Upload> uploads = new ArrayList<>();
+  /** Files saved lately, by "sender::name::size", so an incomplete-file notice can find its copy. */
+  private final Map<String, Path> recentDownloads =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Path> eldest) {
+          return size() > 32;
+        }
+      };
 
   private Client(
       ActorContext<Command> context,
@@ -164,6 +215,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     this.console = console;
     this.exitCode = exitCode;
     this.materializer = Materializer.matFromSystem(context.getSystem());
+    this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     this.outbound = connect();
   }
 
@@ -212,6 +264,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
         .onMessage(DownloadClosed.class, this::onDownloadClosed)
         .onMessage(UploadFinished.class, this::onUploadFinished)
         .onMessageEquals(QuitTimedOut.INSTANCE, () -> finish(0))
+        .onMessageEquals(ProgressTick.INSTANCE, this::onProgressTick)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
@@ -285,6 +338,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
       return finish(0);
     } else {
       console.print(display.stamp(Display.of(message)));
+      if (message instanceof Message.Text text) {
+        deleteIfIncomplete(text.text());
+      }
       if (phase == Phase.JOINING && message instanceof Message.Text) {
         onJoined();
       } else if (phase == Phase.JOINING && message instanceof Message.Error) {
@@ -461,25 +517,67 @@ public final class Client extends AbstractBehavior<Client.Command> {
       return;
     }
     String name = SafeFileNames.baseName(path.getFileName().toString());
-    long fileSize = size;
+    Upload upload = new Upload(name, size);
     ActorRef<Command> self = getContext().getSelf();
+    // Streamed from disk in chunks as the connection takes them; never read whole.
     Source<ByteString, NotUsed> body =
         FileIO.fromPath(path, settings.fileChunkSize())
+            .map(upload::count)
             .watchTermination(
                 (io, done) -> {
-                  done.whenComplete((d, failure) -> self.tell(new UploadFinished(name, fileSize, failure)));
+                  done.whenComplete((d, failure) -> self.tell(new UploadFinished(upload, failure)));
                   return NotUsed.getInstance();
                 });
-    console.print(display.stamp("Sending " + name + " (" + Sizes.human(size) + ")..."));
+    console.print(
+        display.stamp(
+            "Sending " + name + " (" + Sizes.human(size) + ")... Lines you type meanwhile are sent after it."));
+    uploads.add(upload);
+    startProgress();
     offer(Frames.file(Frames.clientFilePrefix(name), size, body), ackTo);
   }
 
   private Behavior<Command> onUploadFinished(UploadFinished finished) {
+    Upload upload = finished.upload();
+    uploads.remove(upload);
     if (finished.failure() == null) {
-      console.print(display.stamp("Sent " + finished.fileName() + " (" + Sizes.human(finished.size()) + ")."));
-    } else {
+      Duration took = Duration.ofNanos(System.nanoTime() - upload.startNanos);
       console.print(
-          display.stamp("Sending " + finished.fileName() + " failed: " + Failures.rootMessage(finished.failure())));
+          display.stamp(
+              "Sent " + upload.fileName + " (" + Sizes.human(upload.size) + ") " + Progress.summary(upload.size, took) + "."));
+    } else {
+      console.print(display.stamp("Sending " + upload.fileName + " failed: " + Failures.rootMessage(finished.failure())));
+    }
+    return onProgressTick();
+  }
+
+  // --- progress -----------------------------------------------------------------------------
+
+  private void startProgress() {
+    if (!timers.isTimerActive(ProgressTick.INSTANCE)) {
+      timers.startTimerAtFixedRate(ProgressTick.INSTANCE, PROGRESS_EVERY);
+    }
+  }
+
+  private Behavior<Command> onProgressTick() {
+    List<String> lines = new ArrayList<>();
+    long now = System.nanoTime();
+    for (Upload u : uploads) {
+      long sent = u.sent.get();
+      Duration elapsed = sent == 0 ? Duration.ZERO : Duration.ofNanos(now - u.startNanos);
+      lines.add(Progress.line("\u2191", u.fileName, sent, u.size, elapsed));
+    }
+    if (download != null && download.writer() != null) {
+      lines.add(
+          Progress.line(
+              "\u2193 " + download.sender() + ":",
+              download.fileName(),
+              download.writer().written(),
+              download.size(),
+              Duration.ofNanos(now - download.startNanos())));
+    }
+    console.progress(lines);
+    if (lines.isEmpty()) {
+      timers.cancel(ProgressTick.INSTANCE);
     }
     return this;
   }
@@ -497,7 +595,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
     try {
       Path part = SafeFileNames.createUnique(settings.downloadDirectory(), incoming.fileName(), PART);
       download =
-          new Download(incoming.sender(), incoming.fileName(), incoming.size(), part, ChunkWriter.open(part, materializer));
+          new Download(
+              incoming.sender(), incoming.fileName(), incoming.size(), part, ChunkWriter.open(part, blockingIo), System.nanoTime());
+      startProgress();
     } catch (IOException e) {
       console.print(
           display.stamp("Cannot save " + incoming.fileName() + " from " + incoming.sender() + ": " + e.getMessage()));
@@ -548,13 +648,33 @@ public final class Client extends AbstractBehavior<Client.Command> {
       return;
     }
     Path shown = settings.downloadDirectory().resolve(target.getFileName());
+    recentDownloads.put(done.sender() + Frames.SEPARATOR + done.fileName() + Frames.SEPARATOR + done.size(), target);
     console.print(
         display.stamp(
-            done.sender() + " sent " + done.fileName() + " (" + Sizes.human(done.size()) + "), saved to " + shown));
+            done.sender() + " sent " + done.fileName() + " (" + Sizes.human(done.size()) + "), saved to " + shown
+                + " (" + Progress.summary(done.size(), Duration.ofNanos(System.nanoTime() - done.startNanos())) + ")"));
+  }
+
+  /** A relayed file was cut off: the copy saved from it holds zero bytes at its end, so delete it. */
+  private void deleteIfIncomplete(String text) {
+    Matcher m = INCOMPLETE.matcher(text);
+    if (!m.find()) {
+      return;
+    }
+    Path copy = recentDownloads.remove(m.group(1) + Frames.SEPARATOR + m.group(2) + Frames.SEPARATOR + m.group(4));
+    if (copy == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(copy);
+      console.print(display.stamp("Deleted the incomplete copy " + settings.downloadDirectory().resolve(copy.getFileName()) + "."));
+    } catch (IOException e) {
+      console.print(display.stamp("Could not delete the incomplete copy " + copy + ": " + e.getMessage()));
+    }
   }
 
   private void abandonDownload(Throwable cause) {
-    download.writer().discard(cause);
+    download.writer().discard();
     console.print(
         display.stamp(
             "Could not save " + download.fileName() + " from " + download.sender() + ": " + Failures.rootMessage(cause)
@@ -570,7 +690,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private Behavior<Command> onPostStop() {
     if (download != null && download.writer() != null) {
-      download.writer().discard(new IOException("client stopped"));
+      download.writer().discard();
       console.print(display.stamp("Incomplete file " + download.fileName() + " was discarded."));
     }
     outbound.complete();

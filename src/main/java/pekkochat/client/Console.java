@@ -19,6 +19,13 @@ public interface Console extends AutoCloseable {
   /** Whether a person is typing (prompts and questions make sense); false when input is piped. */
   boolean interactive();
 
+  /**
+   * Shows the state of transfers in progress (one line each) where the user can see it without it
+   * scrolling the chat away: a status line at the bottom of a terminal. An empty list clears it.
+   * Ignored where there is no such place (piped output gets a summary line when a transfer ends).
+   */
+  default void progress(java.util.List<String> lines) {}
+
   /** Changes the input prompt; ignored where there is none. */
   default void prompt(String prompt) {}
 

@@ -1,6 +1,8 @@
 package pekkochat.client;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
@@ -11,6 +13,8 @@ import org.jline.reader.UserInterruptException;
 import org.jline.reader.impl.LineReaderImpl;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
+import org.jline.utils.AttributedString;
+import org.jline.utils.Status;
 
 /**
  * A terminal with JLine line editing and history. Incoming lines are printed above the prompt, so
@@ -48,6 +52,20 @@ public final class TerminalConsole implements Console {
   @Override
   public void print(String line) {
     reader.printAbove(line);
+  }
+
+  @Override
+  public void progress(List<String> lines) {
+    try {
+      Status status = Status.getStatus(terminal);
+      if (status != null) {
+        List<AttributedString> shown = new ArrayList<>();
+        lines.forEach(l -> shown.add(new AttributedString(l)));
+        status.update(shown);
+      }
+    } catch (RuntimeException e) {
+      // A terminal without a status area shows no progress; the summary still comes at the end.
+    }
   }
 
   @Override
