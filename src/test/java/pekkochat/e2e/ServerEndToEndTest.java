@@ -235,23 +235,6 @@ class ServerEndToEndTest {
   }
 
   @Test
-  void senderDisconnectingMidFileDeliversNothing() throws Exception {
-    try (RawPeer alice = RawPeer.joined(address, "alice")) {
-      RawPeer bob = RawPeer.joined(address, "bob");
-      alice.expect(JOIN, "bob joined the chat.");
-      byte[] prefix = "big.bin::".getBytes(StandardCharsets.UTF_8);
-      ByteBuffer header = ByteBuffer.allocate(5).putInt(1 + prefix.length + 1_000_000).put((byte) FILE);
-      bob.sendRaw(header.array());
-      bob.sendRaw(prefix);
-      bob.sendRaw(new byte[200_000]);
-      bob.abort();
-      alice.expect(LEAVE, "bob left the chat.");
-      alice.expectNothing(QUIET);
-    }
-    assertSpoolEmptySoon();
-  }
-
-  @Test
   void oversizeMessageHeaderClosesOnlyThatConnection() throws IOException {
     try (RawPeer alice = RawPeer.joined(address, "alice");
         RawPeer bob = RawPeer.joined(address, "bob");

@@ -172,10 +172,10 @@ class ChatRoomTest {
     User alice = new User().join("alice");
     User bob = new User().join("bob");
     assertEquals("JOIN bob joined the chat.", alice.next());
-    Path spooled = spool.newFile();
-    Files.writeString(spooled, "file body");
+    SpoolFile file = completeSpoolFile("file body");
+    Path spooled = file.path();
 
-    room.tell(new ChatRoom.ShareFile(alice.probe.ref(), "notes.txt", 9, spooled));
+    room.tell(new ChatRoom.ShareFile(alice.probe.ref(), "notes.txt", file));
     StringBuilder received = new StringBuilder();
     ByteString first = bob.wire.poll(3, TimeUnit.SECONDS);
     received.append(first.drop(5).decodeString(StandardCharsets.UTF_8));
@@ -191,10 +191,10 @@ class ChatRoomTest {
   @Test
   void aFileNobodyCanReceiveIsDeletedAtOnce() throws Exception {
     User alice = new User().join("alice");
-    Path spooled = spool.newFile();
-    Files.writeString(spooled, "x");
-    room.tell(new ChatRoom.ShareFile(alice.probe.ref(), "x.txt", 1, spooled));
-    awaitDeleted(spooled);
+    SpoolFile file = completeSpoolFile("x");
+    room.tell(new ChatRoom.ShareFile(alice.probe.ref(), "x.txt", file));
+    awaitDeleted(file.path());
+    assertEquals(0, spool.reserved(), "the reservation is returned");
   }
 
   @Test
@@ -224,6 +224,16 @@ class ChatRoomTest {
     room.tell(new ChatRoom.Shutdown(done.ref()));
     assertInstanceOf(Session.Close.class, alice.probe.receiveMessage());
     assertEquals(Done.getInstance(), done.receiveMessage(Duration.ofSeconds(3)));
+  }
+
+  /** A spool file whose upload has completed, as a session leaves it. */
+  private SpoolFile completeSpoolFile(String content) throws IOException {
+    SpoolFile file = spool.reserve(content.length()).file();
+    Files.writeString(file.path(), content);
+    file.advance(content.length());
+    file.complete();
+    file.releaseWriter();
+    return file;
   }
 
   private static void awaitDeleted(Path file) throws InterruptedException {

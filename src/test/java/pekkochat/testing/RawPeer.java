@@ -104,6 +104,89 @@ public final class RawPeer implements AutoCloseable {
     send(FILE, payload);
   }
 
+  /**
+   * Streams a FILE frame of {@code size} bytes of a repeating pattern (never held whole) and
+   * returns the CRC32 of the content. With {@code stopAfter} less than {@code size}, writes only
+   * that many content bytes (a sender vanishing mid-file).
+   */
+  public long sendPatternFile(String name, long size, long stopAfter) throws IOException {
+    byte[] prefix = (name + "::").getBytes(StandardCharsets.UTF_8);
+    ByteBuffer header = ByteBuffer.allocate(5).putInt((int) (1 + prefix.length + size)).put((byte) FILE);
+    out.write(header.array());
+    out.write(prefix);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    byte[] block = pattern();
+    long left = Math.min(size, stopAfter);
+    while (left > 0) {
+      int n = (int) Math.min(block.length, left);
+      out.write(block, 0, n);
+      crc.update(block, 0, n);
+      left -= n;
+    }
+    out.flush();
+    return crc.getValue();
+  }
+
+  /** The CRC32 that {@link #sendPatternFile} reports for a complete file of {@code size} bytes. */
+  public static long patternCrc(long size) {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    byte[] block = pattern();
+    for (long left = size; left > 0; left -= block.length) {
+      crc.update(block, 0, (int) Math.min(block.length, left));
+    }
+    return crc.getValue();
+  }
+
+  private static byte[] pattern() {
+    byte[] block = new byte[1 << 20];
+    for (int i = 0; i < block.length; i++) {
+      block[i] = (byte) (i * 31 + (i >>> 8));
+    }
+    return block;
+  }
+
+  /** A relayed file read as it streams: who sent it, its name, its size and CRC32. */
+  public record StreamedFile(String sender, String name, long size, long crc, long trailingZeros) {}
+
+  /** Reads the next frame, which must be a FILE, without holding its content. */
+  public StreamedFile readFileStreaming() throws IOException {
+    long length = Integer.toUnsignedLong(in.readInt());
+    int type = in.readUnsignedByte();
+    assertEquals(FILE, type, "expected a FILE frame");
+    long payload = length - 1;
+    java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+    int separators = 0;
+    byte previous = 0;
+    while (separators < 2) {
+      byte b = in.readByte();
+      head.write(b);
+      payload--;
+      if (b == ':' && previous == ':') {
+        separators++;
+        previous = 0;
+      } else {
+        previous = b;
+      }
+    }
+    String[] fields = head.toString(StandardCharsets.UTF_8).split("::");
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    byte[] buffer = new byte[1 << 20];
+    long left = payload;
+    long zeros = 0;
+    while (left > 0) {
+      int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+      if (n < 0) {
+        throw new EOFException("file ended " + left + " bytes early");
+      }
+      crc.update(buffer, 0, n);
+      for (int i = 0; i < n; i++) {
+        zeros = buffer[i] == 0 ? zeros + 1 : 0;
+      }
+      left -= n;
+    }
+    return new StreamedFile(fields[0], fields[1], payload, crc.getValue(), zeros);
+  }
+
   public Frame read() throws IOException {
     int length = in.readInt();
     int type = in.readUnsignedByte();

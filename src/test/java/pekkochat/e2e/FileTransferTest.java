@@ -1,0 +1,328 @@
+package pekkochat.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static pekkochat.testing.RawPeer.ERROR;
+import static pekkochat.testing.RawPeer.JOIN;
+import static pekkochat.testing.RawPeer.LEAVE;
+import static pekkochat.testing.RawPeer.TEXT;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import pekkochat.client.ChatClient;
+import pekkochat.server.ChatServer;
+import pekkochat.testing.RawPeer;
+import pekkochat.testing.Servers;
+import pekkochat.testing.TestConsole;
+
+/**
+ * Files of any size: streamed relay in bounded memory, independent recipients, senders that
+ * vanish, a full or broken spool. Real sockets, real files, a real server (in a JVM of its own
+ * with a small heap where memory is the point).
+ */
+class FileTransferTest {
+
+  private static final long MB = 1024 * 1024;
+  private static final Duration QUIET = Duration.ofMillis(300);
+
+  @TempDir Path dir;
+  private ChatServer server;
+  private Process serverProcess;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+    if (serverProcess != null) {
+      serverProcess.destroy();
+      if (!serverProcess.waitFor(15, TimeUnit.SECONDS)) {
+        serverProcess.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  private InetSocketAddress start(Map<String, Object> overrides) throws Exception {
+    Files.createDirectories(dir.resolve("spool"));
+    server = Servers.start(dir.resolve("spool"), overrides);
+    return server.address();
+  }
+
+  @Test
+  void aFileLargerThanTheServerHeapRelaysIntactToSeveralRecipients() throws Exception {
+    InetSocketAddress address = startServerProcess("-Xmx48m");
+    long size = 300 * MB;
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob");
+        RawPeer carol = RawPeer.joined(address, "carol")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.expect(JOIN, "carol joined the chat.");
+      bob.expect(JOIN, "carol joined the chat.");
+
+      CompletableFuture<RawPeer.StreamedFile> atBob = readAsync(bob);
+      CompletableFuture<RawPeer.StreamedFile> atCarol = readAsync(carol);
+      long crc = alice.sendPatternFile("big.bin", size, size);
+      for (RawPeer.StreamedFile got : List.of(atBob.get(120, TimeUnit.SECONDS), atCarol.get(120, TimeUnit.SECONDS))) {
+        assertEquals(new RawPeer.StreamedFile("alice", "big.bin", size, crc, got.trailingZeros()), got);
+      }
+      alice.send(TEXT, "done");
+      bob.expect(TEXT, "alice::done");
+    }
+    assertTrue(serverProcess.isAlive(), "the server survived");
+  }
+
+  @Test
+  void aRecipientThatNeverReadsHoldsUpNeitherTheSenderNorOthers() throws Exception {
+    InetSocketAddress address = start(Map.of());
+    long size = 64 * MB;
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob");
+        RawPeer stuck = RawPeer.connectWithReceiveBuffer(address, 4096)) {
+      stuck.send(JOIN, "stuck");
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.expect(JOIN, "stuck joined the chat.");
+      bob.expect(JOIN, "stuck joined the chat.");
+
+      CompletableFuture<RawPeer.StreamedFile> atBob = readAsync(bob);
+      long crc = alice.sendPatternFile("video.mp4", size, size);
+      RawPeer.StreamedFile got = atBob.get(60, TimeUnit.SECONDS);
+      assertEquals(crc, got.crc());
+      assertEquals(size, got.size());
+
+      // Chat goes on between the others while stuck has most of the file still to read.
+      bob.send(TEXT, "got it");
+      alice.expect(TEXT, "bob::got it");
+      alice.send(TEXT, "great");
+      bob.expect(TEXT, "alice::great");
+    }
+  }
+
+  @Test
+  void aSenderVanishingBeforeTheRelayStartsDeliversNothing() throws Exception {
+    // With no lead time, relaying starts only once a file is complete: store and forward.
+    InetSocketAddress address = start(Map.of("pekko-chat.server.relay-lead-time", "0s"));
+    try (RawPeer alice = RawPeer.joined(address, "alice")) {
+      RawPeer bob = RawPeer.joined(address, "bob");
+      alice.expect(JOIN, "bob joined the chat.");
+      bob.sendPatternFile("big.bin", 10 * MB, 2 * MB);
+      bob.abort();
+      alice.expect(LEAVE, "bob left the chat.");
+      alice.expectNothing(QUIET);
+    }
+    assertSpoolEmptySoon();
+  }
+
+  @Test
+  void aSenderVanishingMidRelayLeavesRecipientsInStepAndTold() throws Exception {
+    // With a long lead time, relaying starts with the first bytes: recipients are mid-frame.
+    InetSocketAddress address = start(Map.of("pekko-chat.server.relay-lead-time", "1h"));
+    long size = 10 * MB;
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer carol = RawPeer.joined(address, "carol")) {
+      RawPeer bob = RawPeer.joined(address, "bob");
+      alice.expect(JOIN, "carol joined the chat.");
+      alice.expect(JOIN, "bob joined the chat.");
+      carol.expect(JOIN, "bob joined the chat.");
+
+      CompletableFuture<RawPeer.StreamedFile> atAlice = readAsync(alice);
+      bob.sendPatternFile("big.bin", size, 3 * MB);
+      Thread.sleep(300);
+      bob.abort();
+
+      // The frame is completed to its announced length (zeros), so alice's stream stays in step.
+      RawPeer.StreamedFile got = atAlice.get(30, TimeUnit.SECONDS);
+      assertEquals(size, got.size());
+      assertTrue(got.trailingZeros() >= 7 * MB, "the missing part is zeros: " + got.trailingZeros());
+      Set<String> after = new HashSet<>();
+      after.add(alice.read().text());
+      after.add(alice.read().text());
+      assertTrue(after.contains("bob left the chat."), after::toString);
+      assertTrue(
+          after.stream().anyMatch(t -> t.startsWith("[Server] Incomplete file: bob::big.bin was cut off after ")
+              && t.contains(" of " + size + " bytes (the sender disconnected)")),
+          after::toString);
+
+      carol.send(TEXT, "still in step?");
+      alice.expect(TEXT, "carol::still in step?");
+    }
+    assertSpoolEmptySoon();
+  }
+
+  @Test
+  void ourClientDeletesItsCopyOfAFileTheServerCutOff() throws Exception {
+    InetSocketAddress address = start(Map.of("pekko-chat.server.relay-lead-time", "1h"));
+    Path downloads = dir.resolve("downloads");
+    TestConsole console = new TestConsole(false);
+    ChatClient client =
+        ChatClient.start(Servers.clientConfig(), Servers.clientSettings(downloads), address, "carol", console);
+    try {
+      console.await("Welcome");
+      RawPeer bob = RawPeer.joined(address, "bob");
+      console.await("bob joined the chat\\.");
+      bob.sendPatternFile("movie.mkv", 8 * MB, 2 * MB);
+      Thread.sleep(300);
+      bob.abort();
+      console.await("bob sent movie\\.mkv .*saved to ");
+      console.await("Incomplete file: bob::movie\\.mkv");
+      console.await("Deleted the incomplete copy .*movie\\.mkv");
+      try (Stream<Path> left = Files.list(downloads)) {
+        assertEquals(List.of(), left.toList());
+      }
+    } finally {
+      client.stop();
+    }
+  }
+
+  @Test
+  void ourClientsStreamAFileAndReportRateAndTime() throws Exception {
+    InetSocketAddress address = start(Map.of());
+    Path source = dir.resolve("big.bin");
+    try (var out = Files.newOutputStream(source)) {
+      byte[] block = new byte[(int) MB];
+      new java.util.Random(3).nextBytes(block);
+      for (int i = 0; i < 40; i++) {
+        out.write(block);
+      }
+    }
+    TestConsole alice = new TestConsole(false);
+    TestConsole bob = new TestConsole(false);
+    ChatClient a = ChatClient.start(Servers.clientConfig(), Servers.clientSettings(dir.resolve("a")), address, "alice", alice);
+    ChatClient b = ChatClient.start(Servers.clientConfig(), Servers.clientSettings(dir.resolve("b")), address, "bob", bob);
+    try {
+      alice.await("bob joined the chat\\.");
+      alice.type("/send " + source);
+      // Typing goes on while the file is being sent; the line follows the file.
+      alice.type("typed during the upload");
+      alice.await("Sent big\\.bin \\(40\\.0 MiB\\) in [0-9.]+ s, [0-9.]+ MB/s\\.");
+      bob.await("alice sent big\\.bin \\(40\\.0 MiB\\), saved to .*big\\.bin \\(in [0-9.]+ s, [0-9.]+ MB/s\\)");
+      bob.await("alice: typed during the upload");
+      assertEquals(-1L, Files.mismatch(source, dir.resolve("b").resolve("big.bin")));
+    } finally {
+      a.stop();
+      b.stop();
+    }
+  }
+
+  @Test
+  void aFullSpoolRefusesTheFileAndTheSenderStays() throws Exception {
+    InetSocketAddress address = start(Map.of("pekko-chat.server.spool-max-size", "1 MiB"));
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.sendPatternFile("two.bin", 2 * MB, 2 * MB);
+      String reason = alice.expectType(ERROR).text();
+      assertTrue(reason.startsWith("Could not receive file two.bin (2.0 MiB): the server's file storage is full"), reason);
+      alice.send(TEXT, "still here");
+      bob.expect(TEXT, "alice::still here");
+
+      long crc = alice.sendPatternFile("small.bin", 100_000, 100_000);
+      RawPeer.StreamedFile got = bob.readFileStreaming();
+      assertEquals(crc, got.crc());
+    }
+  }
+
+  @Test
+  void aBrokenSpoolRefusesTheFileAndTheServerCarriesOn() throws Exception {
+    InetSocketAddress address = start(Map.of());
+    // Replace the spool directory by a plain file: nothing can be created in it any more,
+    // even by root.
+    Path spool = dir.resolve("spool");
+    Files.delete(spool);
+    Files.writeString(spool, "not a directory");
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.sendPatternFile("doomed.bin", 3 * MB, 3 * MB);
+      String reason = alice.expectType(ERROR).text();
+      assertTrue(reason.startsWith("Could not receive file doomed.bin"), reason);
+      alice.send(TEXT, "after the failure");
+      bob.expect(TEXT, "alice::after the failure");
+      bob.expectNothing(QUIET);
+    }
+  }
+
+  // --- helpers ------------------------------------------------------------------------------
+
+  private static CompletableFuture<RawPeer.StreamedFile> readAsync(RawPeer peer) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return peer.readFileStreaming();
+          } catch (IOException e) {
+            throw new RuntimeException(e);
+          }
+        });
+  }
+
+  /** The project's server in a JVM of its own, so that its heap can be smaller than the file. */
+  private InetSocketAddress startServerProcess(String heap) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            java,
+            heap,
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-Dpekko-chat.server.spool-directory=" + dir.resolve("spool-process"),
+            "pekkochat.server.ServerMain",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0");
+    pb.redirectErrorStream(true);
+    serverProcess = pb.start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(serverProcess.getInputStream(), StandardCharsets.UTF_8));
+    Pattern listening = Pattern.compile("listening on /?[^:]*:(\\d+)");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    StringBuilder seen = new StringBuilder();
+    while (System.nanoTime() < deadline) {
+      String line = out.readLine();
+      if (line == null) {
+        break;
+      }
+      seen.append(line).append('\n');
+      Matcher m = listening.matcher(line);
+      if (m.find()) {
+        Thread drain = new Thread(() -> out.lines().forEach(l -> {}), "server-output");
+        drain.setDaemon(true);
+        drain.start();
+        return new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1)));
+      }
+    }
+    throw new AssertionError("server did not start:\n" + seen);
+  }
+
+  private void assertSpoolEmptySoon() throws Exception {
+    Path spool = dir.resolve("spool");
+    for (int i = 0; i < 100; i++) {
+      try (Stream<Path> files = Files.list(spool)) {
+        if (files.noneMatch(p -> p.toString().endsWith(".spool"))) {
+          return;
+        }
+      }
+      Thread.sleep(50);
+    }
+    try (Stream<Path> files = Files.list(spool)) {
+      assertFalse(files.anyMatch(p -> p.toString().endsWith(".spool")), "spool files left behind");
+    }
+  }
+}
