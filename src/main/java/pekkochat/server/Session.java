@@ -87,13 +87,16 @@ public final class Session extends AbstractBehavior<Session.Command> {
     INSTANCE
   }
 
-  private record ChunkWritten(ActorRef<Ack> ackTo, int bytes, Throwable failure) implements Command {}
+  private record ChunkWritten(Throwable failure) implements Command {}
 
   private record FileStored(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
 
   private enum CloseTimedOut implements Command {
     INSTANCE
   }
+
+  /** Upload chunks being written to the spool at once (each up to one TCP read, ~128 KiB). */
+  static final int WRITES_IN_FLIGHT = 8;
 
   static final String WELCOME = "Welcome! Type /help for commands.";
   static final String HELP =
@@ -201,6 +204,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private String name;
   private ActorRef<Ack> pendingAck;
   private Upload upload;
+  private int writesInFlight;
+  private ActorRef<Ack> heldChunkAck;
 
   private Session(
       ActorContext<Command> context,
@@ -364,9 +369,16 @@ public final class Session extends AbstractBehavior<Session.Command> {
       if (upload == null || upload.discarding()) {
         ackTo.tell(Ack.INSTANCE);
       } else {
-        int bytes = chunk.bytes().size();
+        // Write-ahead: the next chunk is read from the network while this one is written, up to
+        // WRITES_IN_FLIGHT chunks; then reading waits for the disk. Memory stays bounded.
+        writesInFlight++;
         getContext()
-            .pipeToSelf(upload.writer.write(chunk.bytes()), (done, failure) -> new ChunkWritten(ackTo, bytes, failure));
+            .pipeToSelf(upload.writer.write(chunk.bytes()), (done, failure) -> new ChunkWritten(failure));
+        if (writesInFlight < WRITES_IN_FLIGHT) {
+          ackTo.tell(Ack.INSTANCE);
+        } else {
+          heldChunkAck = ackTo;
+        }
       }
     } else if (upload == null || upload.discarding()) {
       upload = null;
@@ -397,18 +409,22 @@ public final class Session extends AbstractBehavior<Session.Command> {
   }
 
   private Behavior<Command> onChunkWritten(ChunkWritten written) {
-    if (upload != null && !upload.discarding()) {
+    writesInFlight--;
+    if (upload != null && !upload.discarding() && upload.writer != null) {
       if (written.failure() != null) {
         abandonUpload("the server could not store it", true);
         upload = Upload.DISCARDING;
       } else {
-        upload.file.advance(written.bytes());
+        upload.file.commitTo(upload.writer.written());
         if (!upload.relaying && restExpectedWithinLeadTime(upload)) {
           startRelay(upload);
         }
       }
     }
-    written.ackTo().tell(Ack.INSTANCE);
+    if (heldChunkAck != null) {
+      heldChunkAck.tell(Ack.INSTANCE);
+      heldChunkAck = null;
+    }
     return this;
   }
 
@@ -437,6 +453,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         abandonUpload("the server could not store it", true);
         upload = null;
       } else {
+        done.file.commitTo(done.writer.written());
         done.file.complete();
         if (!done.relaying) {
           startRelay(done);
@@ -551,6 +568,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
     if (pendingAck != null) {
       pendingAck.tell(Ack.INSTANCE);
       pendingAck = null;
+    }
+    if (heldChunkAck != null) {
+      heldChunkAck.tell(Ack.INSTANCE);
+      heldChunkAck = null;
     }
   }
 

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One file in the spool, shared between the session writing it and the streams reading it for
- * recipients. The writer {@link #advance advances} the committed length after each chunk is in
+ * recipients. The writer {@link #commitTo advances} the committed length after each chunk is in
  * the file and finally marks it {@link #complete} or {@link #fail failed}; readers follow the
  * committed length and are woken by listeners, so relaying can start before the upload ends.
  *
@@ -54,9 +54,12 @@ final class SpoolFile {
     return state;
   }
 
-  void advance(long bytes) {
-    committed += bytes;
-    notifyListeners();
+  /** The writer has put {@code bytes} bytes in the file (a total, never decreasing). */
+  void commitTo(long bytes) {
+    if (bytes > committed) {
+      committed = bytes;
+      notifyListeners();
+    }
   }
 
   void complete() {

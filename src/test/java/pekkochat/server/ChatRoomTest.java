@@ -230,7 +230,7 @@ class ChatRoomTest {
   private SpoolFile completeSpoolFile(String content) throws IOException {
     SpoolFile file = spool.reserve(content.length()).file();
     Files.writeString(file.path(), content);
-    file.advance(content.length());
+    file.commitTo(content.length());
     file.complete();
     file.releaseWriter();
     return file;
