@@ -46,6 +46,8 @@ class ClientEndToEndTest {
 
   /** The local time stamp the client puts before everything the server says. */
   private static final String STAMP = "^\\[\\d{2}:\\d{2}:\\d{2}\\] ";
+  /** How our client ends a "saved to" line: the transfer's time and rate. */
+  private static final String SUMMARY = " \\(in [0-9.]+ s, [0-9.]+ MB/s\\)$";
 
   private static final String WELCOME = STAMP + "\\[Server\\]: Welcome! Type /help for commands\\.$";
 
@@ -210,16 +212,16 @@ class ClientEndToEndTest {
     Path firstFile = Files.write(dir("src1").resolve("data.bin"), first);
     alice.type("/send " + firstFile);
     bob.await(
-        STAMP + "alice sent data\\.bin \\(3\\.0 MiB\\), saved to " + Pattern.quote(bobDownloads.resolve("data.bin").toString()) + "$",
+        STAMP + "alice sent data\\.bin \\(3\\.0 MiB\\), saved to " + Pattern.quote(bobDownloads.resolve("data.bin").toString()) + SUMMARY,
         Duration.ofSeconds(20));
-    alice.await(STAMP + "Sent data\\.bin \\(3\\.0 MiB\\)\\.$");
+    alice.await(STAMP + "Sent data\\.bin \\(3\\.0 MiB\\) in [0-9.]+ s, [0-9.]+ MB/s\\.$");
     assertArrayEquals(first, Files.readAllBytes(bobDownloads.resolve("data.bin")));
 
     byte[] second = randomBytes(200_000, 2);
     Path secondFile = Files.write(dir("src2").resolve("data.bin"), second);
     alice.type("/send " + secondFile);
     bob.await(
-        STAMP + "alice sent data\\.bin \\(.+\\), saved to " + Pattern.quote(bobDownloads.resolve("data (1).bin").toString()) + "$");
+        STAMP + "alice sent data\\.bin \\(.+\\), saved to " + Pattern.quote(bobDownloads.resolve("data (1).bin").toString()) + SUMMARY);
     alice.await(STAMP + "Sent data\\.bin");
     assertArrayEquals(second, Files.readAllBytes(bobDownloads.resolve("data (1).bin")));
     assertArrayEquals(first, Files.readAllBytes(bobDownloads.resolve("data.bin")), "first file was touched");
@@ -324,7 +326,7 @@ class ClientEndToEndTest {
         fake.send(RawPeer.FILE, concat(prefix, content));
       }
 
-      Pattern saved = Pattern.compile("saved to (.+)$");
+      Pattern saved = Pattern.compile("saved to (.+) \\(in [0-9.]+ s, [0-9.]+ MB/s\\)$");
       List<Path> savedFiles = new ArrayList<>();
       for (int i = 0; i < hostile.size(); i++) {
         String line = bob.await(STAMP + "mallory sent ");

@@ -48,6 +48,8 @@ class SeedInteropTest {
 
   private static final Path SEED = Path.of("src/test/python/seed").toAbsolutePath();
   private static final String STAMP = "^\\[\\d{2}:\\d{2}:\\d{2}\\] ";
+  /** How our client ends a "saved to" line: the transfer's time and rate. */
+  private static final String SUMMARY = " \\(in [0-9.]+ s, [0-9.]+ MB/s\\)$";
   private static final String WELCOME = STAMP + "\\[Server\\]: Welcome! Type /help for commands\\.$";
 
   @TempDir Path tmp;
@@ -296,7 +298,7 @@ class SeedInteropTest {
     carol.type("/send " + carolFile);
     carol.await("^Sent file photo\\.dat \\(" + fromCarol.length + " bytes\\)$");
     alice.await(
-        STAMP + "carol sent photo\\.dat \\(.+\\), saved to " + Pattern.quote(aliceDownloads.resolve("photo.dat").toString()) + "$",
+        STAMP + "carol sent photo\\.dat \\(.+\\), saved to " + Pattern.quote(aliceDownloads.resolve("photo.dat").toString()) + SUMMARY,
         Duration.ofSeconds(15));
     assertArrayEquals(fromCarol, Files.readAllBytes(aliceDownloads.resolve("photo.dat")));
 
@@ -336,7 +338,7 @@ class SeedInteropTest {
     Path file = Files.write(Files.createDirectories(tmp.resolve("alice-files")).resolve("report.pdf"), content);
     alice.type("/send " + file);
     bob.await(
-        STAMP + "alice sent report\\.pdf \\(.+\\), saved to " + Pattern.quote(bobDownloads.resolve("report.pdf").toString()) + "$",
+        STAMP + "alice sent report\\.pdf \\(.+\\), saved to " + Pattern.quote(bobDownloads.resolve("report.pdf").toString()) + SUMMARY,
         Duration.ofSeconds(15));
     alice.await(STAMP + "Sent report\\.pdf");
     assertArrayEquals(content, Files.readAllBytes(bobDownloads.resolve("report.pdf")));
