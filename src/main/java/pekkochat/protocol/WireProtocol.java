@@ -1,6 +1,7 @@
 package pekkochat.protocol;
 
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
@@ -43,9 +44,13 @@ public final class WireProtocol {
     // While the socket is busy writing, frames that pile up are joined into one write of up to
     // WRITE_BATCH bytes: one TCP write (and write-ack round trip) per burst rather than per frame,
     // so a healthy reader keeps up with a burst instead of filling its queue.
+    // The input buffer of one: a file body is read on another dispatcher (an async boundary),
+    // and the default buffer of 16 elements there would hold 16 file chunks per recipient, so a
+    // room's memory would grow by megabytes with every user receiving a file.
     Flow<Outbound, ByteString, NotUsed> render =
         Flow.<Outbound>create()
             .flatMapConcat(Outbound::bytes)
+            .addAttributes(Attributes.inputBuffer(1, 1))
             .batchWeighted(WRITE_BATCH, bytes -> (long) bytes.size(), bytes -> bytes, ByteString::concat);
     Flow<FramePart, Message, NotUsed> decode =
         Flow.<FramePart>create()

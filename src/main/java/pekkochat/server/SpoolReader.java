@@ -39,8 +39,13 @@ final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
     this.chunkSize = chunkSize;
   }
 
+  /**
+   * The reader, on the blocking-I/O dispatcher. The async boundary this makes is kept to a
+   * one-chunk buffer by the outbound flow (see {@code WireProtocol.codec}).
+   */
   static Source<ByteString, NotUsed> source(SpoolFile file, int chunkSize) {
-    return Source.fromGraph(new SpoolReader(file, chunkSize)).withAttributes(Attributes.none().and(ActorAttributes.IODispatcher()));
+    return Source.fromGraph(new SpoolReader(file, chunkSize))
+        .withAttributes(Attributes.none().and(ActorAttributes.IODispatcher()));
   }
 
   @Override
