@@ -117,6 +117,48 @@ class FileTransferTest {
   }
 
   @Test
+  void chatBetweenOtherUsersFlowsWhileATransferIsUnderWay() throws Exception {
+    InetSocketAddress address = start(Map.of("pekko-chat.server.relay-lead-time", "1h"));
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      // alice is half way through a file that bob is receiving; it stays unfinished meanwhile.
+      alice.sendPatternFile("half.bin", 64 * MB, 20 * MB);
+      try (RawPeer carol = RawPeer.joined(address, "carol");
+          RawPeer dave = RawPeer.joined(address, "dave")) {
+        carol.expect(JOIN, "dave joined the chat.");
+        for (int i = 0; i < 100; i++) {
+          carol.send(TEXT, "line " + i);
+          dave.expect(TEXT, "carol::line " + i);
+        }
+        dave.send(TEXT, "/users");
+        dave.expect(TEXT, "[Server] Online users: alice, bob, carol, dave");
+      }
+    }
+  }
+
+  @Test
+  void ourClientReportsADownloadItCannotSaveAndStaysConnected() throws Exception {
+    InetSocketAddress address = start(Map.of());
+    Path downloads = dir.resolve("downloads");
+    Files.writeString(downloads, "a file where the download directory should be");
+    TestConsole console = new TestConsole(false);
+    ChatClient client =
+        ChatClient.start(Servers.clientConfig(), Servers.clientSettings(downloads), address, "carol", console);
+    console.await("Welcome");
+    try (RawPeer bob = RawPeer.joined(address, "bob")) {
+      console.await("bob joined the chat\\.");
+      bob.sendPatternFile("report.pdf", 3 * MB, 3 * MB);
+      console.await("Cannot save report\\.pdf from bob: ");
+      bob.send(TEXT, "did it arrive?");
+      console.await("bob: did it arrive\\?");
+      assertTrue(Files.isRegularFile(downloads), "nothing was written in place of the blocking file");
+    } finally {
+      client.stop();
+    }
+  }
+
+  @Test
   void aSenderVanishingBeforeTheRelayStartsDeliversNothing() throws Exception {
     // With no lead time, relaying starts only once a file is complete: store and forward.
     InetSocketAddress address = start(Map.of("pekko-chat.server.relay-lead-time", "0s"));
