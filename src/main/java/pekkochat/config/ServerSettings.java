@@ -17,6 +17,7 @@ public record ServerSettings(
     long spoolMaxSize,
     long spoolMinFreeSpace,
     Duration relayLeadTime,
+    Duration relayStallTimeout,
     int fileChunkSize,
     Duration shutdownGrace,
     ProtocolLimits limits) {
@@ -40,6 +41,7 @@ public record ServerSettings(
         c.getBytes("spool-max-size"),
         c.getBytes("spool-min-free-space"),
         c.getDuration("relay-lead-time"),
+        c.getDuration("relay-stall-timeout"),
         Math.toIntExact(c.getBytes("file-chunk-size")),
         c.getDuration("shutdown-grace"),
         ProtocolLimits.fromConfig(config));
@@ -48,6 +50,6 @@ public record ServerSettings(
   public ServerSettings withSpoolDirectory(Path dir) {
     return new ServerSettings(
         host, port, backlog, outboundQueueSize, closeTimeout, maxNameLength, dir, spoolMaxSize,
-        spoolMinFreeSpace, relayLeadTime, fileChunkSize, shutdownGrace, limits);
+        spoolMinFreeSpace, relayLeadTime, relayStallTimeout, fileChunkSize, shutdownGrace, limits);
   }
 }

@@ -221,6 +221,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   private Outbound relayedFile(
       String prefix, SpoolFile file, ActorRef<Session.Command> recipient, ActorRef<FileRelay.Command> relay) {
     int chunkSize = settings.fileChunkSize();
+    java.time.Duration stallTimeout = settings.relayStallTimeout();
     return new Outbound.Deferred(
         () -> {
           if (file.state() == SpoolFile.State.FAILED) {
@@ -228,7 +229,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
             return Optional.empty();
           }
           Source<ByteString, NotUsed> body =
-              SpoolReader.source(file, chunkSize)
+              SpoolReader.source(file, chunkSize, stallTimeout)
                   .watchTermination(
                       (mat, done) -> {
                         done.whenComplete((d, failure) -> relay.tell(new FileRelay.Finished(recipient, failure == null)));

@@ -42,7 +42,12 @@ final class FileRelay extends AbstractBehavior<FileRelay.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Finished.class, f -> done(f.recipient()))
+        .onMessage(Finished.class, f -> {
+          if (!f.complete()) {
+            getContext().getLog().info("{} did not receive {} completely", f.recipient().path().name(), file.path().getFileName());
+          }
+          return done(f.recipient());
+        })
         .onMessage(RecipientGone.class, g -> done(g.recipient()))
         .onSignal(PostStop.class, s -> {
           file.releaseReaders();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.Attributes;
@@ -14,6 +15,7 @@ import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -22,6 +24,10 @@ import org.apache.pekko.util.ByteString;
  * the writer) for more. It always emits exactly {@link SpoolFile#size()} bytes, because the frame
  * header with that length is already on the wire: if the upload fails part way, the rest is made
  * of zero bytes, and the room follows the frame with a notice that the file is incomplete.
+ *
+ * <p>A recipient that takes nothing for {@code stallTimeout} while there is data for it fails the
+ * stream, which closes that recipient's connection: otherwise a client that never reads would hold
+ * the spool file, and its share of the spool quota, for as long as it stays connected.
  *
  * <p>Runs on Pekko's blocking-I/O dispatcher, as {@code FileIO} does.
  */
@@ -33,18 +39,27 @@ final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
   private final SourceShape<ByteString> shape = SourceShape.of(out);
   private final SpoolFile file;
   private final int chunkSize;
+  private final Duration stallTimeout;
 
-  private SpoolReader(SpoolFile file, int chunkSize) {
+  private SpoolReader(SpoolFile file, int chunkSize, Duration stallTimeout) {
     this.file = file;
     this.chunkSize = chunkSize;
+    this.stallTimeout = stallTimeout;
+  }
+
+  /** The recipient took no data for the stall timeout. */
+  static final class RecipientStalled extends IOException {
+    RecipientStalled(Duration timeout) {
+      super("recipient took no file data for " + timeout.toSeconds() + " s");
+    }
   }
 
   /**
    * The reader, on the blocking-I/O dispatcher. The async boundary this makes is kept to a
    * one-chunk buffer by the outbound flow (see {@code WireProtocol.codec}).
    */
-  static Source<ByteString, NotUsed> source(SpoolFile file, int chunkSize) {
-    return Source.fromGraph(new SpoolReader(file, chunkSize))
+  static Source<ByteString, NotUsed> source(SpoolFile file, int chunkSize, Duration stallTimeout) {
+    return Source.fromGraph(new SpoolReader(file, chunkSize, stallTimeout))
         .withAttributes(Attributes.none().and(ActorAttributes.IODispatcher()));
   }
 
@@ -55,10 +70,11 @@ final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
 
   @Override
   public GraphStageLogic createLogic(Attributes attributes) {
-    return new GraphStageLogic(shape) {
+    return new TimerGraphStageLogic(shape) {
       private FileChannel channel;
       private long position;
       private Runnable listener;
+      private long lastProgress = System.nanoTime();
 
       {
         setHandler(
@@ -83,8 +99,20 @@ final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
         });
         listener = () -> wake.invoke(Boolean.TRUE);
         file.addListener(listener);
+        Duration every = stallTimeout.dividedBy(4);
+        scheduleWithFixedDelay("stall-check", every, every);
         if (file.size() == 0) {
           completeStage();
+        }
+      }
+
+      @Override
+      public void onTimer(Object key) {
+        if (isAvailable(out)) {
+          // The recipient wants more; any wait now is for the sender, not the recipient.
+          lastProgress = System.nanoTime();
+        } else if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
+          failStage(new RecipientStalled(stallTimeout));
         }
       }
 
@@ -92,6 +120,7 @@ final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
         if (!isAvailable(out) || isClosed(out)) {
           return;
         }
+        lastProgress = System.nanoTime();
         long end = file.size();
         if (position >= end) {
           completeStage();

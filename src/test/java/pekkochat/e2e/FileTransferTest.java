@@ -159,6 +159,21 @@ class FileTransferTest {
   }
 
   @Test
+  void aRecipientThatTakesNothingForTheStallTimeoutIsDisconnectedAndTheSpoolFreed() throws Exception {
+    InetSocketAddress address = start(Map.of("pekko-chat.server.relay-stall-timeout", "1s"));
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer stuck = RawPeer.connectWithReceiveBuffer(address, 4096)) {
+      stuck.send(JOIN, "stuck");
+      alice.expect(JOIN, "stuck joined the chat.");
+      // Far more than the kernel buffers of the stuck connection hold.
+      alice.sendPatternFile("big.bin", 32 * MB, 32 * MB);
+      alice.expect(LEAVE, "stuck left the chat.");
+      alice.expectNothing(QUIET);
+    }
+    Servers.assertSpoolEmptySoon(dir.resolve("spool"));
+  }
+
+  @Test
   void aSenderVanishingBeforeTheRelayStartsDeliversNothing() throws Exception {
     // With no lead time, relaying starts only once a file is complete: store and forward.
     InetSocketAddress address = start(Map.of("pekko-chat.server.relay-lead-time", "0s"));
@@ -170,7 +185,7 @@ class FileTransferTest {
       alice.expect(LEAVE, "bob left the chat.");
       alice.expectNothing(QUIET);
     }
-    assertSpoolEmptySoon();
+    Servers.assertSpoolEmptySoon(dir.resolve("spool"));
   }
 
   @Test
@@ -206,7 +221,7 @@ class FileTransferTest {
       carol.send(TEXT, "still in step?");
       alice.expect(TEXT, "carol::still in step?");
     }
-    assertSpoolEmptySoon();
+    Servers.assertSpoolEmptySoon(dir.resolve("spool"));
   }
 
   @Test
@@ -353,18 +368,4 @@ class FileTransferTest {
     throw new AssertionError("server did not start:\n" + seen);
   }
 
-  private void assertSpoolEmptySoon() throws Exception {
-    Path spool = dir.resolve("spool");
-    for (int i = 0; i < 100; i++) {
-      try (Stream<Path> files = Files.list(spool)) {
-        if (files.noneMatch(p -> p.toString().endsWith(".spool"))) {
-          return;
-        }
-      }
-      Thread.sleep(50);
-    }
-    try (Stream<Path> files = Files.list(spool)) {
-      assertFalse(files.anyMatch(p -> p.toString().endsWith(".spool")), "spool files left behind");
-    }
-  }
 }

@@ -1,8 +1,15 @@
 package pekkochat.testing;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
 import java.util.HashMap;
 import java.util.Map;
 import pekkochat.config.ClientSettings;
@@ -38,6 +45,24 @@ public final class Servers {
   }
 
   public static Config clientConfig() {
-    return ConfigFactory.empty().withFallback(config(Map.of()));
+    return config(Map.of());
+  }
+
+  /** Waits up to 5 s for {@code spool} to hold no spool files (they are deleted asynchronously). */
+  public static void assertSpoolEmptySoon(Path spool) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (true) {
+      List<Path> left;
+      try (Stream<Path> files = Files.list(spool)) {
+        left = files.filter(p -> p.toString().endsWith(".spool")).toList();
+      }
+      if (left.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        fail("spool files left behind: " + left);
+      }
+      Thread.sleep(50);
+    }
   }
 }
