@@ -2,7 +2,6 @@ package pekkochat.server;
 
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +60,7 @@ public final class ChatServer implements AutoCloseable {
   public void close() {
     CoordinatedShutdown.get(system).run(CoordinatedShutdown.unknownReason());
     try {
-      system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(30).toSeconds(), TimeUnit.SECONDS);
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {

@@ -11,6 +11,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -40,7 +41,12 @@ final class Guardian {
         context -> {
           Spool spool;
           try {
-            spool = Spool.open(settings.spoolDirectory(), settings.spoolMaxSize(), settings.spoolMinFreeSpace());
+            spool =
+                Spool.open(
+                    settings.spoolDirectory(),
+                    settings.spoolMaxSize(),
+                    settings.spoolMinFreeSpace(),
+                    context.getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
           } catch (IOException e) {
             started.completeExceptionally(
                 new IOException("cannot use spool directory " + settings.spoolDirectory() + ": " + e, e));

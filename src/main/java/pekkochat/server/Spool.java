@@ -5,6 +5,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,17 +22,19 @@ final class Spool {
   private final Path directory;
   private final long maxBytes;
   private final long minFreeBytes;
+  private final Executor blockingIo;
   private long reserved;
 
-  private Spool(Path directory, long maxBytes, long minFreeBytes) {
+  private Spool(Path directory, long maxBytes, long minFreeBytes, Executor blockingIo) {
     this.directory = directory;
     this.maxBytes = maxBytes;
     this.minFreeBytes = minFreeBytes;
+    this.blockingIo = blockingIo;
   }
 
-  /** A spool without quota, for tests. */
+  /** A spool without quota that deletes on the calling thread, for tests. */
   static Spool open(Path directory) throws IOException {
-    return open(directory, Long.MAX_VALUE, 0);
+    return open(directory, Long.MAX_VALUE, 0, Runnable::run);
   }
 
   /**
@@ -39,8 +42,10 @@ final class Spool {
    *
    * @param maxBytes most bytes of files in transit at once
    * @param minFreeBytes free disk space to leave untouched
+   * @param blockingIo where files are deleted (Pekko's blocking-I/O dispatcher), never on the
+   *     actor that lets go of a file
    */
-  static Spool open(Path directory, long maxBytes, long minFreeBytes) throws IOException {
+  static Spool open(Path directory, long maxBytes, long minFreeBytes, Executor blockingIo) throws IOException {
     Files.createDirectories(directory);
     int removed = 0;
     try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
@@ -52,7 +57,7 @@ final class Spool {
     if (removed > 0) {
       log.info("Removed {} leftover spool file(s) from {}", removed, directory);
     }
-    return new Spool(directory, maxBytes, minFreeBytes);
+    return new Spool(directory, maxBytes, minFreeBytes, blockingIo);
   }
 
   /**
@@ -79,10 +84,10 @@ final class Spool {
   /** A granted reservation holds a file; a refused one says why. */
   record Reservation(SpoolFile file, String refusal) {}
 
-  /** Deletes a spool file and returns its reservation. */
+  /** Returns a spool file's reservation and deletes it (on the blocking-I/O executor). */
   synchronized void remove(SpoolFile file) {
-    delete(file.path());
     reserved -= file.size();
+    blockingIo.execute(() -> delete(file.path()));
   }
 
   synchronized long reserved() {
