@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
@@ -73,9 +74,28 @@ public final class ChunkWriter {
         });
   }
 
-  /** Closes the file once every earlier write is done. */
+  /**
+   * Closes the file once every earlier write is done. It is closed even after a failed write (the
+   * stage then fails with that write's cause), so a failed upload never leaks a file descriptor.
+   */
   public CompletionStage<Done> close() {
-    return then(() -> channel.close());
+    tail =
+        tail.handleAsync(
+            (ok, failure) -> {
+              try {
+                if (channel != null) {
+                  channel.close();
+                }
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              if (failure != null) {
+                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+              }
+              return null;
+            },
+            blockingIo);
+    return tail.thenApply(v -> Done.getInstance());
   }
 
   /** Stops writing and deletes the file, after any write in progress (so it cannot reappear). */
