@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.zip.CRC32;
@@ -32,6 +33,10 @@ import picocli.CommandLine.Option;
  * before the sender writes the frame header to the moment the last recipient has the last byte.
  * Nothing is buffered whole on the bench side: the sender repeats a 1 MiB pattern (each MiB stamped
  * with its index) and every recipient checks a CRC32 of what it reads in 1 MiB reads.
+ *
+ * <p>With {@code --runs N} the same peers send N files one after another through the same server,
+ * and each transfer is a row of its own: the first one meets a server that has just started (its
+ * JIT compiler still busy), the later ones a server that has been running, as in service.
  */
 @Command(
     name = "files",
@@ -61,6 +66,12 @@ final class FilesScenario implements Callable<Integer> {
       description = "Recipients, each on its own connection and thread (default: ${DEFAULT-VALUE}).")
   int recipients;
 
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
+      description = "Transfers, one after another through the same server by the same peers; each is "
+          + "reported on its own row. Run 1 meets a freshly started server, later runs a warm one "
+          + "(default: ${DEFAULT-VALUE}).")
+  int runs;
+
   @Mixin
   CommonOptions common;
 
@@ -75,6 +86,10 @@ final class FilesScenario implements Callable<Integer> {
     }
     if (recipients < 1) {
       err.println("bench files: --recipients must be at least 1");
+      return 2;
+    }
+    if (runs < 1) {
+      err.println("bench files: --runs must be at least 1");
       return 2;
     }
     if (1 + RELAYED_PREFIX.length + size > 0xFFFF_FFFFL) { // the relayed frame is the longer one
@@ -100,10 +115,13 @@ final class FilesScenario implements Callable<Integer> {
     }
   }
 
-  /** What a completed transfer measured. */
-  private record Outcome(double seconds, double senderSeconds, long senderCrc, long[] recipientCrcs,
-      Rss.Peak memory, String spool, String serverStop, double wallSeconds,
+  /** What one completed transfer measured. */
+  private record Transfer(double seconds, double senderSeconds, long senderCrc, long[] recipientCrcs,
       double serverCpuSeconds, double benchCpuSeconds) {}
+
+  /** What the whole run measured: its transfers, and the server over all of them. */
+  private record Outcome(List<Transfer> transfers, Rss.Peak memory, String spool, String serverStop,
+      double wallSeconds) {}
 
   /** Total CPU time (user + system) a process has used so far; zero if unknown. */
   private static Duration cpu(long pid) {
@@ -129,7 +147,7 @@ final class FilesScenario implements Callable<Integer> {
     // Join: the sender first, then each recipient; the sender then waits for every JOIN notice,
     // so the room has registered all recipients before the file is offered.
     ChatPeer sender;
-    List<Receiver> receivers = new ArrayList<>();
+    List<ChatPeer> receivers = new ArrayList<>();
     Set<String> names = new LinkedHashSet<>();
     try {
       watchdog.phase("joining " + SENDER);
@@ -141,7 +159,7 @@ final class FilesScenario implements Callable<Integer> {
         ChatPeer peer = connect(target, name, peers);
         peer.join(watchdog);
         names.add(name);
-        receivers.add(new Receiver(peer, size, watchdog));
+        receivers.add(peer);
       }
       watchdog.phase("waiting for " + SENDER + " to see " + recipients + " JOIN notice(s)");
       sender.awaitJoinNotices(names, watchdog);
@@ -151,19 +169,47 @@ final class FilesScenario implements Callable<Integer> {
       throw new BenchFailure("while joining: " + e.getMessage(), e);
     }
 
-    // Transfer.
+    // Transfers, one after another.
+    AtomicBoolean finished = new AtomicBoolean();
+    Thread senderInbox = new Thread(() -> watchSenderInbox(sender, watchdog, finished), "bench-sender-inbox");
+    senderInbox.setDaemon(true);
+    senderInbox.start();
+    List<Transfer> transfers = new ArrayList<>();
+    for (int run = 1; run <= runs; run++) {
+      watchdog.phase("transfer " + run + " of " + runs);
+      transfers.add(transfer(process, sender, receivers, watchdog));
+    }
+    finished.set(true);
+
+    // Wind down: memory first (while the server runs), then connections, then the server.
+    watchdog.phase("closing");
+    Rss.Peak peak = memory != null ? memory.stop() : null;
+    watchdog.close();
+    peers.forEach(ChatPeer::close);
+    String spool = target.spoolAfter(Duration.ofSeconds(5));
+    String serverStop = "external, left running";
+    if (process != null) {
+      process.close();
+      serverStop = process.stopReport();
+    }
+    double wall = (System.nanoTime() - wallStart) / 1e9;
+    return new Outcome(transfers, peak, spool, serverStop, wall);
+  }
+
+  /** One FILE frame from the sender to every recipient, timed end to end. */
+  private Transfer transfer(ServerProcess process, ChatPeer sender, List<ChatPeer> peers, Watchdog watchdog)
+      throws BenchFailure, InterruptedException {
+    List<Receiver> receivers = new ArrayList<>();
+    for (ChatPeer peer : peers) {
+      receivers.add(new Receiver(peer, size, watchdog));
+    }
     AtomicLong sent = new AtomicLong();
     watchdog.status(() -> "sender wrote " + sent.get() + " of " + size + " bytes; received: "
         + receivers.stream().map(r -> r.name() + "=" + r.received.get()).collect(Collectors.joining(", ")));
-    watchdog.phase("transfer");
-    CountDownLatch done = new CountDownLatch(recipients);
+    CountDownLatch done = new CountDownLatch(receivers.size());
     for (Receiver r : receivers) {
       r.start(done);
     }
-    Thread senderInbox = new Thread(() -> watchSenderInbox(sender, watchdog, done), "bench-sender-inbox");
-    senderInbox.setDaemon(true);
-    senderInbox.start();
-
     Duration serverCpu0 = process != null ? cpu(process.pid()) : null;
     Duration benchCpu0 = cpu(ProcessHandle.current().pid());
     long t0 = System.nanoTime();
@@ -183,21 +229,7 @@ final class FilesScenario implements Callable<Integer> {
     double serverCpu = serverCpu0 != null ? seconds(cpu(process.pid()).minus(serverCpu0)) : Double.NaN;
     double benchCpu = seconds(cpu(ProcessHandle.current().pid()).minus(benchCpu0));
     long[] crcs = receivers.stream().mapToLong(r -> r.crc).toArray();
-
-    // Wind down: memory first (while the server runs), then connections, then the server.
-    watchdog.phase("closing");
-    Rss.Peak peak = memory != null ? memory.stop() : null;
-    watchdog.close();
-    peers.forEach(ChatPeer::close);
-    String spool = target.spoolAfter(Duration.ofSeconds(5));
-    String serverStop = "external, left running";
-    if (process != null) {
-      process.close();
-      serverStop = process.stopReport();
-    }
-    double wall = (System.nanoTime() - wallStart) / 1e9;
-    return new Outcome(seconds, senderSeconds, senderCrc, crcs, peak, spool, serverStop, wall,
-        serverCpu, benchCpu);
+    return new Transfer(seconds, senderSeconds, senderCrc, crcs, serverCpu, benchCpu);
   }
 
   private static ChatPeer connect(TargetServer target, String name, List<ChatPeer> peers) throws IOException {
@@ -238,7 +270,7 @@ final class FilesScenario implements Callable<Integer> {
   }
 
   /** The sender gets nothing back for a good upload; an ERROR or a closed connection ends the run. */
-  private static void watchSenderInbox(ChatPeer sender, Watchdog watchdog, CountDownLatch done) {
+  private static void watchSenderInbox(ChatPeer sender, Watchdog watchdog, AtomicBoolean finished) {
     try {
       while (true) {
         ChatPeer.Header h = sender.readHeader();
@@ -249,10 +281,10 @@ final class FilesScenario implements Callable<Integer> {
         }
       }
     } catch (IOException e) {
-      if (done.getCount() > 0) {
+      if (!finished.get()) {
         watchdog.checkServerAfterIoFailure();
       }
-      if (done.getCount() > 0 && !watchdog.failed()) {
+      if (!finished.get() && !watchdog.failed()) {
         watchdog.fail("the server closed " + SENDER + "'s connection during the transfer ("
             + describe(e) + ")");
       }
@@ -347,62 +379,76 @@ final class FilesScenario implements Callable<Integer> {
   }
 
   private int report(TargetServer target, Outcome o, String build, String loadBefore) {
-    boolean crcOk = true;
-    for (long c : o.recipientCrcs()) {
-      crcOk &= c == o.senderCrc();
+    boolean allOk = true;
+    java.nio.file.Path file = common.resultsFile(SCENARIO);
+    int run = 0;
+    for (Transfer t : o.transfers()) {
+      run++;
+      boolean crcOk = true;
+      for (long c : t.recipientCrcs()) {
+        crcOk &= c == t.senderCrc();
+      }
+      Results row = row(target, o, t, run, crcOk, build, loadBefore);
+      row.print(out);
+      out.println(fmt("cpu during transfer %d (user+system): server %s s, bench %.2f s; %d CPUs x %.3f s = %.2f s available",
+          run, Double.isNaN(t.serverCpuSeconds()) ? "n/a" : fmt("%.2f", t.serverCpuSeconds()), t.benchCpuSeconds(),
+          Runtime.getRuntime().availableProcessors(), t.seconds(),
+          Runtime.getRuntime().availableProcessors() * t.seconds()));
+      try {
+        row.appendCsv(file);
+      } catch (IOException e) {
+        err.println("bench files: could not append to " + file + ": " + e);
+      }
+      if (!crcOk) {
+        allOk = false;
+        err.println("bench files: FAILED: CRC mismatch in transfer " + run + ": sent "
+            + String.format("%08x", t.senderCrc()) + ", received " + java.util.Arrays.stream(t.recipientCrcs())
+                .mapToObj(c -> String.format("%08x", c)).collect(Collectors.joining(", ")));
+      }
     }
+    out.println("  MB = 10^6 bytes. seconds: from just before " + SENDER + " writes the FILE header to the"
+        + " last byte at the last recipient (loopback). MB/s = size / seconds;"
+        + " aggregate = size x recipients / seconds; upload s = time until " + SENDER
+        + " had written the whole frame. run 1 meets a freshly started server.");
+    out.println("command: " + Bench.commandLine());
+    out.println("server: " + o.serverStop() + "; spool after the transfer: " + o.spool()
+        + fmt("; run took %.1f s", o.wallSeconds()));
+    out.println("results: appended to " + file);
+    if (!allOk) {
+      target.describeFailure(err);
+      return 1;
+    }
+    return 0;
+  }
+
+  private Results row(TargetServer target, Outcome o, Transfer t, int run, boolean crcOk, String build,
+      String loadBefore) {
     double mb = size / 1e6;
     String peakMib = o.memory() != null ? ByteSize.mib(o.memory().peak()) : "n/a";
-    Results row = new Results()
+    return new Results()
         .csv("time", OffsetDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX")))
         .add("scenario", "scenario", SCENARIO)
         .add("size", null, ByteSize.human(size))
         .csv("size_bytes", size)
         .add("recipients", "recipients", recipients)
-        .add("seconds", "seconds", fmt("%.3f", o.seconds()))
-        .add("MB/s", "mb_per_s", fmt("%.1f", mb / o.seconds()))
-        .add("aggregate MB/s", "aggregate_mb_per_s", fmt("%.1f", mb * recipients / o.seconds()))
-        .add("upload s", "sender_seconds", fmt("%.3f", o.senderSeconds()))
+        .add("run", "run", run + "/" + runs)
+        .add("seconds", "seconds", fmt("%.3f", t.seconds()))
+        .add("MB/s", "mb_per_s", fmt("%.1f", mb / t.seconds()))
+        .add("aggregate MB/s", "aggregate_mb_per_s", fmt("%.1f", mb * recipients / t.seconds()))
+        .add("upload s", "sender_seconds", fmt("%.3f", t.senderSeconds()))
         .add("server -Xmx", "server_heap", target.heap())
         .add("server peak RSS MiB", "server_peak_rss_mib", peakMib)
         .csv("server_sampled_max_vmrss_mib", o.memory() != null ? ByteSize.mib(o.memory().sampledMaxRss()) : "n/a")
         .csv("server_vmhwm_mib", o.memory() != null ? ByteSize.mib(o.memory().hwm()) : "n/a")
+        .add("server CPU s", "server_cpu_seconds", Double.isNaN(t.serverCpuSeconds()) ? "n/a" : fmt("%.2f", t.serverCpuSeconds()))
         .add("CRC", "crc_ok", crcOk ? "ok" : "MISMATCH")
-        .csv("crc32", String.format("%08x", o.senderCrc()))
+        .csv("crc32", String.format("%08x", t.senderCrc()))
         .csv("server", target.describe())
-        .csv("server_cpu_seconds", Double.isNaN(o.serverCpuSeconds()) ? "n/a" : fmt("%.2f", o.serverCpuSeconds()))
-        .csv("bench_cpu_seconds", fmt("%.2f", o.benchCpuSeconds()))
+        .csv("bench_cpu_seconds", fmt("%.2f", t.benchCpuSeconds()))
         .csv("wall_seconds", fmt("%.1f", o.wallSeconds()))
         .csv("loadavg_before", loadBefore)
         .csv("build", build)
         .csv("command", Bench.commandLine());
-    row.print(out);
-    out.println("  MB = 10^6 bytes. seconds: from just before " + SENDER + " writes the FILE header to the"
-        + " last byte at the last recipient (loopback). MB/s = size / seconds;"
-        + " aggregate = size x recipients / seconds; upload s = time until " + SENDER
-        + " had written the whole frame.");
-    out.println(fmt("cpu during the transfer (user+system): server %s s, bench %.2f s; %d CPUs x %.3f s = %.2f s available",
-        Double.isNaN(o.serverCpuSeconds()) ? "n/a" : fmt("%.2f", o.serverCpuSeconds()), o.benchCpuSeconds(),
-        Runtime.getRuntime().availableProcessors(), o.seconds(),
-        Runtime.getRuntime().availableProcessors() * o.seconds()));
-    out.println("command: " + Bench.commandLine());
-    out.println("server: " + o.serverStop() + "; spool after the transfer: " + o.spool()
-        + fmt("; run took %.1f s", o.wallSeconds()));
-    java.nio.file.Path file = common.resultsFile(SCENARIO);
-    try {
-      row.appendCsv(file);
-      out.println("results: appended to " + file);
-    } catch (IOException e) {
-      err.println("bench files: could not append to " + file + ": " + e);
-    }
-    if (!crcOk) {
-      err.println("bench files: FAILED: CRC mismatch: sent " + String.format("%08x", o.senderCrc())
-          + ", received " + java.util.Arrays.stream(o.recipientCrcs())
-              .mapToObj(c -> String.format("%08x", c)).collect(Collectors.joining(", ")));
-      target.describeFailure(err);
-      return 1;
-    }
-    return 0;
   }
 
   private static String fmt(String format, Object... args) {
