@@ -20,7 +20,8 @@ public record ServerSettings(
     Duration relayStallTimeout,
     int fileChunkSize,
     Duration shutdownGrace,
-    ProtocolLimits limits) {
+    ProtocolLimits limits,
+    ConnectionPolicy policy) {
 
   public static ServerSettings fromConfig(Config config) {
     Config c = config.getConfig("pekko-chat.server");
@@ -44,12 +45,13 @@ public record ServerSettings(
         c.getDuration("relay-stall-timeout"),
         Math.toIntExact(c.getBytes("file-chunk-size")),
         c.getDuration("shutdown-grace"),
-        ProtocolLimits.fromConfig(config));
+        ProtocolLimits.fromConfig(config),
+        ConnectionPolicy.fromConfig(c));
   }
 
   public ServerSettings withSpoolDirectory(Path dir) {
     return new ServerSettings(
         host, port, backlog, outboundQueueSize, closeTimeout, maxNameLength, dir, spoolMaxSize,
-        spoolMinFreeSpace, relayLeadTime, relayStallTimeout, fileChunkSize, shutdownGrace, limits);
+        spoolMinFreeSpace, relayLeadTime, relayStallTimeout, fileChunkSize, shutdownGrace, limits, policy);
   }
 }

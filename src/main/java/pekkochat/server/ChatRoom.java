@@ -1,5 +1,6 @@
 package pekkochat.server;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,7 +27,10 @@ import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import pekkochat.config.ServerSettings;
 import pekkochat.protocol.Frames;
+import pekkochat.protocol.Message;
+import pekkochat.protocol.MessageDecoder;
 import pekkochat.protocol.Outbound;
+import pekkochat.protocol.WireProtocol;
 
 /**
  * The room: spawns and watches one {@link Session} per connection, keeps the registry of joined
@@ -101,6 +105,9 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   private final ServerSettings settings;
   private final Spool spool;
   private final Set<ActorRef<Session.Command>> sessions = new HashSet<>();
+  /** The remote address of each connection accepted here, for the connection limits. */
+  private final Map<ActorRef<Session.Command>, InetAddress> addresses = new HashMap<>();
+  private final Map<InetAddress, Integer> connectionsPerAddress = new HashMap<>();
   private final Map<ActorRef<Session.Command>, Member> members = new LinkedHashMap<>();
   private final Map<String, Member> membersByName = new HashMap<>();
   private final List<ActorRef<Done>> shutdownWaiters = new ArrayList<>();
@@ -142,6 +149,13 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
           Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), getContext().getSystem());
       return this;
     }
+    InetAddress address = connected.connection().remoteAddress().getAddress();
+    String refusal = connectionRefusal(address);
+    if (refusal != null) {
+      getContext().getLog().info("Refused connection from {}: {}", connected.connection().remoteAddress(), refusal);
+      refuse(connected.connection(), refusal);
+      return this;
+    }
     ActorRef<Session.Command> session =
         getContext()
             .spawn(
@@ -149,7 +163,38 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
                 "session-" + (++sessionCounter));
     getContext().watchWith(session, new SessionEnded(session));
     sessions.add(session);
+    addresses.put(session, address);
+    connectionsPerAddress.merge(address, 1, Integer::sum);
     return this;
+  }
+
+  /** Why a new connection from {@code address} is over a limit, or null if it is not. */
+  private String connectionRefusal(InetAddress address) {
+    var policy = settings.policy();
+    if (addresses.size() >= policy.maxConnections()) {
+      return "Server full: " + policy.maxConnections() + " connections at most. Try again later.";
+    }
+    if (connectionsPerAddress.getOrDefault(address, 0) >= policy.maxConnectionsPerAddress()) {
+      return "Too many connections from your address: " + policy.maxConnectionsPerAddress() + " at most.";
+    }
+    return null;
+  }
+
+  /**
+   * Answers a connection over a limit with one ERROR and closes it, without a session: the
+   * coupled flow ends the connection once the ERROR is written, and nothing it sends is read.
+   */
+  private void refuse(Tcp.IncomingConnection connection, String reason) {
+    try {
+      connection.handleWith(
+          WireProtocol.around(
+              MessageDecoder.Origin.CLIENT,
+              settings.limits(),
+              Flow.fromSinkAndSourceCoupled(Sink.<Message>ignore(), Source.single(Frames.error(reason)))),
+          getContext().getSystem());
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("Could not refuse connection from {}: {}", connection.remoteAddress(), e.toString());
+    }
   }
 
   private Behavior<Command> onRegister(Register register) {
@@ -272,6 +317,10 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
 
   private Behavior<Command> onSessionEnded(SessionEnded ended) {
     sessions.remove(ended.session());
+    InetAddress address = addresses.remove(ended.session());
+    if (address != null) {
+      connectionsPerAddress.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
+    }
     Member gone = members.remove(ended.session());
     if (gone != null) {
       membersByName.remove(Names.key(gone.name));

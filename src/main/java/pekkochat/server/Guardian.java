@@ -3,7 +3,10 @@ package pekkochat.server;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.pekko.io.Inet;
+import org.apache.pekko.io.TcpSO;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
@@ -55,7 +58,7 @@ final class Guardian {
           ActorRef<ChatRoom.Command> room = context.spawn(ChatRoom.create(settings, spool), "room");
           var binding =
               Tcp.get(context.getSystem())
-                  .bind(settings.host(), settings.port(), settings.backlog(), List.of(), false, Optional.empty())
+                  .bind(settings.host(), settings.port(), settings.backlog(), socketOptions(settings), false, Optional.empty())
                   .to(Sink.foreach(connection -> room.tell(new ChatRoom.Connected(connection))))
                   .run(context.getSystem());
           context.pipeToSelf(binding, (bound, failure) -> failure == null ? new Bound(bound) : new BindFailed(failure));
@@ -99,4 +102,16 @@ final class Guardian {
     return Behaviors.stopped();
   }
 
+
+  /** Options for the listening socket and, through afterConnect, for every accepted one. */
+  private static List<Inet.SocketOption> socketOptions(ServerSettings settings) {
+    List<Inet.SocketOption> options = new ArrayList<>();
+    // Lets a restarted server bind the port at once, while the last run's connections linger in
+    // TIME_WAIT (the JDK sets this on Linux anyway; this makes it explicit and portable).
+    options.add(TcpSO.reuseAddress(true));
+    if (settings.policy().keepalive().enabled()) {
+      options.add(new TcpKeepalive(settings.policy().keepalive()));
+    }
+    return options;
+  }
 }

@@ -39,6 +39,10 @@ final class Names {
     if (control) {
       return Optional.of("Invalid username: it must not contain control characters.");
     }
+    // Server notices read "[Server] ..." and system lines are bracketed: no user may pose as them.
+    if (key(name).equals("server") || name.startsWith("[")) {
+      return Optional.of("Invalid username: '" + name + "' is reserved.");
+    }
     return Optional.empty();
   }
 }

@@ -1,6 +1,7 @@
 package pekkochat.server;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -92,6 +93,19 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private record FileStored(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
 
   private enum CloseTimedOut implements Command {
+    INSTANCE
+  }
+
+  private enum JoinTimedOut implements Command {
+    INSTANCE
+  }
+
+  private enum IdleTimedOut implements Command {
+    INSTANCE
+  }
+
+  /** The flood-control wait is over: read the next message. */
+  private enum FloodWaitOver implements Command {
     INSTANCE
   }
 
@@ -206,6 +220,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private Upload upload;
   private int writesInFlight;
   private ActorRef<Ack> heldChunkAck;
+  private final TokenBucket flood;
+  private ActorRef<Ack> floodHeldAck;
+  private boolean floodLogged;
 
   private Session(
       ActorContext<Command> context,
@@ -222,6 +239,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
     this.settings = settings;
     this.spool = spool;
     this.conn = conn;
+    this.flood = new TokenBucket(settings.policy().floodBurst(), settings.policy().floodRate(), System.nanoTime());
+    timers.startSingleTimer(JoinTimedOut.INSTANCE, settings.policy().joinTimeout());
     this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     context.getLog().debug("Connection from {}", remote);
   }
@@ -242,6 +261,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
         .onMessage(InboundFailed.class, this::onInboundFailed)
         .onMessageEquals(OutboundClosed.INSTANCE, this::onOutboundClosed)
         .onMessageEquals(CloseTimedOut.INSTANCE, this::onCloseTimedOut)
+        .onMessageEquals(JoinTimedOut.INSTANCE, this::onJoinTimedOut)
+        .onMessageEquals(IdleTimedOut.INSTANCE, this::onIdleTimedOut)
+        .onMessageEquals(FloodWaitOver.INSTANCE, this::onFloodWaitOver)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
@@ -260,6 +282,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
       // Drain whatever is still arriving; the connection is on its way out.
       ackTo.tell(Ack.INSTANCE);
       return this;
+    }
+    if (phase == Phase.JOINED) {
+      settings.policy().idleTimeout().ifPresent(idle -> timers.startSingleTimer(IdleTimedOut.INSTANCE, idle));
     }
     if (message instanceof Message.Malformed malformed) {
       return onMalformed(malformed.error(), ackTo);
@@ -281,14 +306,42 @@ public final class Session extends AbstractBehavior<Session.Command> {
     } else {
       send(Frames.error("Unexpected frame from a client: " + message.getClass().getSimpleName().toUpperCase() + "."));
     }
-    ackTo.tell(Ack.INSTANCE);
+    acknowledgeCounted(ackTo);
+    return this;
+  }
+
+  /**
+   * Acknowledges a message that counts towards flood control: at once while the user is within
+   * the allowance, otherwise after the wait the {@link TokenBucket} gives. Until then nothing more
+   * is read from this connection, so TCP pushes back on the flooder while everyone else's messages
+   * go through the room as usual.
+   */
+  private void acknowledgeCounted(ActorRef<Ack> ackTo) {
+    long waitNanos = flood.take(System.nanoTime());
+    if (waitNanos == 0) {
+      ackTo.tell(Ack.INSTANCE);
+      return;
+    }
+    if (!floodLogged) {
+      floodLogged = true;
+      getContext().getLog().info("Flood control: slowing down {} to {} message(s) per second", nameOrAddress(), settings.policy().floodRate());
+    }
+    floodHeldAck = ackTo;
+    timers.startSingleTimer(FloodWaitOver.INSTANCE, Duration.ofNanos(waitNanos));
+  }
+
+  private Behavior<Command> onFloodWaitOver() {
+    if (floodHeldAck != null) {
+      floodHeldAck.tell(Ack.INSTANCE);
+      floodHeldAck = null;
+    }
     return this;
   }
 
   private Behavior<Command> onMalformed(FramingError error, ActorRef<Ack> ackTo) {
     getContext().getLog().info("Malformed input from {} ({}): {}", remote, nameOrAddress(), error.message());
     send(Frames.error(error.message()));
-    ackTo.tell(Ack.INSTANCE);
+    acknowledgeCounted(ackTo);
     if (error.fatal()) {
       beginClose();
     }
@@ -300,7 +353,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     var problem = Names.problem(wanted, settings.maxNameLength());
     if (problem.isPresent()) {
       send(Frames.error(problem.get()));
-      ackTo.tell(Ack.INSTANCE);
+      acknowledgeCounted(ackTo);
       return this;
     }
     // Hold the acknowledgement: nothing more is read from this client until the room answers.
@@ -316,6 +369,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
     phase = Phase.JOINED;
     name = registered.name();
+    timers.cancel(JoinTimedOut.INSTANCE);
+    settings.policy().idleTimeout().ifPresent(idle -> timers.startSingleTimer(IdleTimedOut.INSTANCE, idle));
     getContext().getLog().info("{} joined from {}", name, remote);
     send(Frames.text(WELCOME));
     releasePendingAck();
@@ -494,6 +549,30 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   // --- closing ------------------------------------------------------------------------------
 
+  private Behavior<Command> onJoinTimedOut() {
+    if (phase == Phase.AWAITING_JOIN || phase == Phase.JOINING) {
+      getContext().getLog().info("Disconnecting {}: no JOIN within {}", remote, settings.policy().joinTimeout());
+      send(Frames.error("Disconnected: no JOIN within " + seconds(settings.policy().joinTimeout()) + "."));
+      beginClose();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onIdleTimedOut() {
+    if (phase == Phase.JOINED) {
+      Duration idle = settings.policy().idleTimeout().orElseThrow();
+      getContext().getLog().info("Disconnecting {}: nothing received for {}", nameOrAddress(), idle);
+      send(Frames.error("Disconnected: nothing received from you for " + seconds(idle) + "."));
+      beginClose();
+    }
+    return this;
+  }
+
+  private static String seconds(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? (ms / 1000) + " s" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
+  }
+
   private Behavior<Command> onOverflowed() {
     if (phase != Phase.CLOSING) {
       getContext().getLog().info("Disconnecting {}: outbound queue full (not reading)", nameOrAddress());
@@ -568,6 +647,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
     if (pendingAck != null) {
       pendingAck.tell(Ack.INSTANCE);
       pendingAck = null;
+    }
+    if (floodHeldAck != null) {
+      floodHeldAck.tell(Ack.INSTANCE);
+      floodHeldAck = null;
     }
     if (heldChunkAck != null) {
       heldChunkAck.tell(Ack.INSTANCE);

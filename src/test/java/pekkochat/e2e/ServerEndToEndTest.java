@@ -295,7 +295,15 @@ class ServerEndToEndTest {
   @Test
   void aReaderThatStopsIsCutOffWhileOthersGetEverything() throws Exception {
     server.close();
-    server = Servers.start(spool, Map.of("pekko-chat.server.outbound-queue-size", 256, "pekko-chat.server.close-timeout", "300ms"));
+    // Flood control off in effect: one sender must be able to outpace the stuck reader here.
+    server =
+        Servers.start(
+            spool,
+            Map.of(
+                "pekko-chat.server.outbound-queue-size", 256,
+                "pekko-chat.server.close-timeout", "300ms",
+                "pekko-chat.server.flood.burst", 1_000_000,
+                "pekko-chat.server.flood.rate", 1_000_000));
     address = server.address();
     String filler = "x".repeat(4000);
     try (RawPeer alice = RawPeer.joined(address, "alice");

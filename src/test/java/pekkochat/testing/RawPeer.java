@@ -59,6 +59,23 @@ public final class RawPeer implements AutoCloseable {
     return new RawPeer(s);
   }
 
+  /**
+   * Connects from {@code localAddress} (any 127.x.y.z works on Linux loopback), so that the
+   * server sees a different remote address than 127.0.0.1.
+   */
+  public static RawPeer connectFrom(InetSocketAddress address, String localAddress) throws IOException {
+    Socket s = new Socket();
+    s.bind(new InetSocketAddress(localAddress, 0));
+    s.connect(new InetSocketAddress("127.0.0.1", address.getPort()), 5000);
+    s.setSoTimeout(10_000);
+    return new RawPeer(s);
+  }
+
+  /** The local port of this peer's socket. */
+  public int localPort() {
+    return socket.getLocalPort();
+  }
+
   /** A peer whose receive buffer is tiny, to act as a slow reader. */
   public static RawPeer connectWithReceiveBuffer(InetSocketAddress address, int bytes) throws IOException {
     Socket s = new Socket();

@@ -1,0 +1,67 @@
+package pekkochat.config;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What the server allows one connection, and how many connections it takes: the guards against
+ * peers that never join, go silent, flood the room or open connections without end. Read from
+ * {@code pekko-chat.server}; docs/SECURITY.md explains each.
+ *
+ * @param joinTimeout a connection that has not joined within this is closed
+ * @param idleTimeout a joined connection that sends nothing for this long is closed; empty: never
+ * @param keepalive TCP keepalive probing of idle connections, to find dead peers
+ * @param maxConnections connections at once, in total
+ * @param maxConnectionsPerAddress connections at once from one remote IP address
+ * @param floodBurst messages a user may send at once before being slowed down
+ * @param floodRate messages per second a user may send in the long run
+ */
+public record ConnectionPolicy(
+    Duration joinTimeout,
+    Optional<Duration> idleTimeout,
+    Keepalive keepalive,
+    int maxConnections,
+    int maxConnectionsPerAddress,
+    int floodBurst,
+    double floodRate) {
+
+  /**
+   * TCP keepalive: after {@code idle} without traffic the kernel sends a probe every {@code
+   * interval}; after {@code count} unanswered probes the connection is reset, and the session
+   * ends like any other dropped connection.
+   */
+  public record Keepalive(boolean enabled, Duration idle, Duration interval, int count) {}
+
+  public static ConnectionPolicy fromConfig(Config server) {
+    Config k = server.getConfig("keepalive");
+    Config flood = server.getConfig("flood");
+    String idle = server.getString("idle-timeout");
+    ConnectionPolicy policy =
+        new ConnectionPolicy(
+            server.getDuration("join-timeout"),
+            idle.equals("off") ? Optional.empty() : Optional.of(server.getDuration("idle-timeout")),
+            new Keepalive(k.getBoolean("enabled"), k.getDuration("idle"), k.getDuration("interval"), k.getInt("count")),
+            server.getInt("max-connections"),
+            server.getInt("max-connections-per-address"),
+            flood.getInt("burst"),
+            flood.getDouble("rate"));
+    policy.check();
+    return policy;
+  }
+
+  private void check() {
+    require(!joinTimeout.isNegative() && !joinTimeout.isZero(), "join-timeout must be positive");
+    require(maxConnections > 0, "max-connections must be at least 1");
+    require(maxConnectionsPerAddress > 0, "max-connections-per-address must be at least 1");
+    require(floodBurst >= 1, "flood.burst must be at least 1");
+    require(floodRate > 0, "flood.rate must be positive");
+    require(keepalive.count() >= 1, "keepalive.count must be at least 1");
+  }
+
+  private static void require(boolean ok, String what) {
+    if (!ok) {
+      throw new IllegalArgumentException("pekko-chat.server: " + what);
+    }
+  }
+}

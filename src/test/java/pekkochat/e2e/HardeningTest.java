@@ -1,0 +1,326 @@
+package pekkochat.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static pekkochat.testing.RawPeer.ERROR;
+import static pekkochat.testing.RawPeer.JOIN;
+import static pekkochat.testing.RawPeer.LEAVE;
+import static pekkochat.testing.RawPeer.TEXT;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import pekkochat.server.ChatServer;
+import pekkochat.testing.RawPeer;
+import pekkochat.testing.Servers;
+
+/**
+ * The guards against hostile and broken peers (docs/SECURITY.md), over real loopback TCP: join and
+ * idle timeouts, TCP keepalive, flood control, connection limits, reserved names, descriptor
+ * hygiene under connection storms, and an immediate restart on the same port.
+ */
+class HardeningTest {
+
+  private static final Duration QUIET = Duration.ofMillis(300);
+
+  @TempDir Path spool;
+  private ChatServer server;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private InetSocketAddress start(Map<String, Object> overrides) throws Exception {
+    server = Servers.start(spool, overrides);
+    return server.address();
+  }
+
+  // --- handshake and idle -------------------------------------------------------------------
+
+  @Test
+  void aConnectionThatNeverJoinsIsToldAndClosedAfterTheJoinTimeout() throws Exception {
+    InetSocketAddress address = start(Map.of("pekko-chat.server.join-timeout", "500ms"));
+    try (RawPeer silent = RawPeer.connect(address);
+        RawPeer chatty = RawPeer.connect(address)) {
+      chatty.send(TEXT, "hello?"); // talking without joining does not count as joining
+      chatty.expect(ERROR, "Invalid JOIN message.");
+      silent.expect(ERROR, "Disconnected: no JOIN within 0.5 s.");
+      silent.expectClosed();
+      chatty.expect(ERROR, "Disconnected: no JOIN within 0.5 s.");
+      chatty.expectClosed();
+    }
+    // Someone who joins in time stays, however long the join timeout has passed.
+    try (RawPeer alice = RawPeer.joined(address, "alice")) {
+      alice.expectNothing(Duration.ofMillis(900));
+      alice.send(TEXT, "/users");
+      alice.expect(TEXT, "[Server] Online users: alice");
+    }
+  }
+
+  @Test
+  void anIdleTimeoutWhenConfiguredClosesASilentUserAndOthersSeeTheLeave() throws Exception {
+    InetSocketAddress address = start(Map.of("pekko-chat.server.idle-timeout", "1s"));
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      // alice keeps talking (every 300 ms, for 2.1 s), so only bob goes quiet long enough.
+      boolean sawLeave = false;
+      for (int i = 0; i < 7; i++) {
+        Thread.sleep(300);
+        alice.send(TEXT, "/users");
+        RawPeer.Frame f;
+        while ((f = alice.read()).type() != TEXT) {
+          assertEquals(LEAVE, f.type(), () -> "unexpected frame");
+          assertEquals("bob left the chat.", f.text());
+          sawLeave = true;
+        }
+      }
+      assertTrue(sawLeave, "alice was not told that bob left");
+      bob.expect(ERROR, "Disconnected: nothing received from you for 1 s.");
+      bob.expectClosed();
+    }
+  }
+
+  @Test
+  void byDefaultAQuietUserStaysConnected() throws Exception {
+    // idle-timeout is off by default: a lurker who only reads is a normal user.
+    InetSocketAddress address = start(Map.of("pekko-chat.server.join-timeout", "300ms"));
+    try (RawPeer lurker = RawPeer.joined(address, "lurker");
+        RawPeer alice = RawPeer.joined(address, "alice")) {
+      lurker.expect(JOIN, "alice joined the chat.");
+      lurker.expectNothing(Duration.ofSeconds(1));
+      alice.send(TEXT, "still there?");
+      lurker.expect(TEXT, "alice::still there?");
+    }
+  }
+
+  @Test
+  void acceptedConnectionsHaveTcpKeepaliveWithTheConfiguredTiming() throws Exception {
+    assumeTrue(new File("/proc/net/tcp").canRead(), "needs Linux /proc/net/tcp");
+    InetSocketAddress address =
+        start(Map.of("pekko-chat.server.keepalive.idle", "30s", "pekko-chat.server.keepalive.interval", "5s"));
+    try (RawPeer alice = RawPeer.joined(address, "alice")) {
+      Optional<long[]> timer = serverSideTimer(address.getPort(), alice.localPort());
+      assertTrue(timer.isPresent(), "server side of the connection not found in /proc/net/tcp*");
+      // timer 2 is the keepalive timer; its expiry is in clock ticks (USER_HZ, 100 per second).
+      assertEquals(2, timer.get()[0], "timer kind of the idle server-side socket");
+      long seconds = timer.get()[1] / 100;
+      assertTrue(seconds > 20 && seconds <= 30, "keepalive fires in " + seconds + " s, expected at most 30");
+    }
+  }
+
+  @Test
+  void keepaliveCanBeTurnedOff() throws Exception {
+    assumeTrue(new File("/proc/net/tcp").canRead(), "needs Linux /proc/net/tcp");
+    InetSocketAddress address = start(Map.of("pekko-chat.server.keepalive.enabled", "off"));
+    try (RawPeer alice = RawPeer.joined(address, "alice")) {
+      Optional<long[]> timer = serverSideTimer(address.getPort(), alice.localPort());
+      assertTrue(timer.isPresent());
+      assertEquals(0, timer.get()[0], "no timer on an idle socket without keepalive");
+    }
+  }
+
+  // --- flood control ------------------------------------------------------------------------
+
+  @Test
+  void aFlooderIsSlowedDownLosesNothingAndOthersGetThrough() throws Exception {
+    InetSocketAddress address =
+        start(Map.of("pekko-chat.server.flood.burst", "5", "pekko-chat.server.flood.rate", "40"));
+    int lines = 60;
+    try (RawPeer flooder = RawPeer.joined(address, "flooder");
+        RawPeer bob = RawPeer.joined(address, "bob");
+        RawPeer carol = RawPeer.joined(address, "carol")) {
+      flooder.expect(JOIN, "bob joined the chat.");
+      flooder.expect(JOIN, "carol joined the chat.");
+      bob.expect(JOIN, "carol joined the chat.");
+      long start = System.nanoTime();
+      for (int i = 0; i < lines; i++) {
+        flooder.send(TEXT, "spam " + i);
+      }
+      // Sent in one go; the server reads them at 40 per second after a burst of 5.
+      carol.send(TEXT, "I can still talk");
+      int spamSeen = 0;
+      int spamBeforeCarol = -1;
+      while (spamSeen < lines) {
+        RawPeer.Frame f = bob.expectType(TEXT);
+        if (f.text().equals("carol::I can still talk")) {
+          spamBeforeCarol = spamSeen;
+        } else {
+          assertEquals("flooder::spam " + spamSeen, f.text(), "flood lines arrive complete and in order");
+          spamSeen++;
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      if (spamBeforeCarol < 0) {
+        bob.expect(TEXT, "carol::I can still talk");
+        spamBeforeCarol = lines;
+      }
+      // Not let through at wire speed: (60 - 5) / 40 per second is about 1.4 s.
+      assertTrue(seconds >= 1.0, "the flood went through in " + seconds + " s");
+      // carol's line did not queue behind the flood.
+      assertTrue(spamBeforeCarol < lines / 2, "carol's line came after " + spamBeforeCarol + " flood lines");
+    }
+  }
+
+  // --- connection limits --------------------------------------------------------------------
+
+  @Test
+  void connectionsOverTheLimitsGetAnErrorAndEveryoneElseIsServed() throws Exception {
+    InetSocketAddress address =
+        start(Map.of("pekko-chat.server.max-connections", "3", "pekko-chat.server.max-connections-per-address", "2"));
+    try (RawPeer a1 = RawPeer.joined(address, "a1");
+        RawPeer a2 = RawPeer.connect(address)) {
+      try (RawPeer a3 = RawPeer.connect(address)) {
+        a3.expect(ERROR, "Too many connections from your address: 2 at most.");
+        a3.expectClosed();
+      }
+      // Another address is still welcome, until the total is reached.
+      try (RawPeer b1 = RawPeer.connectFrom(address, "127.0.0.2")) {
+        b1.send(JOIN, "b1");
+        b1.expect(TEXT, "Welcome! Type /help for commands.");
+        try (RawPeer c1 = RawPeer.connectFrom(address, "127.0.0.3")) {
+          c1.expect(ERROR, "Server full: 3 connections at most. Try again later.");
+          c1.expectClosed();
+        }
+        a1.expect(JOIN, "b1 joined the chat.");
+        b1.send(TEXT, "hi");
+        a1.expect(TEXT, "b1::hi");
+      }
+      a1.expect(LEAVE, "b1 left the chat.");
+      // A freed slot can be taken again.
+      a2.send(JOIN, "a2");
+      a2.expect(TEXT, "Welcome! Type /help for commands.");
+    }
+  }
+
+  @Test
+  void aStormOfConnectionsOpenedAndDroppedLeaksNoDescriptors() throws Exception {
+    assumeTrue(new File("/proc/self/fd").isDirectory(), "needs Linux /proc/self/fd");
+    // The server runs in this JVM, so this JVM's descriptors are the server's plus the test's.
+    InetSocketAddress address = start(Map.of("pekko-chat.server.max-connections-per-address", "600"));
+    try (RawPeer warm = RawPeer.joined(address, "warm")) {
+      warm.send(TEXT, "/users");
+      warm.expectType(TEXT);
+    }
+    Thread.sleep(300);
+    int before = openDescriptors();
+    int storm = 2000; // 600 sessions, 1400 refused over the per-address limit
+    List<Socket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < storm; i++) {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", address.getPort()), 5000);
+        if (i % 3 == 0) {
+          s.getOutputStream().write(RawPeer.frame(JOIN, ("storm" + i).getBytes()));
+        }
+        sockets.add(s);
+      }
+    } finally {
+      for (int i = 0; i < sockets.size(); i++) {
+        Socket s = sockets.get(i);
+        if (i % 2 == 0) {
+          s.setSoLinger(true, 0); // half of them reset, half closed cleanly
+        }
+        s.close();
+      }
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    int now = openDescriptors();
+    while (now > before + 5 && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      now = openDescriptors();
+    }
+    assertTrue(now <= before + 5, "descriptors: " + before + " before the storm, " + now + " 30 s after it");
+    // And the server still serves.
+    try (RawPeer after = RawPeer.joined(address, "after")) {
+      after.send(TEXT, "/users");
+      after.expect(TEXT, "[Server] Online users: after");
+    }
+  }
+
+  // --- names --------------------------------------------------------------------------------
+
+  @Test
+  void reservedNamesAreRefused() throws Exception {
+    InetSocketAddress address = start(Map.of());
+    try (RawPeer peer = RawPeer.connect(address)) {
+      for (String name : List.of("server", "Server", " SERVER ", "[Server]", "[admin")) {
+        peer.send(JOIN, name);
+        peer.expect(ERROR, "Invalid username: '" + name.strip() + "' is reserved.");
+      }
+      peer.send(JOIN, "servant");
+      peer.expect(TEXT, "Welcome! Type /help for commands.");
+    }
+  }
+
+  // --- restart ------------------------------------------------------------------------------
+
+  @Test
+  void aStoppedServerCanBeRestartedOnTheSamePortAtOnce() throws Exception {
+    InetSocketAddress address = start(Map.of());
+    int port = address.getPort();
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob")) {
+      alice.send(TEXT, "before the restart");
+      bob.expect(TEXT, "alice::before the restart");
+      server.close(); // the server closes these connections first: they linger in TIME_WAIT
+      server = null;
+      alice.expectClosed();
+      bob.expectClosed();
+    }
+    server = Servers.start(spool, Map.of("pekko-chat.server.port", port));
+    assertEquals(port, server.address().getPort());
+    try (RawPeer carol = RawPeer.joined(server.address(), "carol")) {
+      carol.send(TEXT, "/users");
+      carol.expect(TEXT, "[Server] Online users: carol");
+    }
+  }
+
+  // --- helpers ------------------------------------------------------------------------------
+
+  private static int openDescriptors() {
+    return Objects.requireNonNull(new File("/proc/self/fd").list()).length;
+  }
+
+  /**
+   * The kernel's timer on the server's side of a connection, from /proc/net/tcp and tcp6: {kind,
+   * expiry in clock ticks}, kind 2 being keepalive.
+   */
+  private static Optional<long[]> serverSideTimer(int serverPort, int clientPort) throws IOException {
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      Path path = Path.of(table);
+      if (!Files.isReadable(path)) {
+        continue;
+      }
+      for (String line : Files.readAllLines(path)) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length < 6 || !f[1].contains(":")) {
+          continue;
+        }
+        int local = Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16);
+        int remote = Integer.parseInt(f[2].substring(f[2].lastIndexOf(':') + 1), 16);
+        if (local == serverPort && remote == clientPort && f[3].equals("01")) {
+          String[] timer = f[5].split(":");
+          return Optional.of(new long[] {Long.parseLong(timer[0], 16), Long.parseLong(timer[1], 16)});
+        }
+      }
+    }
+    return Optional.empty();
+  }
+}
