@@ -349,6 +349,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
   }
 
   private Behavior<Command> onJoin(String requested, ActorRef<Ack> ackTo) {
+    // Each attempt restarts the clock: a user picking another name after a refusal gets the full
+    // join-timeout to type it (flood control bounds how often a peer can try).
+    timers.startSingleTimer(JoinTimedOut.INSTANCE, settings.policy().joinTimeout());
     String wanted = Names.normalize(requested);
     var problem = Names.problem(wanted, settings.maxNameLength());
     if (problem.isPresent()) {
