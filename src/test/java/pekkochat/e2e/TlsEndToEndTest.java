@@ -176,6 +176,11 @@ class TlsEndToEndTest {
     alice.type("/quit");
     bob.expect(RawPeer.LEAVE, "alice left the chat.");
     assertEquals(0, exitCode(client));
+
+    // The server still closes after a last frame, now with TLS close_notify.
+    bob.send(RawPeer.TEXT, "/quit");
+    bob.expect(RawPeer.COMMAND, "/quit_ack");
+    bob.expectClosed();
   }
 
   // --- refusing the server's certificate ----------------------------------------------------
