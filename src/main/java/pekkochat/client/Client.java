@@ -282,7 +282,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
     ClientTls clientTls = tls.get();
     return tcp.outgoingConnectionWithTls(
         server,
-        () -> clientTls.newEngine(server.getHostString(), server.getPort(), refused -> self.tell(new CertificateRefused(refused))),
+        () ->
+            clientTls.newEngine(
+                server.getHostString(), server.getPort(), refused -> self.tell(new CertificateRefused(refused))),
         Optional.empty(),
         List.of(),
         connectTimeout,
