@@ -2,10 +2,13 @@ package pekkochat.client;
 
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import pekkochat.config.ClientSettings;
+import pekkochat.tls.ClientTls;
+import pekkochat.tls.TlsSetupException;
 
 /** A running client: its actor system and the exit code it will end with. */
 public final class ChatClient {
@@ -18,12 +21,35 @@ public final class ChatClient {
     this.exitCode = exitCode;
   }
 
-  /** Connects to {@code server} as {@code username}, reading and writing through {@code console}. */
+  /**
+   * Connects to {@code server} as {@code username}, reading and writing through {@code console};
+   * with TLS if {@code settings} say so.
+   *
+   * @throws IllegalArgumentException when TLS is on and its trust store cannot be used
+   */
   public static ChatClient start(
       Config config, ClientSettings settings, InetSocketAddress server, String username, Console console) {
+    Optional<ClientTls> tls;
+    try {
+      tls = settings.tls().enabled() ? Optional.of(ClientTls.load(settings.tls())) : Optional.empty();
+    } catch (TlsSetupException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    return start(config, settings, tls, server, username, console);
+  }
+
+  /** As above, with TLS set up already ({@code tls} empty: plain TCP). */
+  public static ChatClient start(
+      Config config,
+      ClientSettings settings,
+      Optional<ClientTls> tls,
+      InetSocketAddress server,
+      String username,
+      Console console) {
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
     ActorSystem<Client.Command> system =
-        ActorSystem.create(Client.create(settings, server, username, console, exitCode), "pekko-chat-client", config);
+        ActorSystem.create(
+            Client.create(settings, tls, server, username, console, exitCode), "pekko-chat-client", config);
     return new ChatClient(system, exitCode);
   }
 

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.cert.CertificateException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.javadsl.FileIO;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
@@ -51,6 +53,8 @@ import pekkochat.protocol.Message;
 import pekkochat.protocol.MessageDecoder;
 import pekkochat.protocol.Outbound;
 import pekkochat.protocol.WireProtocol;
+import pekkochat.tls.ClientTls;
+import pekkochat.tls.HandshakeFailures;
 
 /**
  * The terminal client: one actor that owns the TCP connection's stream and the user's input
@@ -74,6 +78,16 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private record Connected(Tcp.OutgoingConnection connection) implements Command {}
 
   private record ConnectFailed(Throwable cause) implements Command {}
+
+  /** With TLS: the handshake is done and the server's certificate was accepted. */
+  private record Secured(String protocol) implements Command {}
+
+  /** With TLS: the server's certificate was refused (not trusted, not for this host, expired). */
+  private record CertificateRefused(CertificateException cause) implements Command {}
+
+  private enum HandshakeTimedOut implements Command {
+    INSTANCE
+  }
 
   private record StreamStarted(ActorRef<Ack> ackTo) implements Command {}
 
@@ -157,12 +171,15 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private static final String PART = ".part";
 
   /**
+   * @param tls present to connect with TLS (the server's certificate is then verified, host name
+   *     included, before anything is sent or shown as connected)
    * @param exitCode completed with the process exit code when the client stops: 0 after a normal
-   *     quit, 1 when the server could not be reached or the connection was lost, 2 when the name
-   *     was refused and nobody is there to pick another
+   *     quit, 1 when the server could not be reached (or not securely) or the connection was
+   *     lost, 2 when the name was refused and nobody is there to pick another
    */
   public static Behavior<Command> create(
       ClientSettings settings,
+      Optional<ClientTls> tls,
       InetSocketAddress server,
       String username,
       Console console,
@@ -170,11 +187,12 @@ public final class Client extends AbstractBehavior<Client.Command> {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
-                timers -> new Client(context, timers, settings, server, username, console, exitCode)));
+                timers -> new Client(context, timers, settings, tls, server, username, console, exitCode)));
   }
 
   private final TimerScheduler<Command> timers;
   private final ClientSettings settings;
+  private final Optional<ClientTls> tls;
   private final InetSocketAddress server;
   private final Console console;
   private final CompletableFuture<Integer> exitCode;
@@ -184,6 +202,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private final SourceQueueWithComplete<Outbound> outbound;
 
   private Phase phase = Phase.CONNECTING;
+  /** The TCP connection is up (with TLS, the handshake may still be going on). */
+  private boolean tcpConnected;
   private String username;
   private UserLine heldLine;
   private String deferredText;
@@ -203,6 +223,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       ClientSettings settings,
+      Optional<ClientTls> tls,
       InetSocketAddress server,
       String username,
       Console console,
@@ -210,6 +231,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     super(context);
     this.timers = timers;
     this.settings = settings;
+    this.tls = tls;
     this.server = server;
     this.username = username;
     this.console = console;
@@ -235,9 +257,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
             Source.<Outbound>queue(settings.outboundQueueSize(), OverflowStrategy.backpressure(), 16),
             Keep.right());
     Pair<CompletionStage<Tcp.OutgoingConnection>, SourceQueueWithComplete<Outbound>> mat =
-        Tcp.get(getContext().getSystem())
-            .outgoingConnection(
-                server, Optional.empty(), List.of(), false, Optional.of(settings.connectTimeout()), Optional.empty())
+        transport(self)
             .joinMat(
                 WireProtocol.around(MessageDecoder.Origin.SERVER, settings.limits(), application),
                 Keep.both())
@@ -247,11 +267,43 @@ public final class Client extends AbstractBehavior<Client.Command> {
     return mat.second();
   }
 
+  /**
+   * The byte transport: plain TCP, or TLS over TCP, which the rest of the stream cannot tell
+   * apart. With TLS, {@code Secured} reports a finished handshake (the certificate and host name
+   * were checked by then) and {@code CertificateRefused} a refused certificate, which then fails
+   * the handshake and ends the connection.
+   */
+  private Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> transport(ActorRef<Command> self) {
+    Tcp tcp = Tcp.get(getContext().getSystem());
+    Optional<Duration> connectTimeout = Optional.of(settings.connectTimeout());
+    if (tls.isEmpty()) {
+      return tcp.outgoingConnection(server, Optional.empty(), List.of(), false, connectTimeout, Optional.empty());
+    }
+    ClientTls clientTls = tls.get();
+    return tcp.outgoingConnectionWithTls(
+        server,
+        () ->
+            clientTls.newEngine(
+                server.getHostString(), server.getPort(), refused -> self.tell(new CertificateRefused(refused))),
+        Optional.empty(),
+        List.of(),
+        connectTimeout,
+        Optional.empty(),
+        session -> {
+          self.tell(new Secured(session.getProtocol()));
+          return Optional.empty();
+        },
+        TLSClosing.eagerClose());
+  }
+
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Connected.class, this::onConnected)
         .onMessage(ConnectFailed.class, failed -> onConnectFailed(failed.cause()))
+        .onMessage(Secured.class, this::onSecured)
+        .onMessage(CertificateRefused.class, refused -> onConnectFailed(refused.cause()))
+        .onMessageEquals(HandshakeTimedOut.INSTANCE, this::onHandshakeTimedOut)
         .onMessage(StreamStarted.class, this::onStreamStarted)
         .onMessage(Received.class, this::onReceived)
         .onMessageEquals(ConnectionClosed.INSTANCE, () -> onConnectionEnded(null))
@@ -275,7 +327,27 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (phase != Phase.CONNECTING) {
       return this;
     }
-    console.print(display.stamp("Connected to " + describe(server) + " as " + username + ". Type /help for commands."));
+    tcpConnected = true;
+    if (tls.isPresent()) {
+      // Not connected for the user until the server has proved who it is.
+      timers.startSingleTimer(HandshakeTimedOut.INSTANCE, settings.connectTimeout());
+      return this;
+    }
+    return onReady("");
+  }
+
+  private Behavior<Command> onSecured(Secured secured) {
+    if (phase != Phase.CONNECTING) {
+      return this;
+    }
+    timers.cancel(HandshakeTimedOut.INSTANCE);
+    tcpConnected = true;
+    return onReady(" (" + secured.protocol() + ")");
+  }
+
+  private Behavior<Command> onReady(String how) {
+    console.print(
+        display.stamp("Connected to " + describe(server) + how + " as " + username + ". Type /help for commands."));
     sendJoin(username);
     startInput();
     return this;
@@ -285,7 +357,27 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (phase != Phase.CONNECTING) {
       return this;
     }
-    console.print("Cannot connect to " + describe(server) + ": " + Failures.rootMessage(cause));
+    if (tls.isPresent() && (tcpConnected || HandshakeFailures.isTls(cause))) {
+      // Told before the connection ends, a refused certificate comes here first; the end of the
+      // connection that follows carries no reason (see ClientTls.newEngine), hence the guess.
+      String reason =
+          HandshakeFailures.isTls(cause)
+              ? HandshakeFailures.reason(cause, server.getHostString())
+              : "the server closed the connection during the TLS handshake (is it running without TLS?)";
+      console.print("Could not connect securely to " + describe(server) + ": " + reason);
+    } else {
+      console.print("Cannot connect to " + describe(server) + ": " + Failures.rootMessage(cause));
+    }
+    return finish(1);
+  }
+
+  private Behavior<Command> onHandshakeTimedOut() {
+    if (phase != Phase.CONNECTING) {
+      return this;
+    }
+    console.print(
+        "Could not connect securely to " + describe(server) + ": no TLS handshake within "
+            + settings.connectTimeout().toSeconds() + " s (is it running without TLS?)");
     return finish(1);
   }
 

@@ -7,16 +7,22 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import pekkochat.config.ClientSettings;
 import pekkochat.config.ConfigLoader;
+import pekkochat.tls.ClientTls;
+import pekkochat.tls.TlsSetupException;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code run-client HOST [-p PORT] -u USERNAME [--config FILE]}: the seed client's command line. */
+/**
+ * {@code run-client HOST [-p PORT] -u USERNAME [--config FILE] [--tls [--trust-store FILE]]}: the
+ * seed client's command line, plus TLS.
+ */
 @Command(
     name = "run-client",
     mixinStandardHelpOptions = true,
@@ -35,6 +41,24 @@ public final class ClientMain implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "HOCON file overriding reference.conf.")
   Path configFile;
 
+  @Option(
+      names = "--tls",
+      description = "Connect with TLS; the server's certificate is checked against the system's"
+          + " certificate authorities unless --trust-store is given.")
+  boolean tls;
+
+  @Option(
+      names = "--trust-store",
+      paramLabel = "FILE",
+      description = "PKCS12 file of the certificates to trust (scripts/gen-dev-cert writes one); implies --tls.")
+  Path trustStore;
+
+  @Option(
+      names = "--trust-store-password",
+      paramLabel = "PASSWORD",
+      description = "Its password, if it has one (or the environment variable PEKKO_CHAT_TRUST_STORE_PASSWORD).")
+  String trustStorePassword;
+
   public static void main(String[] args) {
     // The client logs to a file, never onto the user's screen (scripts/run-client passes its own).
     if (System.getProperty("logback.configurationFile") == null) {
@@ -52,13 +76,27 @@ public final class ClientMain implements Callable<Integer> {
     if (port != null) {
       flags.put("pekko-chat.client.port", port);
     }
+    if (tls || trustStore != null) {
+      flags.put("pekko-chat.client.tls.enabled", true);
+    }
+    if (trustStore != null) {
+      flags.put("pekko-chat.client.tls.trust-store", trustStore.toString());
+    }
+    if (trustStorePassword != null) {
+      flags.put("pekko-chat.client.tls.trust-store-password", trustStorePassword);
+    }
     Config config;
     ClientSettings settings;
+    Optional<ClientTls> clientTls;
     try {
       config = ConfigLoader.load(configFile, flags);
       settings = ClientSettings.fromConfig(config);
+      clientTls = settings.tls().enabled() ? Optional.of(ClientTls.load(settings.tls())) : Optional.empty();
     } catch (ConfigException | IllegalArgumentException e) {
       System.err.println("run-client: bad configuration: " + e.getMessage());
+      return 2;
+    } catch (TlsSetupException e) {
+      System.err.println("run-client: " + e.getMessage());
       return 2;
     }
     InetSocketAddress server = new InetSocketAddress(host, settings.port());
@@ -73,7 +111,7 @@ public final class ClientMain implements Callable<Integer> {
       console = new PipedConsole(System.in, System.out);
     }
     try (Console c = console) {
-      ChatClient client = ChatClient.start(config, settings, server, username, c);
+      ChatClient client = ChatClient.start(config, settings, clientTls, server, username, c);
       return client.exitCode().toCompletableFuture().join();
     }
   }

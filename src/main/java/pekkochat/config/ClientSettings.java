@@ -3,6 +3,7 @@ package pekkochat.config;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import pekkochat.protocol.ProtocolLimits;
 
 /** The client's settings, read once from {@code pekko-chat.client} and {@code pekko-chat.protocol}. */
@@ -12,7 +13,30 @@ public record ClientSettings(
     Duration connectTimeout,
     int outboundQueueSize,
     int fileChunkSize,
+    Tls tls,
     ProtocolLimits limits) {
+
+  /**
+   * {@code pekko-chat.client.tls}: whether to connect with TLS, and the PKCS12 trust store that
+   * the server's certificate is checked against (empty: the JVM's default trust, i.e. the
+   * system's certificate authorities).
+   */
+  public record Tls(boolean enabled, Optional<Path> trustStore, String trustStorePassword) {
+
+    static Tls fromConfig(Config c) {
+      String store = c.getString("trust-store");
+      return new Tls(
+          c.getBoolean("enabled"),
+          store.isBlank() ? Optional.empty() : Optional.of(Path.of(store)),
+          c.getString("trust-store-password"));
+    }
+
+    /** Never shows the password (records print every component). */
+    @Override
+    public String toString() {
+      return "Tls[enabled=" + enabled + ", trustStore=" + trustStore.map(Path::toString).orElse("") + ", trustStorePassword=***]";
+    }
+  }
 
   public static ClientSettings fromConfig(Config config) {
     Config c = config.getConfig("pekko-chat.client");
@@ -22,11 +46,17 @@ public record ClientSettings(
         c.getDuration("connect-timeout"),
         c.getInt("outbound-queue-size"),
         Math.toIntExact(c.getBytes("file-chunk-size")),
+        Tls.fromConfig(c.getConfig("tls")),
         ProtocolLimits.fromConfig(config));
   }
 
   public ClientSettings withDownloadDirectory(Path dir) {
     return new ClientSettings(
-        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, limits);
+        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits);
+  }
+
+  public ClientSettings withTls(Tls newTls) {
+    return new ClientSettings(
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, newTls, limits);
   }
 }

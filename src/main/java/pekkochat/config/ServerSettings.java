@@ -3,6 +3,7 @@ package pekkochat.config;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import pekkochat.protocol.ProtocolLimits;
 
 /** The server's settings, read once from {@code pekko-chat.server} and {@code pekko-chat.protocol}. */
@@ -20,8 +21,30 @@ public record ServerSettings(
     Duration relayStallTimeout,
     int fileChunkSize,
     Duration shutdownGrace,
+    Tls tls,
     ProtocolLimits limits,
     ConnectionPolicy policy) {
+
+  /**
+   * {@code pekko-chat.server.tls}: whether to listen with TLS, and the PKCS12 key store holding
+   * the server's private key and certificate (chain). The key's password is the store's.
+   */
+  public record Tls(boolean enabled, Optional<Path> keyStore, String keyStorePassword) {
+
+    static Tls fromConfig(Config c) {
+      String store = c.getString("key-store");
+      return new Tls(
+          c.getBoolean("enabled"),
+          store.isBlank() ? Optional.empty() : Optional.of(Path.of(store)),
+          c.getString("key-store-password"));
+    }
+
+    /** Never shows the password (records print every component). */
+    @Override
+    public String toString() {
+      return "Tls[enabled=" + enabled + ", keyStore=" + keyStore.map(Path::toString).orElse("") + ", keyStorePassword=***]";
+    }
+  }
 
   public static ServerSettings fromConfig(Config config) {
     Config c = config.getConfig("pekko-chat.server");
@@ -45,6 +68,7 @@ public record ServerSettings(
         c.getDuration("relay-stall-timeout"),
         Math.toIntExact(c.getBytes("file-chunk-size")),
         c.getDuration("shutdown-grace"),
+        Tls.fromConfig(c.getConfig("tls")),
         ProtocolLimits.fromConfig(config),
         ConnectionPolicy.fromConfig(c));
   }
@@ -52,6 +76,6 @@ public record ServerSettings(
   public ServerSettings withSpoolDirectory(Path dir) {
     return new ServerSettings(
         host, port, backlog, outboundQueueSize, closeTimeout, maxNameLength, dir, spoolMaxSize,
-        spoolMinFreeSpace, relayLeadTime, relayStallTimeout, fileChunkSize, shutdownGrace, limits, policy);
+        spoolMinFreeSpace, relayLeadTime, relayStallTimeout, fileChunkSize, shutdownGrace, tls, limits, policy);
   }
 }

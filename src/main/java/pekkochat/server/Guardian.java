@@ -2,13 +2,14 @@ package pekkochat.server;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
-import org.apache.pekko.io.Inet;
-import org.apache.pekko.io.TcpSO;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -18,16 +19,23 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.io.Inet;
+import org.apache.pekko.io.TcpSO;
+import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import pekkochat.Failures;
 import pekkochat.config.ServerSettings;
+import pekkochat.tls.ServerTls;
+import pekkochat.tls.TlsSetupException;
 
 /**
- * The server's root actor: opens the spool, spawns the {@link ChatRoom}, binds the TCP port and
- * ties the binding to {@link CoordinatedShutdown} (unbind first, then tell users and close their
- * connections). A failed bind is logged and stops the system; {@code started} carries the outcome
- * to whoever launched the server.
+ * The server's root actor: loads the TLS key store (if TLS is on), opens the spool, spawns the
+ * {@link ChatRoom}, binds the TCP port and ties the binding to {@link CoordinatedShutdown} (unbind
+ * first, then tell users and close their connections). A failed bind is logged and stops the
+ * system; an unusable key store or spool stops it before binding. {@code started} carries the
+ * outcome to whoever launched the server.
  */
 final class Guardian {
 
@@ -42,6 +50,13 @@ final class Guardian {
   static Behavior<Command> create(ServerSettings settings, CompletableFuture<InetSocketAddress> started) {
     return Behaviors.setup(
         context -> {
+          Optional<ServerTls> tls;
+          try {
+            tls = settings.tls().enabled() ? Optional.of(ServerTls.load(settings.tls())) : Optional.empty();
+          } catch (TlsSetupException e) {
+            started.completeExceptionally(new IOException(e.getMessage(), e));
+            return Behaviors.stopped();
+          }
           Spool spool;
           try {
             spool =
@@ -57,16 +72,39 @@ final class Guardian {
           }
           ActorRef<ChatRoom.Command> room = context.spawn(ChatRoom.create(settings, spool), "room");
           var binding =
-              Tcp.get(context.getSystem())
-                  .bind(settings.host(), settings.port(), settings.backlog(), socketOptions(settings), false, Optional.empty())
+              connections(Tcp.get(context.getSystem()), settings, tls)
                   .to(Sink.foreach(connection -> room.tell(new ChatRoom.Connected(connection))))
                   .run(context.getSystem());
           context.pipeToSelf(binding, (bound, failure) -> failure == null ? new Bound(bound) : new BindFailed(failure));
           return Behaviors.receive(Command.class)
-              .onMessage(Bound.class, bound -> onBound(context, bound.binding(), room, settings, started))
+              .onMessage(Bound.class, bound -> onBound(context, bound.binding(), room, settings, tls, started))
               .onMessage(BindFailed.class, failed -> onBindFailed(context, failed.cause(), settings, started))
               .build();
         });
+  }
+
+  /**
+   * The accepted connections: plain TCP, or with TLS under it, in which case each connection's
+   * flow already carries plaintext and everything above it (framing, sessions) is the same. The
+   * TLS engine is made when the session materializes the connection, so it cannot fail the
+   * binding. {@code eagerClose}: when a session completes its outbound side (ERROR, /quit_ack,
+   * shutdown), TLS sends close_notify and the connection closes, as it does without TLS.
+   */
+  private static Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections(
+      Tcp tcp, ServerSettings settings, Optional<ServerTls> tls) {
+    if (tls.isEmpty()) {
+      return tcp.bind(settings.host(), settings.port(), settings.backlog(), socketOptions(settings), false, Optional.empty());
+    }
+    ServerTls serverTls = tls.get();
+    return tcp.bindWithTls(
+        settings.host(),
+        settings.port(),
+        serverTls::newEngine,
+        settings.backlog(),
+        socketOptions(settings),
+        Optional.empty(),
+        session -> Optional.empty(),
+        TLSClosing.eagerClose());
   }
 
   private static Behavior<Command> onBound(
@@ -74,9 +112,20 @@ final class Guardian {
       Tcp.ServerBinding binding,
       ActorRef<ChatRoom.Command> room,
       ServerSettings settings,
+      Optional<ServerTls> tls,
       CompletableFuture<InetSocketAddress> started) {
     ActorSystem<?> system = context.getSystem();
-    context.getLog().info("pekko-chat server listening on {}", binding.localAddress());
+    if (tls.isPresent()) {
+      X509Certificate cert = tls.get().certificate();
+      context.getLog().info(
+          "pekko-chat server listening on {} with TLS (certificate {}, valid until {})",
+          binding.localAddress(), cert.getSubjectX500Principal().getName(), cert.getNotAfter().toInstant());
+      if (cert.getNotAfter().before(new Date())) {
+        context.getLog().warn("The TLS certificate expired on {}: clients will refuse it", cert.getNotAfter().toInstant());
+      }
+    } else {
+      context.getLog().info("pekko-chat server listening on {}", binding.localAddress());
+    }
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     shutdown.addTask(
         CoordinatedShutdown.PhaseServiceUnbind(),

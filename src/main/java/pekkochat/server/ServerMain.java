@@ -12,7 +12,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code run-server [--host H] [--port P] [--config FILE]}: starts the server and runs until stopped. */
+/**
+ * {@code run-server [--host H] [--port P] [--config FILE] [--tls --key-store FILE]}: starts the
+ * server and runs until stopped.
+ */
 @Command(
     name = "run-server",
     mixinStandardHelpOptions = true,
@@ -27,6 +30,22 @@ public final class ServerMain implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE", description = "HOCON file overriding reference.conf.")
   Path configFile;
+
+  @Option(names = "--tls", description = "Listen with TLS (needs a key store; see --key-store).")
+  boolean tls;
+
+  @Option(
+      names = "--key-store",
+      paramLabel = "FILE",
+      description = "PKCS12 file with the server's key and certificate; implies --tls.")
+  Path keyStore;
+
+  @Option(
+      names = "--key-store-password",
+      paramLabel = "PASSWORD",
+      description = "Its password. Other local users can see command lines: prefer the environment"
+          + " variable PEKKO_CHAT_KEY_STORE_PASSWORD or the config file.")
+  String keyStorePassword;
 
   public static void main(String[] args) {
     // Initialise logging before the actor system logs from its own threads (else SLF4J
@@ -43,6 +62,15 @@ public final class ServerMain implements Callable<Integer> {
     }
     if (port != null) {
       flags.put("pekko-chat.server.port", port);
+    }
+    if (tls || keyStore != null) {
+      flags.put("pekko-chat.server.tls.enabled", true);
+    }
+    if (keyStore != null) {
+      flags.put("pekko-chat.server.tls.key-store", keyStore.toString());
+    }
+    if (keyStorePassword != null) {
+      flags.put("pekko-chat.server.tls.key-store-password", keyStorePassword);
     }
     Config config;
     try {

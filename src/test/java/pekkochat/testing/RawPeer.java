@@ -85,6 +85,31 @@ public final class RawPeer implements AutoCloseable {
     return new RawPeer(s);
   }
 
+  /**
+   * A peer over TLS: the same bytes, encrypted. The handshake is done here, verifying the server's
+   * certificate against {@code tls} and that it names 127.0.0.1, as the project's client does.
+   */
+  public static RawPeer connectTls(InetSocketAddress address, javax.net.ssl.SSLContext tls) throws IOException {
+    Socket plain = new Socket();
+    plain.connect(new InetSocketAddress("127.0.0.1", address.getPort()), 5000);
+    javax.net.ssl.SSLSocket s =
+        (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(plain, "127.0.0.1", address.getPort(), true);
+    javax.net.ssl.SSLParameters parameters = s.getSSLParameters();
+    parameters.setEndpointIdentificationAlgorithm("HTTPS");
+    s.setSSLParameters(parameters);
+    s.setSoTimeout(10_000);
+    s.startHandshake();
+    return new RawPeer(s);
+  }
+
+  /** Connects over TLS and joins, consuming the welcome. */
+  public static RawPeer joinedTls(InetSocketAddress address, javax.net.ssl.SSLContext tls, String name) throws IOException {
+    RawPeer peer = connectTls(address, tls);
+    peer.send(JOIN, name);
+    peer.expect(TEXT, "Welcome! Type /help for commands.");
+    return peer;
+  }
+
   /** Connects and joins, consuming the welcome. */
   public static RawPeer joined(InetSocketAddress address, String name) throws IOException {
     RawPeer peer = connect(address);
