@@ -17,6 +17,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
@@ -516,8 +517,22 @@ public final class Session extends AbstractBehavior<Session.Command> {
     phase = Phase.CLOSING;
     discardUnfinishedUpload();
     releasePendingAck();
-    conn.queue().complete();
+    completeOutbound();
     timers.startSingleTimer(CloseTimedOut.INSTANCE, settings.closeTimeout());
+  }
+
+  /**
+   * Completes the outbound queue, so that it flushes what it holds and then closes the socket.
+   * The connection's outbound side may have ended already (the peer reset the connection while
+   * input from it was still being handled); the queue then refuses to be completed with an
+   * exception, and there is nothing left to flush: the end of the connection is on its way here.
+   */
+  private void completeOutbound() {
+    try {
+      conn.queue().complete();
+    } catch (IllegalStateException alreadyEnded) {
+      getContext().getLog().debug("Outbound side of {} had already ended", nameOrAddress());
+    }
   }
 
   private Behavior<Command> onInboundFailed(InboundFailed failed) {
@@ -558,7 +573,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
     if (phase == Phase.CLOSING && conn.queue().isCompleted()) {
       return;
     }
-    if (!conn.queue().offer(frame).isEnqueued() && phase != Phase.CLOSING) {
+    // Dropped means full; any other refusal means the outbound side has ended (the peer is gone),
+    // and the frame has nowhere to go.
+    if (conn.queue().offer(frame) == QueueOfferResult.dropped() && phase != Phase.CLOSING) {
       getContext().getLog().info("Disconnecting {}: outbound queue full", nameOrAddress());
       beginClose();
     }
