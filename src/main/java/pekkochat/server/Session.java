@@ -473,11 +473,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private void abandonUpload(String why, boolean tellSender) {
     Upload u = upload;
     getContext().getLog().warn("File {} from {} abandoned after {} of {} bytes: {}", u.fileName, nameOrAddress(), u.file.committed(), u.file.size(), why);
-    u.file.fail();
-    u.writer.close().whenComplete((done, failure) -> u.file.releaseWriter());
+    // The room first: once the file is failed, readers finish their frames with zeros and the
+    // relay may end, and with it what the room needs to follow those frames with the notice.
     if (u.relaying) {
       room.tell(new ChatRoom.FileAborted(u.fileName, u.file, why));
-    } else {
+    }
+    u.file.fail();
+    u.writer.close().whenComplete((done, failure) -> u.file.releaseWriter());
+    if (!u.relaying) {
       u.file.releaseReaders();
     }
     if (tellSender) {
