@@ -96,6 +96,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
     INSTANCE
   }
 
+  /** The upload of {@code file} is being relayed, and none of it has arrived for a while. */
+  private record UploadStalled(SpoolFile file) implements Command {}
+
+  /** The key of the timer that bounds how long recipients wait for a stalled upload. */
+  private enum StallTimer {
+    KEY
+  }
+
   /** Upload chunks being written to the spool at once (each up to one TCP read, ~128 KiB). */
   static final int WRITES_IN_FLIGHT = 8;
 
@@ -120,6 +128,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     final SpoolFile file;
     final ChunkWriter writer;
     final long startNanos;
+    long received;
     boolean relaying;
 
     Upload(String fileName, SpoolFile file, ChunkWriter writer, long startNanos) {
@@ -243,6 +252,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         .onMessage(InboundFailed.class, this::onInboundFailed)
         .onMessageEquals(OutboundClosed.INSTANCE, this::onOutboundClosed)
         .onMessageEquals(CloseTimedOut.INSTANCE, this::onCloseTimedOut)
+        .onMessage(UploadStalled.class, this::onUploadStalled)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
@@ -370,6 +380,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
       if (upload == null || upload.discarding()) {
         ackTo.tell(Ack.INSTANCE);
       } else {
+        upload.received += chunk.bytes().size();
+        if (upload.relaying) {
+          expectMoreOf(upload);
+        }
         // Write-ahead: the next chunk is read from the network while this one is written, up to
         // WRITES_IN_FLIGHT chunks; then reading waits for the disk. Memory stays bounded.
         writesInFlight++;
@@ -385,6 +399,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
       upload = null;
       ackTo.tell(Ack.INSTANCE);
     } else {
+      // Every byte is in: recipients now wait for the disk only.
+      timers.cancel(StallTimer.KEY);
       getContext().pipeToSelf(upload.writer.close(), (done, failure) -> new FileStored(ackTo, failure));
     }
     return this;
@@ -443,6 +459,30 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private void startRelay(Upload u) {
     u.relaying = true;
     room.tell(new ChatRoom.ShareFile(getContext().getSelf(), u.fileName, u.file));
+    expectMoreOf(u);
+  }
+
+  /**
+   * A recipient that gets to a file still arriving can receive nothing else until it is complete
+   * (frames never interleave). So once relaying has started, the upload must keep arriving: if
+   * none of it comes for {@code relay-lead-time}, it is given up, rather than let a sender that
+   * stops part way hold everyone's chat for as long as it stays connected.
+   */
+  private void expectMoreOf(Upload u) {
+    if (u.received < u.file.size()) {
+      timers.startSingleTimer(StallTimer.KEY, new UploadStalled(u.file), settings.relayLeadTime());
+    } else {
+      timers.cancel(StallTimer.KEY); // all in: its end is right behind
+    }
+  }
+
+  /** Gives up on a relayed upload that stalled: recipients get zeros and a notice. */
+  private Behavior<Command> onUploadStalled(UploadStalled stalled) {
+    if (upload != null && !upload.discarding() && upload.file == stalled.file()) {
+      abandonUpload("it stalled while others were receiving it", true);
+      upload = Upload.DISCARDING;
+    }
+    return this;
   }
 
   private Behavior<Command> onFileStored(FileStored stored) {

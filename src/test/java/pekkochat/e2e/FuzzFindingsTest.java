@@ -1,6 +1,8 @@
 package pekkochat.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static pekkochat.testing.RawPeer.ERROR;
 import static pekkochat.testing.RawPeer.JOIN;
 import static pekkochat.testing.RawPeer.LEAVE;
 import static pekkochat.testing.RawPeer.TEXT;
@@ -10,7 +12,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +30,8 @@ import pekkochat.testing.Servers;
  */
 class FuzzFindingsTest {
 
+  private static final Duration RELAY_LEAD_TIME = Duration.ofMillis(250);
+
   @TempDir Path spool;
   private ChatServer server;
   private InetSocketAddress address;
@@ -33,7 +39,7 @@ class FuzzFindingsTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = Servers.start(spool);
+    server = Servers.start(spool, Map.of("pekko-chat.server.relay-lead-time", RELAY_LEAD_TIME.toMillis() + "ms"));
     address = server.address();
     errors = ErrorLog.capture();
   }
@@ -63,6 +69,42 @@ class FuzzFindingsTest {
         mallory.abort();
         alice.expect(LEAVE, "mallory left the chat.");
       }
+    }
+    assertEquals(List.of(), errors.drain());
+  }
+
+  /**
+   * A sender that stopped part way through a file, after relaying to the others had started, held
+   * every recipient inside that FILE frame, unable to receive anything else, for as long as it
+   * stayed connected. Now an upload being relayed that stalls for {@code relay-lead-time} is given
+   * up: the recipients' frames are completed with zeros and followed by a notice, and the sender
+   * is told.
+   */
+  @Test
+  void aSenderThatStallsMidFileHoldsUpRecipientsOnlyForTheRelayLeadTime() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer bob = RawPeer.joined(address, "bob");
+        RawPeer mallory = RawPeer.joined(address, "mallory")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.expect(JOIN, "mallory joined the chat.");
+      bob.expect(JOIN, "mallory joined the chat.");
+
+      long start = System.nanoTime();
+      mallory.sendPatternFile("f.bin", 100_000, 60_000); // and never the rest
+
+      RawPeer.StreamedFile file = alice.readFileStreaming();
+      assertEquals(100_000, file.size());
+      assertTrue(file.trailingZeros() >= 40_000, "completed with zeros");
+      assertTrue(
+          alice.expectType(TEXT).text().startsWith("[Server] Incomplete file: mallory::f.bin was cut off after "));
+      Duration held = Duration.ofNanos(System.nanoTime() - start);
+      assertTrue(held.compareTo(RELAY_LEAD_TIME.plusSeconds(2)) < 0, "held for " + held);
+      assertEquals(
+          "Could not receive file f.bin: it stalled while others were receiving it. It was not sent completely.",
+          mallory.expectType(ERROR).text());
+
+      bob.send(TEXT, "still there?");
+      alice.expect(TEXT, "bob::still there?");
     }
     assertEquals(List.of(), errors.drain());
   }
