@@ -108,4 +108,28 @@ class FuzzFindingsTest {
     }
     assertEquals(List.of(), errors.drain());
   }
+
+  /**
+   * A name ending in {@code :} let its owner speak as someone else: {@code alice:} saying {@code
+   * hi} was relayed as {@code alice:::hi}, which every client splits at the first {@code ::}, so it
+   * read as alice saying {@code :hi}; a relayed file's sender field was as ambiguous.
+   */
+  @Test
+  void aNameEndingInAColonIsRefusedSoThatNobodyCanSpeakAsAnother() throws IOException {
+    try (RawPeer alice = RawPeer.joined(address, "alice");
+        RawPeer mallory = RawPeer.connect(address)) {
+      for (String bad : List.of("alice:", ":", "bob :", "x:: ")) {
+        mallory.send(JOIN, bad);
+        String reason = mallory.expectType(ERROR).text();
+        assertTrue(reason.startsWith("Invalid username: it must not"), () -> bad + " -> " + reason);
+      }
+      // A colon elsewhere is harmless: ":mallory::hi" splits where it should.
+      mallory.send(JOIN, ":mal:lory");
+      mallory.expect(TEXT, "Welcome! Type /help for commands.");
+      alice.expect(JOIN, ":mal:lory joined the chat.");
+      mallory.send(TEXT, "hi");
+      alice.expect(TEXT, ":mal:lory::hi");
+    }
+    assertEquals(List.of(), errors.drain());
+  }
 }
