@@ -106,6 +106,14 @@ public final class FrameDecoder {
     return state != State.HEADER || !buffer.isEmpty();
   }
 
+  /**
+   * Received bytes held back until the rest of their header or small frame arrives: fewer than a
+   * header, or fewer than {@link ProtocolLimits#maxMessageBytes()}. For the decoder's tests.
+   */
+  int bufferedBytes() {
+    return buffer.size();
+  }
+
   private void onHeader(long length, int code, List<FramePart> out) {
     if (length == 0) {
       corrupt(new FramingError.EmptyFrame(), out);

@@ -33,6 +33,10 @@ final class Names {
     if (name.contains(Frames.SEPARATOR)) {
       return Optional.of("Invalid username: it must not contain '::'.");
     }
+    // "bob:" + "::" + "hi" reads, split at the first "::", as bob saying ":hi".
+    if (name.endsWith(":")) {
+      return Optional.of("Invalid username: it must not end with ':'.");
+    }
     boolean control =
         name.codePoints()
             .anyMatch(cp -> Character.isISOControl(cp) || Character.getType(cp) == Character.FORMAT);

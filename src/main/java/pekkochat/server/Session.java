@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
@@ -109,6 +110,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
     INSTANCE
   }
 
+  /** The upload of {@code file} is being relayed, and none of it has arrived for a while. */
+  private record UploadStalled(SpoolFile file) implements Command {}
+
+  /** The key of the timer that bounds how long recipients wait for a stalled upload. */
+  private enum StallTimer {
+    KEY
+  }
+
   /** Upload chunks being written to the spool at once (each up to one TCP read, ~128 KiB). */
   static final int WRITES_IN_FLIGHT = 8;
 
@@ -133,6 +142,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     final SpoolFile file;
     final ChunkWriter writer;
     final long startNanos;
+    long received;
     boolean relaying;
 
     Upload(String fileName, SpoolFile file, ChunkWriter writer, long startNanos) {
@@ -264,6 +274,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         .onMessageEquals(JoinTimedOut.INSTANCE, this::onJoinTimedOut)
         .onMessageEquals(IdleTimedOut.INSTANCE, this::onIdleTimedOut)
         .onMessageEquals(FloodWaitOver.INSTANCE, this::onFloodWaitOver)
+        .onMessage(UploadStalled.class, this::onUploadStalled)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
@@ -427,6 +438,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
       if (upload == null || upload.discarding()) {
         ackTo.tell(Ack.INSTANCE);
       } else {
+        upload.received += chunk.bytes().size();
+        if (upload.relaying) {
+          expectMoreOf(upload);
+        }
         // Write-ahead: the next chunk is read from the network while this one is written, up to
         // WRITES_IN_FLIGHT chunks; then reading waits for the disk. Memory stays bounded.
         writesInFlight++;
@@ -442,6 +457,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
       upload = null;
       ackTo.tell(Ack.INSTANCE);
     } else {
+      // Every byte is in: recipients now wait for the disk only.
+      timers.cancel(StallTimer.KEY);
       getContext().pipeToSelf(upload.writer.close(), (done, failure) -> new FileStored(ackTo, failure));
     }
     return this;
@@ -500,6 +517,30 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private void startRelay(Upload u) {
     u.relaying = true;
     room.tell(new ChatRoom.ShareFile(getContext().getSelf(), u.fileName, u.file));
+    expectMoreOf(u);
+  }
+
+  /**
+   * A recipient that gets to a file still arriving can receive nothing else until it is complete
+   * (frames never interleave). So once relaying has started, the upload must keep arriving: if
+   * none of it comes for {@code relay-lead-time}, it is given up, rather than let a sender that
+   * stops part way hold everyone's chat for as long as it stays connected.
+   */
+  private void expectMoreOf(Upload u) {
+    if (u.received < u.file.size()) {
+      timers.startSingleTimer(StallTimer.KEY, new UploadStalled(u.file), settings.relayLeadTime());
+    } else {
+      timers.cancel(StallTimer.KEY); // all in: its end is right behind
+    }
+  }
+
+  /** Gives up on a relayed upload that stalled: recipients get zeros and a notice. */
+  private Behavior<Command> onUploadStalled(UploadStalled stalled) {
+    if (upload != null && !upload.discarding() && upload.file == stalled.file()) {
+      abandonUpload("it stalled while others were receiving it", true);
+      upload = Upload.DISCARDING;
+    }
+    return this;
   }
 
   private Behavior<Command> onFileStored(FileStored stored) {
@@ -530,11 +571,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private void abandonUpload(String why, boolean tellSender) {
     Upload u = upload;
     getContext().getLog().warn("File {} from {} abandoned after {} of {} bytes: {}", u.fileName, nameOrAddress(), u.file.committed(), u.file.size(), why);
-    u.file.fail();
-    u.writer.close().whenComplete((done, failure) -> u.file.releaseWriter());
+    // The room first: once the file is failed, readers finish their frames with zeros and the
+    // relay may end, and with it what the room needs to follow those frames with the notice.
     if (u.relaying) {
       room.tell(new ChatRoom.FileAborted(u.fileName, u.file, why));
-    } else {
+    }
+    u.file.fail();
+    u.writer.close().whenComplete((done, failure) -> u.file.releaseWriter());
+    if (!u.relaying) {
       u.file.releaseReaders();
     }
     if (tellSender) {
@@ -598,8 +642,22 @@ public final class Session extends AbstractBehavior<Session.Command> {
     phase = Phase.CLOSING;
     discardUnfinishedUpload();
     releasePendingAck();
-    conn.queue().complete();
+    completeOutbound();
     timers.startSingleTimer(CloseTimedOut.INSTANCE, settings.closeTimeout());
+  }
+
+  /**
+   * Completes the outbound queue, so that it flushes what it holds and then closes the socket.
+   * The connection's outbound side may have ended already (the peer reset the connection while
+   * input from it was still being handled); the queue then refuses to be completed with an
+   * exception, and there is nothing left to flush: the end of the connection is on its way here.
+   */
+  private void completeOutbound() {
+    try {
+      conn.queue().complete();
+    } catch (IllegalStateException alreadyEnded) {
+      getContext().getLog().debug("Outbound side of {} had already ended", nameOrAddress());
+    }
   }
 
   private Behavior<Command> onInboundFailed(InboundFailed failed) {
@@ -640,7 +698,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
     if (phase == Phase.CLOSING && conn.queue().isCompleted()) {
       return;
     }
-    if (!conn.queue().offer(frame).isEnqueued() && phase != Phase.CLOSING) {
+    // Dropped means full; any other refusal means the outbound side has ended (the peer is gone),
+    // and the frame has nowhere to go.
+    if (conn.queue().offer(frame) == QueueOfferResult.dropped() && phase != Phase.CLOSING) {
       getContext().getLog().info("Disconnecting {}: outbound queue full", nameOrAddress());
       beginClose();
     }

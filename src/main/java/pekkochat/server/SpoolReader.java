@@ -3,6 +3,7 @@ package pekkochat.server;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import org.apache.pekko.NotUsed;
@@ -89,7 +90,20 @@ final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
 
       @Override
       public void preStart() throws IOException {
-        channel = FileChannel.open(file.path(), StandardOpenOption.READ);
+        if (file.size() == 0) {
+          // Nothing to read, and the spool file may be gone already: the relay lets go of it as
+          // soon as every recipient's (empty) frame is complete, which may be before this starts.
+          completeStage();
+          return;
+        }
+        try {
+          channel = FileChannel.open(file.path(), StandardOpenOption.READ);
+        } catch (NoSuchFileException released) {
+          // The relay let go of the file before this reader started: its recipient's connection
+          // has ended already. Failing quietly spares the log a stack trace for a normal event.
+          failStage(released);
+          return;
+        }
         AsyncCallback<Object> wake = createAsyncCallback(ignored -> {
           try {
             emitWhatIsReady();
@@ -101,9 +115,6 @@ final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
         file.addListener(listener);
         Duration every = stallTimeout.dividedBy(4);
         scheduleWithFixedDelay("stall-check", every, every);
-        if (file.size() == 0) {
-          completeStage();
-        }
       }
 
       @Override

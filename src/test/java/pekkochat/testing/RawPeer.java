@@ -237,6 +237,17 @@ public final class RawPeer implements AutoCloseable {
     return new Frame(type, payload);
   }
 
+  /** Reads the next frame, waiting at most {@code within} for it to begin. */
+  public Frame read(Duration within) throws IOException {
+    int before = socket.getSoTimeout();
+    socket.setSoTimeout((int) Math.max(1, within.toMillis()));
+    try {
+      return read();
+    } finally {
+      socket.setSoTimeout(before);
+    }
+  }
+
   public Frame expect(int type, String payload) throws IOException {
     Frame f = read();
     assertEquals(type, f.type(), () -> "frame type of " + f);
@@ -283,6 +294,11 @@ public final class RawPeer implements AutoCloseable {
     } catch (EOFException | SocketException closed) {
       // closed or reset by the server
     }
+  }
+
+  /** Closes the sending direction only (TCP FIN); what the server still sends can be read. */
+  public void halfClose() throws IOException {
+    socket.shutdownOutput();
   }
 
   /** Ends the connection with a TCP reset instead of a clean close. */

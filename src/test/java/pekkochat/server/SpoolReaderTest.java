@@ -1,0 +1,67 @@
+package pekkochat.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import pekkochat.testing.ErrorLog;
+
+/**
+ * {@link SpoolReader} when the relay has already let go of the spool file, so that it is deleted
+ * before the reader starts. {@code SessionFuzzTest} found this: a recipient's reader starts on
+ * Pekko's blocking-I/O dispatcher, and an empty file's frame is complete, and the file released,
+ * without waiting for it.
+ */
+class SpoolReaderTest {
+
+  static ActorTestKit testKit = ActorTestKit.create();
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @TempDir Path dir;
+
+  @Test
+  void anEmptyFileIsReadWithoutOpeningTheSpoolFile() throws Exception {
+    SpoolFile file = new SpoolFile(null, dir.resolve("already-deleted.spool"), 0);
+    file.complete();
+
+    List<ByteString> read = await(SpoolReader.source(file, 1024, Duration.ofSeconds(60)).runWith(Sink.seq(), testKit.system()));
+
+    assertEquals(List.of(), read);
+  }
+
+  @Test
+  void aSpoolFileAlreadyDeletedFailsTheReaderWithoutLoggingAnError() throws Exception {
+    SpoolFile file = new SpoolFile(null, dir.resolve("already-deleted.spool"), 10);
+    file.complete();
+    try (ErrorLog errors = ErrorLog.capture()) {
+      CompletionStage<List<ByteString>> read =
+          SpoolReader.source(file, 1024, Duration.ofSeconds(60)).runWith(Sink.seq(), testKit.system());
+
+      ExecutionException failure = assertThrows(ExecutionException.class, () -> await(read));
+      assertInstanceOf(NoSuchFileException.class, failure.getCause());
+      Thread.sleep(200); // a stage error is logged asynchronously, through the event stream
+      assertEquals(List.of(), errors.drain());
+    }
+  }
+
+  private static <T> T await(CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
