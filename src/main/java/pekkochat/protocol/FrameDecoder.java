@@ -39,6 +39,14 @@ public final class FrameDecoder {
   private final ProtocolLimits limits;
   private State state = State.HEADER;
   private ByteString buffer = ByteString.emptyByteString();
+  /**
+   * How many received chunks {@link #buffer} is made of. A peer that sends a frame a byte at a
+   * time would otherwise make the buffer a rope of one-byte arrays, each costing tens of bytes of
+   * heap: it is compacted into one array once it has more than {@link #MAX_PIECES} pieces.
+   */
+  private int bufferPieces;
+
+  static final int MAX_PIECES = 32;
   private FrameType currentType;
   private long remaining;
 
@@ -49,8 +57,10 @@ public final class FrameDecoder {
   /** Feeds one chunk of received bytes; returns the parts it completes, in order. */
   public List<FramePart> feed(ByteString chunk) {
     List<FramePart> out = new ArrayList<>(2);
+    int pieces = buffer.isEmpty() ? 1 : bufferPieces + 1;
     ByteString input = buffer.isEmpty() ? chunk : buffer.concat(chunk);
     buffer = ByteString.emptyByteString();
+    bufferPieces = 0;
     int pos = 0;
     while (pos < input.size()) {
       switch (state) {
@@ -67,7 +77,14 @@ public final class FrameDecoder {
         case SMALL_PAYLOAD -> {
           int available = input.size() - pos;
           if (available < remaining) {
-            buffer = input.drop(pos);
+            if (pos > 0 || pieces > MAX_PIECES) {
+              // Copy only the tail we keep: the rest of the chunk (and earlier frames) can go.
+              buffer = input.drop(pos).compact();
+              bufferPieces = 1;
+            } else {
+              buffer = input;
+              bufferPieces = pieces;
+            }
             return out;
           }
           int len = (int) remaining;
@@ -110,6 +127,10 @@ public final class FrameDecoder {
    * Received bytes held back until the rest of their header or small frame arrives: fewer than a
    * header, or fewer than {@link ProtocolLimits#maxMessageBytes()}. For the decoder's tests.
    */
+  int bufferPieces() {
+    return bufferPieces;
+  }
+
   int bufferedBytes() {
     return buffer.size();
   }

@@ -38,6 +38,33 @@ class FrameDecoderTest {
 
   // ---------------------------------------------------------------- small frames
 
+  @Test
+  void aFrameFedOneByteAtATimeIsHeldCompactNotAsARopeOfTinyArrays() {
+    ProtocolLimits limits = new ProtocolLimits(64 * 1024, 1024, 256);
+    ByteString payload = ByteString.fromArray(new byte[60 * 1024]);
+    ByteString frame = Frames.encode(FrameType.TEXT, payload);
+    FrameDecoder decoder = new FrameDecoder(limits);
+    List<FramePart> parts = new ArrayList<>();
+    for (int i = 0; i < frame.size(); i++) {
+      parts.addAll(decoder.feed(frame.slice(i, i + 1)));
+      // Each one-byte chunk is its own array (as TCP reads are); never more than a few dozen.
+      assertTrue(decoder.bufferPieces() <= FrameDecoder.MAX_PIECES, "pieces: " + decoder.bufferPieces());
+    }
+    assertEquals(List.of(new FramePart.Whole(FrameType.TEXT, payload)), parts);
+    assertEquals(0, decoder.bufferedBytes());
+  }
+
+  @Test
+  void thePartOfAChunkBeforeAPartialFrameIsNotKept() {
+    ByteString first = Frames.encode(FrameType.TEXT, utf8("done"));
+    ByteString second = Frames.encode(FrameType.TEXT, utf8("x".repeat(500)));
+    FrameDecoder decoder = new FrameDecoder(LIMITS);
+    List<FramePart> parts = decoder.feed(first.concat(second.take(100)));
+    assertEquals(List.of(new FramePart.Whole(FrameType.TEXT, utf8("done"))), parts);
+    assertEquals(100 - 5, decoder.bufferedBytes());
+    assertEquals(1, decoder.bufferPieces());
+  }
+
   @ParameterizedTest
   @EnumSource(value = FrameType.class, names = {"TEXT", "JOIN", "LEAVE", "ERROR", "COMMAND"})
   void smallFrameDecodesToOneWholePart(FrameType type) {
