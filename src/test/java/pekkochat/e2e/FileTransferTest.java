@@ -8,11 +8,8 @@ import static pekkochat.testing.RawPeer.JOIN;
 import static pekkochat.testing.RawPeer.LEAVE;
 import static pekkochat.testing.RawPeer.TEXT;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,8 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import pekkochat.client.ChatClient;
 import pekkochat.server.ChatServer;
 import pekkochat.testing.RawPeer;
+import pekkochat.testing.ServerProcess;
 import pekkochat.testing.Servers;
 import pekkochat.testing.TestConsole;
 
@@ -46,7 +42,7 @@ class FileTransferTest {
 
   @TempDir Path dir;
   private ChatServer server;
-  private Process serverProcess;
+  private ServerProcess serverProcess;
 
   @AfterEach
   void stop() throws Exception {
@@ -54,10 +50,7 @@ class FileTransferTest {
       server.close();
     }
     if (serverProcess != null) {
-      serverProcess.destroy();
-      if (!serverProcess.waitFor(15, TimeUnit.SECONDS)) {
-        serverProcess.destroyForcibly().waitFor();
-      }
+      serverProcess.close();
     }
   }
 
@@ -69,7 +62,8 @@ class FileTransferTest {
 
   @Test
   void aFileLargerThanTheServerHeapRelaysIntactToSeveralRecipients() throws Exception {
-    InetSocketAddress address = startServerProcess("-Xmx48m");
+    serverProcess = ServerProcess.start(dir.resolve("spool-process"), 0, "-Xmx48m");
+    InetSocketAddress address = serverProcess.address();
     long size = 300 * MB;
     try (RawPeer alice = RawPeer.joined(address, "alice");
         RawPeer bob = RawPeer.joined(address, "bob");
@@ -263,6 +257,8 @@ class FileTransferTest {
     TestConsole alice = new TestConsole(false);
     TestConsole bob = new TestConsole(false);
     ChatClient a = ChatClient.start(Servers.clientConfig(), Servers.clientSettings(dir.resolve("a")), address, "alice", alice);
+    // alice must be in before bob joins, or she is never told that he did.
+    alice.await("Welcome!");
     ChatClient b = ChatClient.start(Servers.clientConfig(), Servers.clientSettings(dir.resolve("b")), address, "bob", bob);
     try {
       alice.await("bob joined the chat\\.");
@@ -331,41 +327,5 @@ class FileTransferTest {
   }
 
   /** The project's server in a JVM of its own, so that its heap can be smaller than the file. */
-  private InetSocketAddress startServerProcess(String heap) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            java,
-            heap,
-            "-cp",
-            System.getProperty("java.class.path"),
-            "-Dpekko-chat.server.spool-directory=" + dir.resolve("spool-process"),
-            "pekkochat.server.ServerMain",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0");
-    pb.redirectErrorStream(true);
-    serverProcess = pb.start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(serverProcess.getInputStream(), StandardCharsets.UTF_8));
-    Pattern listening = Pattern.compile("listening on /?[^:]*:(\\d+)");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    StringBuilder seen = new StringBuilder();
-    while (System.nanoTime() < deadline) {
-      String line = out.readLine();
-      if (line == null) {
-        break;
-      }
-      seen.append(line).append('\n');
-      Matcher m = listening.matcher(line);
-      if (m.find()) {
-        Thread drain = new Thread(() -> out.lines().forEach(l -> {}), "server-output");
-        drain.setDaemon(true);
-        drain.start();
-        return new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1)));
-      }
-    }
-    throw new AssertionError("server did not start:\n" + seen);
-  }
 
 }

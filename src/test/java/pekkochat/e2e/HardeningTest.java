@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import pekkochat.server.ChatServer;
 import pekkochat.testing.RawPeer;
+import pekkochat.testing.ServerProcess;
 import pekkochat.testing.Servers;
 
 /**
@@ -301,6 +302,34 @@ class HardeningTest {
     }
     server = Servers.start(spool, Map.of("pekko-chat.server.port", port));
     assertEquals(port, server.address().getPort());
+    try (RawPeer carol = RawPeer.joined(server.address(), "carol")) {
+      carol.send(TEXT, "/users");
+      carol.expect(TEXT, "[Server] Online users: carol");
+    }
+  }
+
+  @Test
+  void sigtermTellsEveryUserAndAFreshServerTakesThePortAtOnce() throws Exception {
+    int port;
+    try (ServerProcess process = ServerProcess.start(spool.resolve("process"), 0, "-Xmx64m")) {
+      port = process.address().getPort();
+      try (RawPeer alice = RawPeer.joined(process.address(), "alice");
+          RawPeer bob = RawPeer.joined(process.address(), "bob");
+          RawPeer lurker = RawPeer.connect(process.address())) {
+        alice.expect(JOIN, "bob joined the chat.");
+        long start = System.nanoTime();
+        assertTrue(process.terminate(10), "the server did not exit within 10 s of SIGTERM");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds < 5, "SIGTERM to exit took " + seconds + " s");
+        alice.expect(TEXT, "[Server] The server is shutting down. Goodbye.");
+        alice.expectClosed();
+        bob.expect(TEXT, "[Server] The server is shutting down. Goodbye.");
+        bob.expectClosed();
+        lurker.expectClosed();
+      }
+    }
+    // The old connections are in TIME_WAIT now; a new server binds the same port all the same.
+    server = Servers.start(spool, Map.of("pekko-chat.server.port", port));
     try (RawPeer carol = RawPeer.joined(server.address(), "carol")) {
       carol.send(TEXT, "/users");
       carol.expect(TEXT, "[Server] Online users: carol");
