@@ -136,12 +136,13 @@ final class FanoutLoad {
   static Outcome run(Params params, Watchdog watchdog, ServerProcess server)
       throws BenchFailure, InterruptedException {
     FanoutLoad load = new FanoutLoad(params, watchdog, server);
-    watchdog.onAbort(load::closeSockets);
+    watchdog.onAbort(load::closeSockets); // wakes every thread blocked on a socket
     try {
       return load.run();
     } finally {
       load.stopThreads();
       load.closeSockets();
+      load.closeSelectors();
     }
   }
 
@@ -372,6 +373,10 @@ final class FanoutLoad {
         // best effort
       }
     }
+  }
+
+  /** Only once the readers have stopped: closing a selector under its thread breaks its loop. */
+  private void closeSelectors() {
     for (Reader r : readers) {
       try {
         r.selector.close();

@@ -218,11 +218,13 @@ final class FanoutScenario implements Callable<Integer> {
   private int fixed(TargetServer target, String build, List<Results> rows)
       throws BenchFailure, InterruptedException {
     Step step = step(target, 1, "run", linesPerSecond());
-    if (step.failure() != null) {
-      throw new BenchFailure(step.failure());
-    }
     rows.add(row(target, step, build, null));
     report(rows, List.of(step));
+    if (step.failure() != null) {
+      err.println("bench fanout: FAILED: " + step.failure());
+      target.describeFailure(err);
+      return 1;
+    }
     return 0;
   }
 
@@ -278,8 +280,8 @@ final class FanoutScenario implements Callable<Integer> {
       return new Step(index, phase, rate, FanoutLoad.run(params, watchdog, target.process()), null, loadBefore);
     } catch (BenchFailure e) {
       ServerProcess p = target.process();
-      if (!ramp || (p != null && !p.isAlive())) {
-        throw e;
+      if (p != null && !p.isAlive()) {
+        throw e; // nothing more to measure
       }
       return new Step(index, phase, rate, null, e.getMessage(), loadBefore);
     } finally {
