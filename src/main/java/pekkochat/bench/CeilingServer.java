@@ -10,6 +10,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,6 +54,10 @@ public final class CeilingServer implements AutoCloseable {
   private final List<Connection> members = new ArrayList<>();
   private final List<Connection> dirty = new ArrayList<>();
   private final List<Connection> doomed = new ArrayList<>();
+  // Buffers of closed connections, for the next ones: direct memory is freed only by a GC, which
+  // this server, allocating nothing as it relays, would otherwise rarely run.
+  private final ArrayDeque<ByteBuffer> freeIn = new ArrayDeque<>();
+  private final ArrayDeque<ByteBuffer> freeOut = new ArrayDeque<>();
   /** One broadcast, encoded once, then copied to every recipient. */
   private ByteBuffer frame = ByteBuffer.allocateDirect(MAX_FRAME + 4 + 256);
   private volatile boolean running = true;
@@ -61,16 +66,18 @@ public final class CeilingServer implements AutoCloseable {
   private static final class Connection {
     final SocketChannel channel;
     final SelectionKey key;
-    final ByteBuffer in = ByteBuffer.allocateDirect(MAX_FRAME + 4 + 64 * 1024);
-    ByteBuffer out = ByteBuffer.allocateDirect(INITIAL_OUTPUT); // write mode: data in [0, position)
+    final ByteBuffer in;
+    ByteBuffer out; // write mode: pending data in [0, position)
     byte[] name; // UTF-8, null until joined
     boolean dirty;
     boolean doomed;
     boolean closed;
 
-    Connection(SocketChannel channel, SelectionKey key) {
+    Connection(SocketChannel channel, SelectionKey key, ByteBuffer in, ByteBuffer out) {
       this.channel = channel;
       this.key = key;
+      this.in = in;
+      this.out = out;
     }
   }
 
@@ -170,7 +177,9 @@ public final class CeilingServer implements AutoCloseable {
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
       SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
-      key.attach(new Connection(channel, key));
+      ByteBuffer in = freeIn.isEmpty() ? ByteBuffer.allocateDirect(MAX_FRAME + 4 + 64 * 1024) : freeIn.pop();
+      ByteBuffer out = freeOut.isEmpty() ? ByteBuffer.allocateDirect(INITIAL_OUTPUT) : freeOut.pop();
+      key.attach(new Connection(channel, key, in, out));
     }
   }
 
@@ -306,6 +315,10 @@ public final class CeilingServer implements AutoCloseable {
       c.channel.close();
     } catch (IOException e) {
       // already gone
+    }
+    freeIn.push(c.in.clear());
+    if (c.out.capacity() == INITIAL_OUTPUT) {
+      freeOut.push(c.out.clear());
     }
     if (c.name != null && members.remove(c)) {
       byte[] notice = (new String(c.name, StandardCharsets.UTF_8) + " left the chat.").getBytes(StandardCharsets.UTF_8);
