@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
@@ -73,10 +75,12 @@ final class FanoutLoad {
    * @param latency nanoseconds from due time to arrival, of the {@code delivered} relays
    * @param serverCpuSeconds user + system CPU of the server process in the window, NaN if unknown
    * @param benchCpuSeconds the same for this JVM
+   * @param machine the whole machine's CPU time in the window, null where /proc/stat is missing
+   * @param otherCpuSeconds user + system CPU of every other process in the window (NaN: unknown)
    */
   record Outcome(Params params, long lines, long expected, long delivered, long stragglers,
       long receivedInWindow, long unsent, long maxBacklogBytes, long otherFrames, Histogram latency,
-      double serverCpuSeconds, double benchCpuSeconds) {
+      double serverCpuSeconds, double benchCpuSeconds, Machine.CpuTimes machine, double otherCpuSeconds) {
 
     double seconds() {
       return params.duration().toNanos() / 1e9;
@@ -99,13 +103,14 @@ final class FanoutLoad {
     double maxMillis() {
       return latency.getTotalCount() == 0 ? Double.NaN : latency.getMaxValue() / 1e6;
     }
+
   }
 
-  private static final int READ_BUFFER = 256 * 1024;
+  private static final int READ_BUFFER = 128 * 1024;
   /** Frames larger than this fail the run: the server sends nothing near it to the bench. */
   private static final int MAX_FRAME = READ_BUFFER - 4;
-  /** All senders' buffers together; each gets its share, within [256 KiB, 8 MiB]. */
-  private static final int SEND_BUFFERS = 64 << 20;
+  /** All senders' buffers together; each gets its share, within [256 KiB, 4 MiB]. */
+  private static final int SEND_BUFFERS = 16 << 20;
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -151,13 +156,15 @@ final class FanoutLoad {
     startReaders();
     awaitJoinNotices();
 
-    // The schedule, and the measured window within it.
+    // The schedule, and the measured window within it (after the pacer's buffers are allocated:
+    // that may wait for a GC to free direct memory).
+    pacer = new Pacer();
     long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     long start = t0 + params.warmup().toNanos();
     long end = start + params.duration().toNanos();
+    pacer.schedule(t0, start, end);
     windowStart = start;
     windowEnd = end;
-    pacer = new Pacer(t0, start, end);
     Thread pacerThread = new Thread(pacer, "bench-fanout-pacer");
     pacerThread.setDaemon(true);
     pacer.thread = pacerThread;
@@ -166,10 +173,16 @@ final class FanoutLoad {
     watchdog.status(this::status);
     pacerThread.start();
 
+    Set<Long> ours = server == null ? Set.of(ProcessHandle.current().pid())
+        : Set.of(ProcessHandle.current().pid(), server.pid());
     waitUntil(start);
+    Map<Long, Long> others0 = Machine.processTicks(ours);
+    Machine.CpuTimes machine0 = Machine.cpuTimes();
     Duration serverCpu0 = serverCpu();
     Duration benchCpu0 = cpu(ProcessHandle.current().pid());
     waitUntil(end);
+    Map<Long, Long> others1 = Machine.processTicks(ours);
+    Machine.CpuTimes machine1 = Machine.cpuTimes();
     Duration serverCpu1 = serverCpu();
     Duration benchCpu1 = cpu(ProcessHandle.current().pid());
 
@@ -205,7 +218,9 @@ final class FanoutLoad {
     return new Outcome(params, pacer.measuredLines, pacer.measuredLines * (params.users() - 1), delivered,
         stragglers, inWindow, pacer.unsent, pacer.maxBacklog, other, latency,
         serverCpu0 == null ? Double.NaN : seconds(serverCpu1.minus(serverCpu0)),
-        seconds(benchCpu1.minus(benchCpu0)));
+        seconds(benchCpu1.minus(benchCpu0)),
+        machine0 == null || machine1 == null ? null : machine1.minus(machine0),
+        others1.isEmpty() ? Double.NaN : Machine.otherCpuSeconds(others0, others1));
   }
 
   /** Connects and joins every user in turn, each waiting for its welcome (blocking sockets). */
@@ -537,9 +552,9 @@ final class FanoutLoad {
    * original due time. A line that does not fit the full buffer is counted as unsent.
    */
   private final class Pacer implements Runnable {
-    final long t0;
-    final long start;
-    final long end;
+    long t0;
+    long start;
+    long end;
     final double periodNanos;
     final Peer[] senders;
     final ByteBuffer[] buffers;
@@ -553,18 +568,22 @@ final class FanoutLoad {
     long unsent;
     long maxBacklog;
 
-    Pacer(long t0, long start, long end) {
-      this.t0 = t0;
-      this.start = start;
-      this.end = end;
+    Pacer() {
       this.periodNanos = 1e9 / params.linesPerSecond();
       this.frameBytes = LineFormat.frameBytes(params.lineBytes());
       this.senders = peers.subList(0, params.senders()).toArray(new Peer[0]);
-      int share = Math.max(256 * 1024, Math.min(8 << 20, SEND_BUFFERS / params.senders()));
+      int share = Math.max(256 * 1024, Math.min(4 << 20, SEND_BUFFERS / params.senders()));
       this.buffers = new ByteBuffer[params.senders()];
       for (int i = 0; i < buffers.length; i++) {
         buffers[i] = ByteBuffer.allocateDirect(Math.max(share, frameBytes));
       }
+    }
+
+    /** Line 0 is due at {@code t0}; the lines due in [start, end) are measured; none is due from end on. */
+    void schedule(long t0, long start, long end) {
+      this.t0 = t0;
+      this.start = start;
+      this.end = end;
     }
 
     @Override

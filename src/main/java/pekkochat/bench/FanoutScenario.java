@@ -55,6 +55,10 @@ final class FanoutScenario implements Callable<Integer> {
       + "max-connections: every bench user connects from 127.0.0.1 and each sender offers more than the "
       + "default 20 then 5 lines/s";
 
+  /** Share of the machine's CPU other processes may use during a measurement before it counts as disturbed. */
+  static final double DISTURBED = 0.05;
+  private static final Duration REPEAT_PAUSE = Duration.ofSeconds(5);
+
   enum ServerKind { pekko, ceiling }
 
   @Option(names = "--users", paramLabel = "N", defaultValue = "100",
@@ -121,6 +125,11 @@ final class FanoutScenario implements Callable<Integer> {
   @Option(names = "--ramp-max", paramLabel = "LINES", converter = Amount.class, defaultValue = "1m",
       description = "--ramp: stop growing at this many lines/s (default: ${DEFAULT-VALUE}).")
   double rampMax;
+
+  @Option(names = "--ramp-repeats", paramLabel = "N", defaultValue = "2",
+      description = "--ramp: how often in a row a failed step is repeated when other processes used more than "
+          + "5%% of the CPU during it (default: ${DEFAULT-VALUE}).")
+  int rampRepeats;
 
   @Option(names = "--max-p99", paramLabel = "TIME", converter = Time.class, defaultValue = "50ms",
       description = "--ramp: the p99 latency a step must stay within (default: ${DEFAULT-VALUE}).")
@@ -220,6 +229,10 @@ final class FanoutScenario implements Callable<Integer> {
     Step step = step(target, 1, "run", linesPerSecond());
     rows.add(row(target, step, build, null));
     report(rows, List.of(step));
+    if (step.outcome() != null && disturbed(step.outcome())) {
+      out.println(String.format(Locale.ROOT, "WARNING: other processes used %.2f CPU-s during the measured time; "
+          + "these figures are disturbed", step.outcome().otherCpuSeconds()));
+    }
     if (step.failure() != null) {
       err.println("bench fanout: FAILED: " + step.failure());
       target.describeFailure(err);
@@ -237,14 +250,27 @@ final class FanoutScenario implements Callable<Integer> {
     out.println(String.format(Locale.ROOT, "ramp: from %d lines/s, x%.2f per step, then %d bisection(s); a step "
         + "holds if p99 <= %s ms and delivered = expected (100%%, within the drain)",
         start, rampFactor, rampBisections, trim(limitMillis)));
+    int repeats = 0;
     while (!search.done()) {
       Step step = step(target, steps.size() + 1, search.phase(), search.rate());
       boolean held = step.failure() == null && holds(step.outcome(), limitMillis);
+      boolean repeat = !held && step.outcome() != null && disturbed(step.outcome()) && repeats < rampRepeats;
+      String verdict = step.failure() != null ? "failed (see below)" : held ? "held"
+          : repeat ? "failed, disturbed: repeated" : "failed";
       steps.add(step);
-      rows.add(row(target, step, build, held));
-      out.println(progressLine(step, held));
-      search.record(held);
+      rows.add(row(target, step, build, verdict));
+      out.println(progressLine(step, verdict));
+      if (repeat) {
+        repeats++;
+        out.println(String.format(Locale.ROOT, "  other processes used %.2f CPU-s during step %d; waiting %d s, "
+            + "then repeating it", step.outcome().otherCpuSeconds(), step.index(), REPEAT_PAUSE.toSeconds()));
+        Thread.sleep(REPEAT_PAUSE.toMillis());
+      } else {
+        repeats = 0;
+        search.record(held);
+      }
       Thread.sleep(500); // let the server finish with the last room's connections
+      System.gc(); // and free the last room's direct buffers here, not during the next step
     }
     report(rows, steps);
     long best = search.best();
@@ -252,8 +278,8 @@ final class FanoutScenario implements Callable<Integer> {
       long lowest = steps.stream().mapToLong(s -> Math.round(s.rate())).min().orElse(0);
       out.println("ramp maximum: none; no step held, down to " + lowest + " lines/s");
     } else {
-      Step at = steps.stream().filter(s -> Math.round(s.rate()) == best && s.outcome() != null)
-          .reduce((a, b) -> b).orElseThrow();
+      Step at = steps.stream().filter(s -> Math.round(s.rate()) == best && s.outcome() != null
+              && holds(s.outcome(), limitMillis)).reduce((a, b) -> b).orElseThrow();
       out.println(String.format(Locale.ROOT,
           "ramp maximum: %d lines/s = %d deliveries/s offered (%d users, %d senders), achieved %.0f deliveries/s, "
               + "p99 %s ms%s",
@@ -262,6 +288,15 @@ final class FanoutScenario implements Callable<Integer> {
           search.hitMax() ? " (stopped at --ramp-max; the server may hold more)" : ""));
     }
     return 0;
+  }
+
+  /**
+   * Whether other processes used more than {@link #DISTURBED} of the machine's CPU during the
+   * measured time: the bench and the server need all of it, so such figures are not clean.
+   */
+  static boolean disturbed(FanoutLoad.Outcome o) {
+    double available = Runtime.getRuntime().availableProcessors() * o.seconds();
+    return o.otherCpuSeconds() > DISTURBED * available;
   }
 
   /** Whether a ramp step held: nothing lost or left unsent, and p99 within the limit. */
@@ -289,7 +324,7 @@ final class FanoutScenario implements Callable<Integer> {
     }
   }
 
-  private String progressLine(Step s, boolean held) {
+  private String progressLine(Step s, String verdict) {
     if (s.outcome() == null) {
       return String.format(Locale.ROOT, "step %d (%s) %d lines/s: failed: %s", s.index(), s.phase(),
           Math.round(s.rate()), s.failure());
@@ -298,7 +333,7 @@ final class FanoutScenario implements Callable<Integer> {
     return String.format(Locale.ROOT,
         "step %d (%s) %d lines/s = %.0f deliveries/s offered: achieved %.0f/s, delivered %s%%, p99 %s ms, max %s ms: %s",
         s.index(), s.phase(), Math.round(s.rate()), s.rate() * (users - 1), o.achievedDeliveriesPerSecond(),
-        pct(o.deliveredFraction()), ms(o.percentileMillis(99)), ms(o.maxMillis()), held ? "held" : "failed");
+        pct(o.deliveredFraction()), ms(o.percentileMillis(99)), ms(o.maxMillis()), verdict);
   }
 
   private void report(List<Results> rows, List<Step> steps) {
@@ -315,9 +350,11 @@ final class FanoutScenario implements Callable<Integer> {
     out.println("  offered = the schedule's lines/s, and x (users - 1) deliveries/s; achieved = relays that "
         + "arrived per second of the measured time; delivered = relays of the measured lines that arrived, "
         + "drain included, of lines x (users - 1); latency from each line's intended send time to its arrival, "
-        + "in ms; CPU s = user + system CPU of each JVM during the measured time ("
-        + Runtime.getRuntime().availableProcessors() + " CPUs x " + secs(duration()) + " s = "
-        + trim(Runtime.getRuntime().availableProcessors() * duration().toNanos() / 1e9) + " CPU-s available).");
+        + "in ms; CPU s = user + system CPU of the server JVM, of the bench JVM, and of all other processes "
+        + "during the measured time (" + Runtime.getRuntime().availableProcessors() + " CPUs x "
+        + secs(duration()) + " s = " + trim(Runtime.getRuntime().availableProcessors() * duration().toNanos() / 1e9)
+        + " CPU-s available; the kernel's network processing, softirq, is charged to none of them; other CPU "
+        + "above 5% of what is available marks a disturbed measurement).");
     out.println("command: " + Bench.commandLine());
     Path file = common.resultsFile(SCENARIO);
     for (Results r : rows) {
@@ -331,7 +368,8 @@ final class FanoutScenario implements Callable<Integer> {
     out.println("results: appended to " + file);
   }
 
-  private Results row(TargetServer target, Step s, String build, Boolean held) {
+  /** One row; {@code verdict} is the ramp's, null for a fixed run. */
+  private Results row(TargetServer target, Step s, String build, String verdict) {
     FanoutLoad.Outcome o = s.outcome();
     ServerProcess p = target.process();
     String rss = p != null ? Rss.read(p.pid(), "VmHWM").stream().mapToObj(ByteSize::mib).findFirst().orElse("n/a")
@@ -355,11 +393,19 @@ final class FanoutScenario implements Callable<Integer> {
         .add("server CPU s", "server_cpu_seconds", o == null || Double.isNaN(o.serverCpuSeconds()) ? na
             : fmt("%.2f", o.serverCpuSeconds()))
         .add("bench CPU s", "bench_cpu_seconds", o == null ? na : fmt("%.2f", o.benchCpuSeconds()))
+        .add("other CPU s", "other_cpu_seconds", o == null || Double.isNaN(o.otherCpuSeconds()) ? na
+            : fmt("%.2f", o.otherCpuSeconds()))
         .add("server peak RSS MiB", "server_peak_rss_mib", rss);
-    if (held != null) {
-      r.add("verdict", "held", s.failure() != null ? "failed (see below)" : held ? "held" : "failed");
+    if (verdict != null) {
+      r.add("verdict", "ramp_verdict", verdict);
+    } else {
+      r.csv("ramp_verdict", ""); // the same columns for both kinds of run
     }
+    Machine.CpuTimes m = o == null ? null : o.machine();
     return r
+        .csv("machine_interrupt_cpu_seconds", m == null ? na : fmt("%.2f", m.interruptSeconds()))
+        .csv("machine_idle_cpu_seconds", m == null ? na : fmt("%.2f", m.idleSeconds()))
+        .csv("machine_steal_cpu_seconds", m == null ? na : fmt("%.2f", m.stealSeconds()))
         .csv("expected", o == null ? na : o.expected())
         .csv("delivered", o == null ? na : o.delivered())
         .csv("lost", o == null ? na : o.expected() - o.delivered())
