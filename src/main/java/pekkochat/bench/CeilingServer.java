@@ -26,7 +26,7 @@ import java.util.List;
  * LEAVE. Nothing else: no commands, no name checks, no flood control, no file relay. Each broadcast
  * is encoded once and copied into every recipient's output buffer; a buffer is written when its
  * socket is writable (OP_WRITE is set only while the buffer holds data), and a recipient whose
- * buffer would exceed {@link #MAX_OUTPUT} is dropped.
+ * buffer would exceed {@link #MAX_OUTPUT}, or the JVM's direct memory, is dropped.
  *
  * <pre>
  * java -cp CLASSPATH pekkochat.bench.CeilingServer [--host 127.0.0.1] [--port 12000]
@@ -264,18 +264,25 @@ public final class CeilingServer implements AutoCloseable {
     }
     if (to.out.remaining() < encoded.remaining()) {
       int needed = to.out.position() + encoded.remaining();
-      if (needed > MAX_OUTPUT) {
+      int capacity = to.out.capacity();
+      while (capacity < needed) {
+        capacity *= 2;
+      }
+      ByteBuffer bigger = null;
+      if (needed <= MAX_OUTPUT) {
+        try {
+          bigger = ByteBuffer.allocateDirect(Math.min(capacity, MAX_OUTPUT));
+        } catch (OutOfMemoryError e) {
+          // the JVM's direct memory (-XX:MaxDirectMemorySize, by default -Xmx) is used up
+        }
+      }
+      if (bigger == null) {
         // A recipient that does not keep up is cut off, like a slow reader in the real server:
         // after this round, since a broadcast is in progress.
         to.doomed = true;
         doomed.add(to);
         return;
       }
-      int capacity = to.out.capacity();
-      while (capacity < needed) {
-        capacity *= 2;
-      }
-      ByteBuffer bigger = ByteBuffer.allocateDirect(Math.min(capacity, MAX_OUTPUT));
       bigger.put(to.out.flip());
       to.out = bigger;
     }
