@@ -166,6 +166,10 @@ final class FanoutScenario implements Callable<Integer> {
             readers));
         return ramp ? ramp(target, build, rows) : fixed(target, build, rows);
       } catch (BenchFailure e) {
+        if (!rows.isEmpty()) {
+          out.println();
+          Results.printTable(rows, out); // the steps measured before the failure (already in the CSV)
+        }
         err.println("bench fanout: FAILED: " + e.getMessage());
         if (target != null) {
           target.describeFailure(err); // before the cleanup stops the server
@@ -227,7 +231,7 @@ final class FanoutScenario implements Callable<Integer> {
   private int fixed(TargetServer target, String build, List<Results> rows)
       throws BenchFailure, InterruptedException {
     Step step = step(target, 1, "run", linesPerSecond());
-    rows.add(row(target, step, build, null));
+    record(rows, row(target, step, build, null));
     report(rows, List.of(step));
     if (step.outcome() != null && disturbed(step.outcome())) {
       out.println(String.format(Locale.ROOT, "WARNING: other processes used %.2f CPU-s during the measured time; "
@@ -258,7 +262,7 @@ final class FanoutScenario implements Callable<Integer> {
       String verdict = step.failure() != null ? "failed (see below)" : held ? "held"
           : repeat ? "failed, disturbed: repeated" : "failed";
       steps.add(step);
-      rows.add(row(target, step, build, verdict));
+      record(rows, row(target, step, build, verdict));
       out.println(progressLine(step, verdict));
       if (repeat) {
         repeats++;
@@ -356,16 +360,18 @@ final class FanoutScenario implements Callable<Integer> {
         + " CPU-s available; the kernel's network processing, softirq, is charged to none of them; other CPU "
         + "above 5% of what is available marks a disturbed measurement).");
     out.println("command: " + Bench.commandLine());
+    out.println("results: appended to " + common.resultsFile(SCENARIO));
+  }
+
+  /** Adds a row and appends it to the CSV at once, so a run that dies later keeps its earlier steps. */
+  private void record(List<Results> rows, Results row) {
+    rows.add(row);
     Path file = common.resultsFile(SCENARIO);
-    for (Results r : rows) {
-      try {
-        r.appendCsv(file);
-      } catch (IOException e) {
-        err.println("bench fanout: could not append to " + file + ": " + e);
-        return;
-      }
+    try {
+      row.appendCsv(file);
+    } catch (IOException e) {
+      err.println("bench fanout: could not append to " + file + ": " + e);
     }
-    out.println("results: appended to " + file);
   }
 
   /** One row; {@code verdict} is the ramp's, null for a fixed run. */
