@@ -357,8 +357,8 @@ final class FanoutScenario implements Callable<Integer> {
         + "in ms; CPU s = user + system CPU of the server JVM, of the bench JVM, and of all other processes "
         + "during the measured time (" + Runtime.getRuntime().availableProcessors() + " CPUs x "
         + secs(duration()) + " s = " + trim(Runtime.getRuntime().availableProcessors() * duration().toNanos() / 1e9)
-        + " CPU-s available; the kernel's network processing, softirq, is charged to none of them; other CPU "
-        + "above 5% of what is available marks a disturbed measurement).");
+        + " CPU-s available; the kernel's network processing, softirq, is mostly counted in the time of the process "
+        + "it interrupted; other CPU above 5% of what is available marks a disturbed measurement).");
     out.println("command: " + Bench.commandLine());
     out.println("results: appended to " + common.resultsFile(SCENARIO));
   }

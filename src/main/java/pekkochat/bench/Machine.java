@@ -45,7 +45,8 @@ final class Machine {
    * CPU time of the whole machine, from the first line of /proc/stat, in seconds.
    *
    * @param processSeconds user + nice + system: what processes (and kernel threads) used
-   * @param interruptSeconds irq + softirq: mostly the network stack, charged to no process
+   * @param interruptSeconds irq + softirq: mostly the network stack; on this project's kernels also
+   *     counted in the system time of the process that was interrupted
    * @param idleSeconds idle + iowait
    * @param stealSeconds taken by the hypervisor for other machines
    */
