@@ -76,7 +76,8 @@ final class FanoutLoad {
    * @param serverCpuSeconds user + system CPU of the server process in the window, NaN if unknown
    * @param benchCpuSeconds the same for this JVM
    * @param machine the whole machine's CPU time in the window, null where /proc/stat is missing
-   * @param otherCpuSeconds user + system CPU of every other process in the window (NaN: unknown)
+   * @param otherCpuSeconds user + system CPU of every other process in the window (NaN: unknown,
+   *     as for a server not started by the bench)
    */
   record Outcome(Params params, long lines, long expected, long delivered, long stragglers,
       long receivedInWindow, long unsent, long maxBacklogBytes, long otherFrames, Histogram latency,
@@ -220,7 +221,8 @@ final class FanoutLoad {
         serverCpu0 == null ? Double.NaN : seconds(serverCpu1.minus(serverCpu0)),
         seconds(benchCpu1.minus(benchCpu0)),
         machine0 == null || machine1 == null ? null : machine1.minus(machine0),
-        others1.isEmpty() ? Double.NaN : Machine.otherCpuSeconds(others0, others1));
+        // Unknown for a server not started here: it would count as "other".
+        server == null || others1.isEmpty() ? Double.NaN : Machine.otherCpuSeconds(others0, others1));
   }
 
   /** Connects and joins every user in turn, each waiting for its welcome (blocking sockets). */
