@@ -18,13 +18,14 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    subcommands = {FilesScenario.class, CommandLine.HelpCommand.class},
+    subcommands = {FilesScenario.class, FanoutScenario.class, CommandLine.HelpCommand.class},
     version = "pekko-chat bench",
     description = {
         "Measures pekko-chat over loopback. Each subcommand is one scenario: it prints the machine, "
             + "one result row and the exact command, and appends the row to a CSV file.",
         "Without --host/--port the project's server is started as a separate JVM (scripts/run-server) "
-            + "on a free port, with -Xmx from --server-heap and a fresh temporary spool directory."})
+            + "on a free port, with -Xmx from --server-heap and a fresh temporary spool directory "
+            + "(fanout --server ceiling starts the bare reference relay instead)."})
 public final class Bench implements Runnable {
 
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
@@ -40,7 +41,7 @@ public final class Bench implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files");
+    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files, fanout");
   }
 
   /** The project directory (set by scripts/bench), else the working directory. */

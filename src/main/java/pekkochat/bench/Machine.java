@@ -1,9 +1,13 @@
 package pekkochat.bench;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Locale;
 
 /** One line describing where the numbers were measured: CPUs, memory, JDK, OS. */
@@ -35,6 +39,82 @@ final class Machine {
     } catch (IOException | ArrayIndexOutOfBoundsException e) {
       return "?";
     }
+  }
+
+  /**
+   * CPU time of the whole machine, from the first line of /proc/stat, in seconds.
+   *
+   * @param processSeconds user + nice + system: what processes (and kernel threads) used
+   * @param interruptSeconds irq + softirq: mostly the network stack; on this project's kernels also
+   *     counted in the system time of the process that was interrupted
+   * @param idleSeconds idle + iowait
+   * @param stealSeconds taken by the hypervisor for other machines
+   */
+  record CpuTimes(double processSeconds, double interruptSeconds, double idleSeconds, double stealSeconds) {
+    CpuTimes minus(CpuTimes o) {
+      return new CpuTimes(processSeconds - o.processSeconds, interruptSeconds - o.interruptSeconds,
+          idleSeconds - o.idleSeconds, stealSeconds - o.stealSeconds);
+    }
+  }
+
+  /** The machine's CPU times so far, or null where /proc/stat cannot be read. */
+  static CpuTimes cpuTimes() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      double hz = 100; // USER_HZ, 100 on every Linux architecture the JDK runs on
+      long user = Long.parseLong(f[1]);
+      long nice = Long.parseLong(f[2]);
+      long system = Long.parseLong(f[3]);
+      long idle = Long.parseLong(f[4]);
+      long iowait = Long.parseLong(f[5]);
+      long irq = Long.parseLong(f[6]);
+      long softirq = Long.parseLong(f[7]);
+      long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
+      return new CpuTimes((user + nice + system) / hz, (irq + softirq) / hz, (idle + iowait) / hz, steal / hz);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * CPU ticks (user + system, of the process and of its children that have ended) of every process
+   * but {@code exclude}, by pid, from /proc/PID/stat; empty where there is no /proc.
+   */
+  static Map<Long, Long> processTicks(Set<Long> exclude) {
+    Map<Long, Long> ticks = new HashMap<>();
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path dir : dirs) {
+        long pid = Long.parseLong(dir.getFileName().toString());
+        if (exclude.contains(pid)) {
+          continue;
+        }
+        try {
+          String stat = Files.readString(dir.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          // after "pid (comm) ": state is field 3, utime 14, stime 15, cutime 16, cstime 17
+          ticks.put(pid, Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13])
+              + Long.parseLong(f[14]));
+        } catch (IOException | RuntimeException e) {
+          // the process has ended meanwhile
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Map.of();
+    }
+    return ticks;
+  }
+
+  /**
+   * CPU seconds other processes used between two {@link #processTicks} snapshots: what each
+   * process present at the end used since the start (all of it if it is new). A process that
+   * started and ended in between counts only through its parent's children time.
+   */
+  static double otherCpuSeconds(Map<Long, Long> start, Map<Long, Long> end) {
+    long ticks = 0;
+    for (Map.Entry<Long, Long> e : end.entrySet()) {
+      ticks += Math.max(0, e.getValue() - start.getOrDefault(e.getKey(), 0L));
+    }
+    return ticks / 100.0; // USER_HZ
   }
 
   /** MemTotal of /proc/meminfo, or "?" elsewhere. */

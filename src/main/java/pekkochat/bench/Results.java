@@ -53,6 +53,42 @@ final class Results {
     out.println(row.toString().stripTrailing());
   }
 
+  /** Prints several rows of the same fields under one header, columns aligned across all of them. */
+  static void printTable(List<Results> rows, PrintStream out) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    List<Field> first = rows.get(0).fields.stream().filter(f -> f.tableHeader() != null).collect(Collectors.toList());
+    int[] widths = new int[first.size()];
+    for (int i = 0; i < first.size(); i++) {
+      widths[i] = first.get(i).tableHeader().length();
+    }
+    List<List<String>> values = new ArrayList<>();
+    for (Results r : rows) {
+      List<String> v = r.fields.stream().filter(f -> f.tableHeader() != null).map(Field::value)
+          .collect(Collectors.toList());
+      for (int i = 0; i < Math.min(v.size(), widths.length); i++) {
+        widths[i] = Math.max(widths[i], v.get(i).length());
+      }
+      values.add(v);
+    }
+    out.println(line(first.stream().map(Field::tableHeader).collect(Collectors.toList()), widths));
+    for (List<String> v : values) {
+      out.println(line(v, widths));
+    }
+  }
+
+  private static String line(List<String> cells, int[] widths) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < cells.size(); i++) {
+      if (i > 0) {
+        b.append("  ");
+      }
+      b.append(i < widths.length ? pad(cells.get(i), widths[i]) : cells.get(i));
+    }
+    return b.toString().stripTrailing();
+  }
+
   private static String pad(String s, int width) {
     return s + " ".repeat(width - s.length());
   }

@@ -20,9 +20,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The project's own server, started as a separate JVM through {@code scripts/run-server} on a free
- * loopback port. Its stdout and stderr (merged) are copied to a log file that is kept, and the last
- * lines are remembered for failure reports. {@link #close()} stops it with SIGTERM, and forcibly
+ * A server started as a separate JVM on a free loopback port: the project's own through {@code
+ * scripts/run-server}, or {@link CeilingServer}. Its stdout and stderr (merged) are copied to a log
+ * file that is kept, and the last lines are remembered for failure reports. {@link #close()} stops it with SIGTERM, and forcibly
  * after 15 s.
  */
 final class ServerProcess implements AutoCloseable {
@@ -59,19 +59,31 @@ final class ServerProcess implements AutoCloseable {
     }
     String javaOpts = "-Xmx" + heap + " -Dpekko-chat.server.spool-directory=" + spool
         + (extraJavaOpts == null || extraJavaOpts.isBlank() ? "" : " " + extraJavaOpts.trim());
-    ProcessBuilder pb = new ProcessBuilder(script.toString(), "--host", HOST, "--port", "0")
+    return start(home, List.of(script.toString(), "--host", HOST, "--port", "0"), javaOpts, log, startTimeout);
+  }
+
+  /**
+   * Starts {@code command} in {@code home} (with {@code JAVA_OPTS=javaOpts} in its environment
+   * unless null) and waits for its {@code listening on HOST:PORT} line.
+   */
+  static ServerProcess start(Path home, List<String> command, String javaOpts, Path log,
+      Duration startTimeout) throws BenchFailure, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command)
         .directory(home.toFile())
         .redirectErrorStream(true);
-    pb.environment().put("JAVA_OPTS", javaOpts);
+    if (javaOpts != null) {
+      pb.environment().put("JAVA_OPTS", javaOpts);
+    }
     ServerProcess server;
     try {
       Files.createDirectories(log.getParent());
       Writer logWriter = Files.newBufferedWriter(log, StandardCharsets.UTF_8);
-      logWriter.write("# " + String.join(" ", pb.command()) + "\n# JAVA_OPTS=" + javaOpts + "\n");
+      logWriter.write("# " + String.join(" ", pb.command()) + "\n"
+          + (javaOpts != null ? "# JAVA_OPTS=" + javaOpts + "\n" : ""));
       logWriter.flush();
       server = new ServerProcess(pb.start(), log, logWriter);
     } catch (IOException e) {
-      throw new BenchFailure("cannot start the server (" + script + "): " + e.getMessage(), e);
+      throw new BenchFailure("cannot start the server (" + command.get(0) + "): " + e.getMessage(), e);
     }
     try {
       server.process.getOutputStream().close(); // the server reads nothing from stdin

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -14,8 +15,9 @@ import java.util.stream.Stream;
 
 /**
  * The server a scenario measures: either the project's server, started here as a separate JVM on
- * a free loopback port with a fresh temporary spool directory (its memory sampled), or a server
- * named by {@code --host/--port} (memory not measured).
+ * a free loopback port with a fresh temporary spool directory (its memory sampled), the {@link
+ * CeilingServer} started the same way, or a server named by {@code --host/--port} (memory not
+ * measured).
  */
 final class TargetServer {
 
@@ -24,8 +26,14 @@ final class TargetServer {
   private final ServerProcess process;
   private final String heap;
   private final Path spool;
+  private final boolean ceiling;
 
   private TargetServer(String host, int port, ServerProcess process, String heap, Path spool) {
+    this(host, port, process, heap, spool, false);
+  }
+
+  private TargetServer(String host, int port, ServerProcess process, String heap, Path spool, boolean ceiling) {
+    this.ceiling = ceiling;
     this.host = host;
     this.port = port;
     this.process = process;
@@ -33,21 +41,58 @@ final class TargetServer {
     this.spool = spool;
   }
 
+  /**
+   * How a scenario wants its server started: which one, and the options it needs (for the
+   * project's server, {@code -Dkey=value} settings; printed with the reason).
+   *
+   * @param ceiling start {@link CeilingServer} instead of the project's server
+   * @param settings JVM options for the project's server, before --server-java-opts (which win)
+   * @param why what {@code settings} are for, printed with them
+   */
+  record Launch(boolean ceiling, String settings, String why) {
+    static final Launch DEFAULT = new Launch(false, "", "");
+  }
+
   /** Starts the server (unless --host/--port name one); everything started is registered with {@code cleanup}. */
   static TargetServer open(String scenario, CommonOptions o, Cleanup cleanup, PrintStream out)
+      throws BenchFailure, InterruptedException {
+    return open(scenario, o, Launch.DEFAULT, cleanup, out);
+  }
+
+  /** Starts the server {@code launch} names (unless --host/--port name one), registered with {@code cleanup}. */
+  static TargetServer open(String scenario, CommonOptions o, Launch launch, Cleanup cleanup, PrintStream out)
       throws BenchFailure, InterruptedException {
     if (o.host != null || o.port != null) {
       if (o.port == null) {
         throw new BenchFailure("--host needs --port");
       }
       String host = o.host != null ? o.host : ServerProcess.HOST;
-      out.println("server: external, " + host + ":" + o.port + " (its memory is not measured)");
+      out.println("server: external, " + host + ":" + o.port + " (its memory is not measured"
+          + (launch.settings().isBlank() ? "" : "; for comparable figures start it with " + launch.settings()
+              + " (" + launch.why() + ")") + ")");
       return new TargetServer(host, o.port, null, null, null);
     }
     if (!o.serverHeap.matches("\\d+[kKmMgG]?")) {
       throw new BenchFailure("--server-heap must look like 256m or 1g, not '" + o.serverHeap + "'");
     }
     Path home = Bench.home();
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
+    if (launch.ceiling()) {
+      Path log = home.resolve("target/bench/ceiling-" + scenario + "-" + stamp + ".log");
+      List<String> command = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + o.serverHeap));
+      if (o.serverJavaOpts != null && !o.serverJavaOpts.isBlank()) {
+        command.addAll(List.of(o.serverJavaOpts.trim().split("\\s+")));
+      }
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), CeilingServer.class.getName(),
+          "--host", ServerProcess.HOST, "--port", "0"));
+      ServerProcess p = cleanup.add(ServerProcess.start(home, command, null, log,
+          Duration.ofSeconds(o.startTimeoutSeconds)));
+      out.println("server: ceiling (" + CeilingServer.class.getSimpleName() + ", one NIO thread), pid "
+          + p.pid() + " on " + ServerProcess.HOST + ":" + p.port() + ", -Xmx" + o.serverHeap
+          + (o.serverJavaOpts == null ? "" : " " + o.serverJavaOpts) + ", log " + relative(log));
+      return new TargetServer(ServerProcess.HOST, p.port(), p, o.serverHeap, null, true);
+    }
     Path spool;
     try {
       spool = Files.createTempDirectory("pekko-chat-bench-spool-");
@@ -55,14 +100,17 @@ final class TargetServer {
       throw new BenchFailure("cannot create a temporary spool directory: " + e.getMessage(), e);
     }
     cleanup.add(() -> deleteTree(spool));
-    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
     Path log = home.resolve("target/bench/server-" + scenario + "-" + stamp + ".log");
-    ServerProcess p = cleanup.add(ServerProcess.start(home, o.serverHeap, spool, o.serverJavaOpts, log,
+    String extra = (launch.settings() + " " + (o.serverJavaOpts == null ? "" : o.serverJavaOpts)).trim();
+    ServerProcess p = cleanup.add(ServerProcess.start(home, o.serverHeap, spool, extra, log,
         Duration.ofSeconds(o.startTimeoutSeconds)));
     out.println("server: pid " + p.pid() + " on " + ServerProcess.HOST + ":" + p.port()
         + ", -Xmx" + o.serverHeap
-        + (o.serverJavaOpts == null ? "" : " " + o.serverJavaOpts)
+        + (extra.isEmpty() ? "" : " " + extra)
         + ", spool " + spool + ", log " + relative(log));
+    if (!launch.settings().isBlank()) {
+      out.println("server settings: " + launch.settings() + " (" + launch.why() + ")");
+    }
     return new TargetServer(ServerProcess.HOST, p.port(), p, o.serverHeap, spool);
   }
 
@@ -84,9 +132,9 @@ final class TargetServer {
     return heap != null ? heap : "n/a";
   }
 
-  /** "self" for a started server, else host:port. */
+  /** "self" for a started server ("ceiling" for the ceiling server), else host:port. */
   String describe() {
-    return process != null ? "self" : host + ":" + port;
+    return ceiling ? "ceiling" : process != null ? "self" : host + ":" + port;
   }
 
   /** Starts sampling the server's resident memory; null for an external server. */
