@@ -17,7 +17,10 @@ public sealed interface Outbound {
   /** The bytes to write, as a source (a single element for a small frame). */
   Source<ByteString, NotUsed> bytes();
 
-  /** A complete small frame. One instance may be offered to many connections. */
+  /**
+   * One or more complete small frames, back to back (the room offers a burst of broadcast lines
+   * as one element). One instance may be offered to many connections.
+   */
   record Frame(ByteString encoded) implements Outbound {
     @Override
     public Source<ByteString, NotUsed> bytes() {

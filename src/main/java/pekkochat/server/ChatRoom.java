@@ -71,6 +71,11 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
 
   private record SessionEnded(ActorRef<Session.Command> session) implements Command {}
 
+  /** Offer the broadcast frames gathered since the last flush (see {@link #flush}). */
+  private enum Flush implements Command {
+    INSTANCE
+  }
+
   private record RelayEnded(SpoolFile file) implements Command {}
 
   /** Who a file in relay came from and went to, for the notice should it be cut off. */
@@ -88,6 +93,8 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
     final ActorRef<Session.Command> session;
     final BoundedSourceQueue<Outbound> queue;
     boolean cutOff;
+    /** Broadcast frames not yet offered to {@link #queue}: see {@link ChatRoom#flush}. */
+    ByteString pending = ByteString.emptyByteString();
 
     Member(String name, ActorRef<Session.Command> session, BoundedSourceQueue<Outbound> queue) {
       this.name = name;
@@ -112,6 +119,9 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   private final Map<String, Member> membersByName = new HashMap<>();
   private final List<ActorRef<Done>> shutdownWaiters = new ArrayList<>();
   private final Map<SpoolFile, Relay> relays = new HashMap<>();
+  /** Members with pending broadcast frames, in the order they got their first one. */
+  private final List<Member> pendingMembers = new ArrayList<>();
+  private boolean flushScheduled;
   private long sessionCounter;
   private long relayCounter;
   private boolean shuttingDown;
@@ -128,6 +138,11 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Connected.class, this::onConnected)
+        .onMessageEquals(Flush.INSTANCE, () -> {
+          flushScheduled = false;
+          flush();
+          return this;
+        })
         .onMessage(Register.class, this::onRegister)
         .onMessage(Post.class, this::onPost)
         .onMessage(ShareFile.class, this::onShareFile)
@@ -198,6 +213,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onRegister(Register register) {
+    flush(); // what was broadcast before this goes out before what this causes
     String key = Names.key(register.name());
     if (membersByName.containsKey(key)) {
       register.session().tell(new Session.Rejected("Username already taken."));
@@ -229,6 +245,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onShareFile(ShareFile share) {
+    flush(); // what was broadcast before this goes out before what this causes
     Member from = members.get(share.from());
     List<Member> recipients = new ArrayList<>();
     for (Member m : members.values()) {
@@ -285,6 +302,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onFileAborted(FileAborted aborted) {
+    flush(); // what was broadcast before this goes out before what this causes
     Relay relay = relays.get(aborted.file());
     if (relay == null) {
       return this;
@@ -309,6 +327,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onListUsers(ListUsers list) {
+    flush(); // what was broadcast before this goes out before what this causes
     List<String> names = new ArrayList<>(members.size());
     members.values().forEach(m -> names.add(m.name));
     list.replyTo().tell(new Session.UserList(names));
@@ -316,6 +335,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onSessionEnded(SessionEnded ended) {
+    flush(); // what was broadcast before this goes out before what this causes
     sessions.remove(ended.session());
     InetAddress address = addresses.remove(ended.session());
     if (address != null) {
@@ -335,6 +355,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onShutdown(Shutdown shutdown) {
+    flush(); // what was broadcast before this goes out before what this causes
     shutdownWaiters.add(shutdown.replyTo());
     if (!shuttingDown) {
       shuttingDown = true;
@@ -359,10 +380,48 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
 
   // --- fan-out ------------------------------------------------------------------------------
 
-  private void broadcast(Outbound frame, Member except) {
+  /**
+   * Sends a small frame to every member but {@code except}. The frame is not offered at once: it
+   * is appended to each member's pending bytes, and one {@link Flush} message, queued behind the
+   * room's other mail, offers each member everything gathered since as one element. Under load,
+   * when many lines arrive together, a member's connection thus takes one queue element (and one
+   * wake-up) for a whole burst of lines instead of one per line; when the room is idle, the flush
+   * comes straight after the line and adds no delay.
+   */
+  private void broadcast(Outbound.Frame frame, Member except) {
+    ByteString bytes = frame.encoded();
     for (Member m : members.values()) {
-      if (m != except) {
-        deliver(m, frame);
+      if (m != except && !m.cutOff) {
+        if (m.pending.isEmpty()) {
+          pendingMembers.add(m);
+        }
+        m.pending = m.pending.concat(bytes);
+        if (m.pending.size() >= FLUSH_BYTES) {
+          offerPending(m);
+        }
+      }
+    }
+    if (!flushScheduled && !pendingMembers.isEmpty()) {
+      flushScheduled = true;
+      getContext().getSelf().tell(Flush.INSTANCE);
+    }
+  }
+
+  /** Offers every member its pending broadcast frames. */
+  private void flush() {
+    for (Member m : pendingMembers) {
+      offerPending(m);
+    }
+    pendingMembers.clear();
+  }
+
+  private void offerPending(Member m) {
+    if (!m.pending.isEmpty()) {
+      ByteString bytes = m.pending;
+      m.pending = ByteString.emptyByteString();
+      // A member that has left since is no longer in the registry: its bytes go nowhere.
+      if (members.get(m.session) == m) {
+        deliver(m, new Outbound.Frame(bytes));
       }
     }
   }
@@ -371,6 +430,9 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
    * Offers {@code frame} to one member without blocking. The queue counts as full one slot early
    * (see {@link Session}), so the session still has room to say why it closes.
    */
+  /** Most pending bytes for one member before they are offered without waiting for the flush. */
+  static final int FLUSH_BYTES = 16 * 1024;
+
   private boolean deliver(Member m, Outbound frame) {
     if (m.cutOff) {
       return false;

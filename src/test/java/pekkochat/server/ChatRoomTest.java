@@ -71,7 +71,7 @@ class ChatRoomTest {
       queue =
           Source.<pekkochat.protocol.Outbound>queue(settings.outboundQueueSize() + 1)
               .flatMapConcat(pekkochat.protocol.Outbound::bytes)
-              .to(Sink.foreach(wire::add))
+              .to(Sink.foreach(this::split))
               .run(testKit.system());
     }
 
@@ -81,6 +81,15 @@ class ChatRoomTest {
           Source.<pekkochat.protocol.Outbound>queue(settings.outboundQueueSize() + 1)
               .to(Sink.asPublisher(org.apache.pekko.stream.javadsl.AsPublisher.WITHOUT_FANOUT))
               .run(testKit.system());
+    }
+
+    /** One element may hold several frames (the room batches broadcasts): one entry each. */
+    private void split(ByteString bytes) {
+      while (!bytes.isEmpty()) {
+        int length = bytes.iterator().getInt(java.nio.ByteOrder.BIG_ENDIAN);
+        wire.add(bytes.take(4 + length));
+        bytes = bytes.drop(4 + length);
+      }
     }
 
     User join(String name) {
