@@ -79,27 +79,19 @@ public final class ChunkWriter {
    * stage then fails with that write's cause), so a failed upload never leaks a file descriptor.
    */
   public CompletionStage<Done> close() {
-    tail =
-        tail.handleAsync(
-            (ok, failure) -> {
-              try {
-                if (channel != null) {
-                  channel.close();
-                }
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-              if (failure != null) {
-                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-              }
-              return null;
-            },
-            blockingIo);
-    return tail.thenApply(v -> Done.getInstance());
+    return whatever(() -> {}, true);
   }
 
   /** Stops writing and deletes the file, after any write in progress (so it cannot reappear). */
   public CompletionStage<Done> discard() {
+    return whatever(() -> Files.deleteIfExists(path), false);
+  }
+
+  /**
+   * After every earlier operation, whether it failed or not: closes the channel, then runs {@code
+   * action}; the stage fails with an earlier failure if {@code reportEarlierFailure}.
+   */
+  private CompletionStage<Done> whatever(IoAction action, boolean reportEarlierFailure) {
     tail =
         tail.handleAsync(
             (ok, failure) -> {
@@ -107,9 +99,12 @@ public final class ChunkWriter {
                 if (channel != null) {
                   channel.close();
                 }
-                Files.deleteIfExists(path);
+                action.run();
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
+              }
+              if (failure != null && reportEarlierFailure) {
+                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
               }
               return null;
             },
