@@ -79,19 +79,19 @@ public final class ChunkWriter {
    * stage then fails with that write's cause), so a failed upload never leaks a file descriptor.
    */
   public CompletionStage<Done> close() {
-    return whatever(() -> {}, true);
+    return afterAll(() -> {}, true);
   }
 
   /** Stops writing and deletes the file, after any write in progress (so it cannot reappear). */
   public CompletionStage<Done> discard() {
-    return whatever(() -> Files.deleteIfExists(path), false);
+    return afterAll(() -> Files.deleteIfExists(path), false);
   }
 
   /**
    * After every earlier operation, whether it failed or not: closes the channel, then runs {@code
    * action}; the stage fails with an earlier failure if {@code reportEarlierFailure}.
    */
-  private CompletionStage<Done> whatever(IoAction action, boolean reportEarlierFailure) {
+  private CompletionStage<Done> afterAll(IoAction action, boolean reportEarlierFailure) {
     tail =
         tail.handleAsync(
             (ok, failure) -> {
