@@ -36,6 +36,16 @@ final class TargetServer {
   /** Starts the server (unless --host/--port name one); everything started is registered with {@code cleanup}. */
   static TargetServer open(String scenario, CommonOptions o, Cleanup cleanup, PrintStream out)
       throws BenchFailure, InterruptedException {
+    return open(scenario, o, null, cleanup, out);
+  }
+
+  /**
+   * As {@link #open(String, CommonOptions, Cleanup, PrintStream)}, with JVM options the scenario
+   * needs ({@code -D} settings such as raised connection limits) before the user's
+   * {@code --server-java-opts}, which thus win. They do not apply to an external server.
+   */
+  static TargetServer open(String scenario, CommonOptions o, String scenarioJavaOpts, Cleanup cleanup,
+      PrintStream out) throws BenchFailure, InterruptedException {
     if (o.host != null || o.port != null) {
       if (o.port == null) {
         throw new BenchFailure("--host needs --port");
@@ -57,13 +67,23 @@ final class TargetServer {
     cleanup.add(() -> deleteTree(spool));
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
     Path log = home.resolve("target/bench/server-" + scenario + "-" + stamp + ".log");
-    ServerProcess p = cleanup.add(ServerProcess.start(home, o.serverHeap, spool, o.serverJavaOpts, log,
+    String javaOpts = join(scenarioJavaOpts, o.serverJavaOpts);
+    ServerProcess p = cleanup.add(ServerProcess.start(home, o.serverHeap, spool, javaOpts, log,
         Duration.ofSeconds(o.startTimeoutSeconds)));
     out.println("server: pid " + p.pid() + " on " + ServerProcess.HOST + ":" + p.port()
         + ", -Xmx" + o.serverHeap
-        + (o.serverJavaOpts == null ? "" : " " + o.serverJavaOpts)
+        + (javaOpts == null ? "" : " " + javaOpts)
         + ", spool " + spool + ", log " + relative(log));
     return new TargetServer(ServerProcess.HOST, p.port(), p, o.serverHeap, spool);
+  }
+
+  private static String join(String a, String b) {
+    boolean hasA = a != null && !a.isBlank();
+    boolean hasB = b != null && !b.isBlank();
+    if (hasA && hasB) {
+      return a.trim() + " " + b.trim();
+    }
+    return hasA ? a.trim() : hasB ? b.trim() : null;
   }
 
   String host() {
