@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    subcommands = {FilesScenario.class, CommandLine.HelpCommand.class},
+    subcommands = {FilesScenario.class, ConnectionsScenario.class, ConnectionsWorker.class,
+        CommandLine.HelpCommand.class},
     version = "pekko-chat bench",
     description = {
         "Measures pekko-chat over loopback. Each subcommand is one scenario: it prints the machine, "
@@ -40,7 +41,7 @@ public final class Bench implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files");
+    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files, connections");
   }
 
   /** The project directory (set by scripts/bench), else the working directory. */
