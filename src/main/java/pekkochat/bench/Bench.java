@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    subcommands = {FilesScenario.class, ConnectionsScenario.class, ConnectionsWorker.class,
+    subcommands = {FilesScenario.class, ConnectionsScenario.class, StartupScenario.class, ConnectionsWorker.class,
         CommandLine.HelpCommand.class},
     version = "pekko-chat bench",
     description = {
@@ -41,7 +41,7 @@ public final class Bench implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files, connections");
+    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files, connections, startup");
   }
 
   /** The project directory (set by scripts/bench), else the working directory. */
