@@ -505,6 +505,7 @@ final class ConnectionsScenario implements Callable<Integer> {
         .csv("server", target.describe())
         .csv("wall_seconds", fmt("%.1f", m.wallSeconds()))
         .csv("loadavg_before", loadBefore)
+        .csv("loadavg_after", Machine.loadAverage())
         .csv("build", build)
         .csv("command", Bench.commandLine());
   }
