@@ -101,6 +101,11 @@ final class ConnectionsScenario implements Callable<Integer> {
           + "(reported separately; default: on).")
   boolean gc;
 
+  @Option(names = "--hold", paramLabel = "SECONDS", defaultValue = "0",
+      description = "Keep everyone connected this long after the broadcast, e.g. to take 'jcmd <pid> "
+          + "GC.class_histogram' or 'VM.native_memory summary' of the server (default: ${DEFAULT-VALUE}).")
+  double holdSeconds;
+
   @Mixin
   CommonOptions common;
 
@@ -109,7 +114,7 @@ final class ConnectionsScenario implements Callable<Integer> {
 
   /** What one run is asked to do. */
   record Plan(int users, int workers, WorkerMode mode, String workerHeap, int concurrency, double joinRate,
-      int usersPerAddress, double settleSeconds, boolean gc) {
+      int usersPerAddress, double settleSeconds, boolean gc, double holdSeconds) {
 
     List<WorkerProtocol.Spec> specs(String host, int port) {
       List<WorkerProtocol.Spec> specs = new ArrayList<>();
@@ -152,9 +157,9 @@ final class ConnectionsScenario implements Callable<Integer> {
       err.println("bench connections: --workers must be between 1 and --users");
       return 2;
     }
-    if (concurrency < 1 || joinRate < 0 || usersPerAddress < 0 || settleSeconds < 0) {
-      err.println("bench connections: --concurrency must be at least 1; --join-rate, --users-per-address "
-          + "and --settle may not be negative");
+    if (concurrency < 1 || joinRate < 0 || usersPerAddress < 0 || settleSeconds < 0 || holdSeconds < 0) {
+      err.println("bench connections: --concurrency must be at least 1; --join-rate, --users-per-address, "
+          + "--settle and --hold may not be negative");
       return 2;
     }
     if (!workerHeap.matches("\\d+[kKmMgG]?")) {
@@ -179,7 +184,8 @@ final class ConnectionsScenario implements Callable<Integer> {
               + ", join-timeout=10s); outbound-queue-size and flood.* stay at their defaults");
         }
         target = TargetServer.open(SCENARIO, common, limits, cleanup, out);
-        Plan plan = new Plan(users, k, workerMode, workerHeap, concurrency, joinRate, perAddress, settleSeconds, gc);
+        Plan plan = new Plan(users, k, workerMode, workerHeap, concurrency, joinRate, perAddress, settleSeconds, gc,
+            holdSeconds);
         out.println(describe(plan));
         Measurement m = measure(plan, target.host(), target.port(), target.process(), common.stallTimeoutSeconds,
             cleanup, out);
@@ -300,6 +306,16 @@ final class ConnectionsScenario implements Callable<Integer> {
         () -> links.get(0).sentNanos != 0 && links.stream().allMatch(l -> l.arrivals != null), watchdog);
     long sent = links.get(0).sentNanos;
     long[] broadcast = links.stream().flatMapToLong(l -> LongStream.of(l.arrivals)).map(t -> (t - sent) / 1000).toArray();
+    if (plan.holdSeconds() > 0) {
+      out.println(fmt("holding %d users connected for %.0f s (server pid %d)", plan.users(), plan.holdSeconds(), pid));
+      long until = System.nanoTime() + (long) (plan.holdSeconds() * 1e9);
+      watchdog.phase("holding the users connected");
+      while (System.nanoTime() < until) {
+        watchdog.throwIfFailed();
+        watchdog.progress();
+        Thread.sleep(100);
+      }
+    }
     long leaves = sum(links, l -> l.leaveNotices);
     long notices = sum(links, l -> l.joinNotices);
 

@@ -23,7 +23,7 @@ class ConnectionsScenarioTest {
   void everyUserJoinsGetsEveryLaterJoinNoticeAndTheBroadcast() throws Exception {
     int users = 200;
     ConnectionsScenario.Plan plan = new ConnectionsScenario.Plan(users, 2, ConnectionsScenario.WorkerMode.threads,
-        "64m", 20, 0, 50, 0, false);
+        "64m", 20, 0, 50, 0, false, 0);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     try (ChatServer server = Servers.start(spool, Map.of(
             "pekko-chat.server.max-connections-per-address", 50));
