@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    subcommands = {FilesScenario.class, FanoutScenario.class, CommandLine.HelpCommand.class},
+    subcommands = {FilesScenario.class, FanoutScenario.class, ConnectionsScenario.class, StartupScenario.class,
+        ConnectionsWorker.class, CommandLine.HelpCommand.class},
     version = "pekko-chat bench",
     description = {
         "Measures pekko-chat over loopback. Each subcommand is one scenario: it prints the machine, "
@@ -41,7 +42,7 @@ public final class Bench implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files, fanout");
+    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files, fanout, connections, startup");
   }
 
   /** The project directory (set by scripts/bench), else the working directory. */

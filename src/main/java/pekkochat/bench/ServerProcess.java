@@ -37,10 +37,13 @@ final class ServerProcess implements AutoCloseable {
   private final Thread pump;
   private final Deque<String> tail = new ArrayDeque<>();
   private final CompletableFuture<Integer> port = new CompletableFuture<>();
+  private final long launchedNanos;
+  private volatile long listeningNanos;
   private volatile String stopReport;
 
-  private ServerProcess(Process process, Path log, Writer logWriter) {
+  private ServerProcess(Process process, Path log, Writer logWriter, long launchedNanos) {
     this.process = process;
+    this.launchedNanos = launchedNanos;
     this.log = log;
     this.pump = new Thread(() -> pump(logWriter), "bench-server-output");
     this.pump.setDaemon(true);
@@ -53,13 +56,24 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess start(Path home, String heap, Path spool, String extraJavaOpts, Path log,
       Duration startTimeout) throws BenchFailure, InterruptedException {
+    ServerProcess server = launch(home, heap, spool, extraJavaOpts, log, 0);
+    server.awaitListening(startTimeout);
+    return server;
+  }
+
+  /**
+   * Starts {@code HOME/scripts/run-server --host 127.0.0.1 --port <port>} as {@link #start} does,
+   * without waiting for it to listen.
+   */
+  static ServerProcess launch(Path home, String heap, Path spool, String extraJavaOpts, Path log, int port)
+      throws BenchFailure {
     Path script = home.resolve("scripts/run-server");
     if (!Files.isExecutable(script)) {
       throw new BenchFailure("cannot start the server: " + script + " is missing or not executable");
     }
     String javaOpts = "-Xmx" + heap + " -Dpekko-chat.server.spool-directory=" + spool
         + (extraJavaOpts == null || extraJavaOpts.isBlank() ? "" : " " + extraJavaOpts.trim());
-    return start(home, List.of(script.toString(), "--host", HOST, "--port", "0"), javaOpts, log, startTimeout);
+    return launch(home, List.of(script.toString(), "--host", HOST, "--port", Integer.toString(port)), javaOpts, log);
   }
 
   /**
@@ -68,6 +82,13 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess start(Path home, List<String> command, String javaOpts, Path log,
       Duration startTimeout) throws BenchFailure, InterruptedException {
+    ServerProcess server = launch(home, command, javaOpts, log);
+    server.awaitListening(startTimeout);
+    return server;
+  }
+
+  /** Starts {@code command} as {@link #start(Path, List, String, Path, Duration)} does, without waiting. */
+  static ServerProcess launch(Path home, List<String> command, String javaOpts, Path log) throws BenchFailure {
     ProcessBuilder pb = new ProcessBuilder(command)
         .directory(home.toFile())
         .redirectErrorStream(true);
@@ -81,7 +102,8 @@ final class ServerProcess implements AutoCloseable {
       logWriter.write("# " + String.join(" ", pb.command()) + "\n"
           + (javaOpts != null ? "# JAVA_OPTS=" + javaOpts + "\n" : ""));
       logWriter.flush();
-      server = new ServerProcess(pb.start(), log, logWriter);
+      long launched = System.nanoTime();
+      server = new ServerProcess(pb.start(), log, logWriter, launched);
     } catch (IOException e) {
       throw new BenchFailure("cannot start the server (" + command.get(0) + "): " + e.getMessage(), e);
     }
@@ -91,17 +113,31 @@ final class ServerProcess implements AutoCloseable {
       // already closed
     }
     server.pump.start();
+    return server;
+  }
+
+  /** Waits for the {@code listening on} line; on failure stops the process and says why. */
+  void awaitListening(Duration startTimeout) throws BenchFailure, InterruptedException {
     try {
-      server.port.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      port.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      server.close();
-      throw new BenchFailure(server.withTail("the server printed no 'listening on' line within "
+      close();
+      throw new BenchFailure(withTail("the server printed no 'listening on' line within "
           + startTimeout.toSeconds() + " s"));
     } catch (ExecutionException e) {
-      server.close();
-      throw new BenchFailure(server.withTail(e.getCause().getMessage()));
+      close();
+      throw new BenchFailure(withTail(e.getCause().getMessage()));
     }
-    return server;
+  }
+
+  /** {@link System#nanoTime()} just before the process was started. */
+  long launchedNanos() {
+    return launchedNanos;
+  }
+
+  /** {@link System#nanoTime()} when the {@code listening on} line was read, or 0 before. */
+  long listeningNanos() {
+    return listeningNanos;
   }
 
   /** {@code message}, then where the server's log is and its last lines. */
@@ -120,6 +156,7 @@ final class ServerProcess implements AutoCloseable {
              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
+        long readAt = System.nanoTime();
         logWriter.write(line);
         logWriter.write('\n');
         logWriter.flush();
@@ -132,6 +169,7 @@ final class ServerProcess implements AutoCloseable {
         if (!port.isDone()) {
           Matcher m = LISTENING.matcher(line);
           if (m.find()) {
+            listeningNanos = readAt;
             port.complete(Integer.parseInt(m.group(1)));
           }
         }
