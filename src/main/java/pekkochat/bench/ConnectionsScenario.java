@@ -166,10 +166,9 @@ final class ConnectionsScenario implements Callable<Integer> {
       err.println("bench connections: --worker-heap must look like 256m, not '" + workerHeap + "'");
       return 2;
     }
-    out.println(Machine.describe());
-    String build = BuildInfo.describe(Bench.home());
-    String load = Machine.loadAverage();
-    out.println("build: " + build + "; load average before the run: " + load);
+    RunHeader header = RunHeader.print(out);
+    String build = header.build();
+    String load = header.loadBefore();
     try (Cleanup cleanup = new Cleanup()) {
       TargetServer target = null;
       try {

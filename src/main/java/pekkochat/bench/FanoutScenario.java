@@ -148,9 +148,7 @@ final class FanoutScenario implements Callable<Integer> {
       err.println("bench fanout: " + problem);
       return 2;
     }
-    out.println(Machine.describe());
-    String build = BuildInfo.describe(Bench.home());
-    out.println("build: " + build + "; load average before the run: " + Machine.loadAverage());
+    String build = RunHeader.print(out).build();
     TargetServer.Launch launch = server == ServerKind.ceiling
         ? new TargetServer.Launch(true, "", "")
         : new TargetServer.Launch(false, SERVER_SETTINGS, SERVER_SETTINGS_WHY);

@@ -96,10 +96,9 @@ final class FilesScenario implements Callable<Integer> {
       err.println("bench files: --size does not fit a u32 frame length");
       return 2;
     }
-    out.println(Machine.describe());
-    String build = BuildInfo.describe(Bench.home());
-    String load = Machine.loadAverage();
-    out.println("build: " + build + "; load average before the run: " + load);
+    RunHeader header = RunHeader.print(out);
+    String build = header.build();
+    String load = header.loadBefore();
     try (Cleanup cleanup = new Cleanup()) {
       TargetServer target = null;
       try {

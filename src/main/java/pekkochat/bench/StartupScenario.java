@@ -66,10 +66,9 @@ final class StartupScenario implements Callable<Integer> {
       err.println("bench startup: --server-heap must look like 256m or 1g, not '" + common.serverHeap + "'");
       return 2;
     }
-    out.println(Machine.describe());
-    String build = BuildInfo.describe(Bench.home());
-    String load = Machine.loadAverage();
-    out.println("build: " + build + "; load average before the run: " + load);
+    RunHeader header = RunHeader.print(out);
+    String build = header.build();
+    String load = header.loadBefore();
     out.println("server: scripts/run-server --host 127.0.0.1 --port <free port>, JAVA_OPTS=-Xmx" + common.serverHeap
         + (common.serverJavaOpts == null ? "" : " " + common.serverJavaOpts) + " (and a fresh spool directory)");
     List<Start> starts = new ArrayList<>();
