@@ -1,7 +1,6 @@
 package pekkochat.server;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.SocketOption;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,8 +35,10 @@ final class TcpKeepalive extends Inet.AbstractSocketOptionV2 {
       set(socket, ExtendedSocketOptions.TCP_KEEPINTERVAL, seconds(settings.interval().toSeconds()));
       set(socket, ExtendedSocketOptions.TCP_KEEPCOUNT, settings.count());
     } catch (IOException e) {
-      // The connection may already be gone; the session will see that for itself.
-      throw new UncheckedIOException(e);
+      // The peer may already have reset the connection: the session sees that for itself. Not
+      // thrown: this runs in Pekko's connection actor, and a peer must not be able to make the
+      // server log a failure with a stack trace by connecting and resetting at once.
+      log.debug("Could not set TCP keepalive on {}: {}", socket.getRemoteSocketAddress(), e.toString());
     }
   }
 
