@@ -230,6 +230,10 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
     }
     Member member = new Member(register.name(), register.session(), register.outbound());
     broadcast(Frames.join(member.name + " joined the chat."), null);
+    // The welcome goes into the member's queue here, before it is a member: whatever the room
+    // broadcasts from now on can only come after it. (Sent by the session on Registered, a JOIN
+    // notice flushed meanwhile could overtake it.)
+    deliver(member, WELCOME);
     members.put(member.session, member);
     membersByName.put(key, member);
     register.session().tell(new Session.Registered(member.name));
@@ -430,6 +434,8 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
    * Offers {@code frame} to one member without blocking. The queue counts as full one slot early
    * (see {@link Session}), so the session still has room to say why it closes.
    */
+  static final Outbound.Frame WELCOME = Frames.text("Welcome! Type /help for commands.");
+
   /** Most pending bytes for one member before they are offered without waiting for the flush. */
   static final int FLUSH_BYTES = 16 * 1024;
 

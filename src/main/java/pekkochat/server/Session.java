@@ -121,7 +121,6 @@ public final class Session extends AbstractBehavior<Session.Command> {
   /** Upload chunks being written to the spool at once (each up to one TCP read, ~128 KiB). */
   static final int WRITES_IN_FLIGHT = 8;
 
-  static final String WELCOME = "Welcome! Type /help for commands.";
   static final String HELP =
       String.join(
           "\n",
@@ -386,7 +385,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     timers.cancel(JoinTimedOut.INSTANCE);
     settings.policy().idleTimeout().ifPresent(idle -> timers.startSingleTimer(IdleTimedOut.INSTANCE, idle));
     getContext().getLog().info("{} joined from {}", name, remote);
-    send(Frames.text(WELCOME));
+    // The room has already queued the welcome (see ChatRoom.onRegister).
     releasePendingAck();
     return this;
   }

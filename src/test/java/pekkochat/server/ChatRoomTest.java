@@ -65,9 +65,12 @@ class ChatRoomTest {
     final TestProbe<Session.Command> probe = testKit.createTestProbe();
     final LinkedBlockingQueue<ByteString> wire = new LinkedBlockingQueue<>();
     final BoundedSourceQueue<pekkochat.protocol.Outbound> queue;
+    /** Whether what the room offers reaches {@link #wire} (false for a user that never reads). */
+    final boolean wireConnected;
 
     /** A user whose connection reads everything at once. */
     User() {
+      wireConnected = true;
       queue =
           Source.<pekkochat.protocol.Outbound>queue(settings.outboundQueueSize() + 1)
               .flatMapConcat(pekkochat.protocol.Outbound::bytes)
@@ -77,6 +80,7 @@ class ChatRoomTest {
 
     /** A user whose connection never reads. */
     User(boolean stalled) {
+      wireConnected = false;
       queue =
           Source.<pekkochat.protocol.Outbound>queue(settings.outboundQueueSize() + 1)
               .to(Sink.asPublisher(org.apache.pekko.stream.javadsl.AsPublisher.WITHOUT_FANOUT))
@@ -95,6 +99,13 @@ class ChatRoomTest {
     User join(String name) {
       room.tell(new ChatRoom.Register(name, probe.ref(), queue));
       assertEquals(new Session.Registered(name), probe.receiveMessage());
+      if (wireConnected) {
+        try {
+          assertEquals("TEXT Welcome! Type /help for commands.", next());
+        } catch (InterruptedException e) {
+          throw new AssertionError(e);
+        }
+      }
       return this;
     }
 
