@@ -76,12 +76,33 @@ class HardeningTest {
       retry.send(JOIN, "other");
       retry.expect(TEXT, "Welcome! Type /help for commands.");
     }
-    // Someone who joins in time stays, however long the join timeout has passed.
+    // Someone who joins in time stays, however long the join timeout has passed. The room may
+    // still be announcing that "other" and "taken" left (their sockets closed just above), so
+    // alice first waits until she is alone; only then must nothing more arrive.
     try (RawPeer alice = RawPeer.joined(address, "alice")) {
+      awaitAlone(alice, "alice");
       alice.expectNothing(Duration.ofMillis(900));
       alice.send(TEXT, "/users");
       alice.expect(TEXT, "[Server] Online users: alice");
     }
+  }
+
+  /** Asks /users until {@code name} is the only user online, skipping LEAVE notices meanwhile. */
+  private static void awaitAlone(RawPeer peer, String name) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (System.nanoTime() < deadline) {
+      peer.send(TEXT, "/users");
+      RawPeer.Frame f;
+      while ((f = peer.read()).type() == LEAVE) {
+        // someone from an earlier block still leaving
+      }
+      assertEquals(TEXT, f.type(), () -> "unexpected frame");
+      if (f.text().equals("[Server] Online users: " + name)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(name + " never became the only user online");
   }
 
   @Test
