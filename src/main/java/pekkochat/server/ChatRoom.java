@@ -213,7 +213,9 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onRegister(Register register) {
-    flush(); // what was broadcast before this goes out before what this causes
+    // No flush here: the JOIN notice joins the members' pending frames behind what was broadcast
+    // before it, and the newcomer has nothing pending. A join storm is thus gathered like a burst
+    // of lines, one queue element per member per flush instead of one per notice.
     String key = Names.key(register.name());
     if (membersByName.containsKey(key)) {
       register.session().tell(new Session.Rejected("Username already taken."));
@@ -331,7 +333,11 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onListUsers(ListUsers list) {
-    flush(); // what was broadcast before this goes out before what this causes
+    // The asker's session queues the reply itself: what was broadcast to the asker before goes out first.
+    Member asker = members.get(list.replyTo());
+    if (asker != null) {
+      offerPending(asker);
+    }
     List<String> names = new ArrayList<>(members.size());
     members.values().forEach(m -> names.add(m.name));
     list.replyTo().tell(new Session.UserList(names));
@@ -339,7 +345,8 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onSessionEnded(SessionEnded ended) {
-    flush(); // what was broadcast before this goes out before what this causes
+    // No flush here: the LEAVE notice joins the pending frames in order (see onRegister), and
+    // what was pending for the one who left goes nowhere (offerPending checks membership).
     sessions.remove(ended.session());
     InetAddress address = addresses.remove(ended.session());
     if (address != null) {

@@ -150,6 +150,22 @@ class ChatRoomTest {
   }
 
   @Test
+  void noticesAndLinesHandledTogetherKeepTheirOrder() throws Exception {
+    User alice = new User().join("alice");
+    User bob = new User();
+    User carol = new User();
+    // Told back to back, so the room is likely to gather them into one flush: order must hold.
+    room.tell(new ChatRoom.Register("bob", bob.probe.ref(), bob.queue));
+    room.tell(new ChatRoom.Post(bob.probe.ref(), "hi"));
+    room.tell(new ChatRoom.Register("carol", carol.probe.ref(), carol.queue));
+    assertEquals("JOIN bob joined the chat.", alice.next());
+    assertEquals("TEXT bob::hi", alice.next());
+    assertEquals("JOIN carol joined the chat.", alice.next());
+    assertEquals("TEXT Welcome! Type /help for commands.", carol.next());
+    carol.expectNothing();
+  }
+
+  @Test
   void aSessionThatEndsIsAnnouncedExactlyOnceAndFreesItsName() throws Exception {
     User alice = new User().join("alice");
     User bob = new User().join("bob");
