@@ -122,6 +122,8 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   /** Members with pending broadcast frames, in the order they got their first one. */
   private final List<Member> pendingMembers = new ArrayList<>();
   private boolean flushScheduled;
+  /** When {@link #flush} last ran: the next runs {@code broadcast-flush-interval} later at the earliest. */
+  private long lastFlushNanos = System.nanoTime() - Long.MAX_VALUE / 2;
   private long sessionCounter;
   private long relayCounter;
   private boolean shuttingDown;
@@ -393,11 +395,12 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
 
   /**
    * Sends a small frame to every member but {@code except}. The frame is not offered at once: it
-   * is appended to each member's pending bytes, and one {@link Flush} message, queued behind the
-   * room's other mail, offers each member everything gathered since as one element. Under load,
-   * when many lines arrive together, a member's connection thus takes one queue element (and one
-   * wake-up) for a whole burst of lines instead of one per line; when the room is idle, the flush
-   * comes straight after the line and adds no delay.
+   * is appended to each member's pending bytes, and one {@link Flush} offers each member
+   * everything gathered since as one element. The flush is queued behind the room's other mail,
+   * and comes no sooner than {@code broadcast-flush-interval} after the previous one. Under load a
+   * member's connection thus takes one queue element, one wake-up and one socket write for a whole
+   * burst of lines and notices instead of one per frame; when the room has been quiet for the
+   * interval, the flush comes straight after the line and adds no delay.
    */
   private void broadcast(Outbound.Frame frame, Member except) {
     ByteString bytes = frame.encoded();
@@ -414,7 +417,12 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
     }
     if (!flushScheduled && !pendingMembers.isEmpty()) {
       flushScheduled = true;
-      getContext().getSelf().tell(Flush.INSTANCE);
+      long wait = lastFlushNanos + settings.broadcastFlushInterval().toNanos() - System.nanoTime();
+      if (wait <= 0) {
+        getContext().getSelf().tell(Flush.INSTANCE);
+      } else {
+        timers.startSingleTimer(Flush.INSTANCE, java.time.Duration.ofNanos(wait));
+      }
     }
   }
 
@@ -424,6 +432,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
       offerPending(m);
     }
     pendingMembers.clear();
+    lastFlushNanos = System.nanoTime();
   }
 
   private void offerPending(Member m) {
