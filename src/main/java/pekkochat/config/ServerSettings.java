@@ -12,7 +12,7 @@ public record ServerSettings(
     int port,
     int backlog,
     int outboundQueueSize,
-    Duration broadcastFlushInterval,
+    Duration broadcastFlushIntervalPerUser,
     Duration closeTimeout,
     int maxNameLength,
     Path spoolDirectory,
@@ -60,7 +60,7 @@ public record ServerSettings(
         port,
         c.getInt("backlog"),
         c.getInt("outbound-queue-size"),
-        c.getDuration("broadcast-flush-interval"),
+        c.getDuration("broadcast-flush-interval-per-user"),
         c.getDuration("close-timeout"),
         c.getInt("max-name-length"),
         spoolDir,
@@ -77,7 +77,7 @@ public record ServerSettings(
 
   public ServerSettings withSpoolDirectory(Path dir) {
     return new ServerSettings(
-        host, port, backlog, outboundQueueSize, broadcastFlushInterval, closeTimeout, maxNameLength, dir, spoolMaxSize,
+        host, port, backlog, outboundQueueSize, broadcastFlushIntervalPerUser, closeTimeout, maxNameLength, dir, spoolMaxSize,
         spoolMinFreeSpace, relayLeadTime, relayStallTimeout, fileChunkSize, shutdownGrace, tls, limits, policy);
   }
 }

@@ -64,6 +64,8 @@ class ChatRoomTest {
   private final class User {
     final TestProbe<Session.Command> probe = testKit.createTestProbe();
     final LinkedBlockingQueue<ByteString> wire = new LinkedBlockingQueue<>();
+    /** Queue elements that reached {@link #wire}: each may hold several frames. */
+    final java.util.concurrent.atomic.AtomicInteger elements = new java.util.concurrent.atomic.AtomicInteger();
     final BoundedSourceQueue<pekkochat.protocol.Outbound> queue;
     /** Whether what the room offers reaches {@link #wire} (false for a user that never reads). */
     final boolean wireConnected;
@@ -89,6 +91,7 @@ class ChatRoomTest {
 
     /** One element may hold several frames (the room batches broadcasts): one entry each. */
     private void split(ByteString bytes) {
+      elements.incrementAndGet();
       while (!bytes.isEmpty()) {
         int length = bytes.iterator().getInt(java.nio.ByteOrder.BIG_ENDIAN);
         wire.add(bytes.take(4 + length));
@@ -163,6 +166,34 @@ class ChatRoomTest {
     assertEquals("JOIN carol joined the chat.", alice.next());
     assertEquals("TEXT Welcome! Type /help for commands.", carol.next());
     carol.expectNothing();
+  }
+
+  @Test
+  void linesSoonAfterAFlushWaitAndGoOutTogether() throws Exception {
+    // 2 s per user reached: after a flush to one user, the next waits 2 s.
+    room =
+        testKit.spawn(
+            ChatRoom.create(
+                ServerSettings.fromConfig(
+                        Servers.config(Map.of("pekko-chat.server.broadcast-flush-interval-per-user", "2s")))
+                    .withSpoolDirectory(spoolDir),
+                spool));
+    User alice = new User().join("alice");
+    User bob = new User().join("bob");
+    // The first broadcast after a quiet spell goes out at once, on its own.
+    assertEquals("JOIN bob joined the chat.", alice.next());
+    assertEquals(2, alice.elements.get()); // the welcome, then the notice
+
+    long posted = System.nanoTime();
+    room.tell(new ChatRoom.Post(bob.probe.ref(), "one"));
+    room.tell(new ChatRoom.Post(bob.probe.ref(), "two"));
+    // Nothing else comes, so the timer flushes them: together, and not before the interval.
+    ByteString first = alice.wire.poll(10, TimeUnit.SECONDS);
+    assertTrue(first != null, "the gathered lines never came");
+    assertTrue(System.nanoTime() - posted >= TimeUnit.MILLISECONDS.toNanos(1000), "flushed too soon");
+    assertEquals("TEXT bob::one", FrameType.ofCode(first.apply(4)).orElseThrow() + " " + first.drop(5).decodeString(StandardCharsets.UTF_8));
+    assertEquals("TEXT bob::two", alice.next());
+    assertEquals(3, alice.elements.get());
   }
 
   @Test
