@@ -93,10 +93,17 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
     final ActorRef<Session.Command> session;
     final BoundedSourceQueue<Outbound> queue;
     boolean cutOff;
-    /** Broadcast frames not yet offered to {@link #queue}: see {@link ChatRoom#flush}. */
-    ByteString pending = ByteString.emptyByteString();
-    /** Whether this member is in {@link ChatRoom#pendingMembers}. */
-    boolean listed;
+    /**
+     * Where this member's part of the room's {@link ChatRoom#log} starts: 0, or the log's length
+     * when it joined, if that was since the last flush (what was broadcast before is not for it).
+     */
+    int logStart;
+    /**
+     * Byte ranges of the log this member sent itself, so not for it: {start, end} pairs, in
+     * order; null when there are none (nearly everyone, nearly always).
+     */
+    int[] ownFrames;
+    int ownFrameCount;
 
     Member(String name, ActorRef<Session.Command> session, BoundedSourceQueue<Outbound> queue) {
       this.name = name;
@@ -121,8 +128,13 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   private final Map<String, Member> membersByName = new HashMap<>();
   private final List<ActorRef<Done>> shutdownWaiters = new ArrayList<>();
   private final Map<SpoolFile, Relay> relays = new HashMap<>();
-  /** Members with pending broadcast frames, in the order they got their first one. */
-  private final List<Member> pendingMembers = new ArrayList<>();
+  /**
+   * The broadcast frames not yet offered, one after another, shared by every member: see
+   * {@link #broadcast}.
+   */
+  private ByteString log = ByteString.emptyByteString();
+  /** Members whose {@code logStart} or {@code ownFrames} are set, to reset at the flush. */
+  private final List<Member> marked = new ArrayList<>();
   /** Whether a {@link Flush} is in the mailbox (sent by {@link #broadcast}, not by the timer). */
   private boolean flushQueued;
   /** The key of the timer that flushes the last frames of a burst (see {@link #broadcast}). */
@@ -222,9 +234,9 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onRegister(Register register) {
-    // No flush here: the JOIN notice joins the members' pending frames behind what was broadcast
-    // before it, and the newcomer has nothing pending. A join storm is thus gathered like a burst
-    // of lines, one queue element per member per flush instead of one per notice.
+    // No flush here: the JOIN notice joins the room's log behind what was broadcast before it,
+    // and the newcomer's part of the log starts after it. A join storm is thus gathered like a
+    // burst of lines, one queue element per member per flush instead of one per notice.
     String key = Names.key(register.name());
     if (membersByName.containsKey(key)) {
       register.session().tell(new Session.Rejected("Username already taken."));
@@ -245,6 +257,10 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
     // broadcasts from now on can only come after it. (Sent by the session on Registered, a JOIN
     // notice flushed meanwhile could overtake it.)
     deliver(member, WELCOME);
+    if (!log.isEmpty()) {
+      member.logStart = log.size();
+      marked.add(member);
+    }
     members.put(member.session, member);
     membersByName.put(key, member);
     register.session().tell(new Session.Registered(member.name));
@@ -342,11 +358,8 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onListUsers(ListUsers list) {
-    // The asker's session queues the reply itself: what was broadcast to the asker before goes out first.
-    Member asker = members.get(list.replyTo());
-    if (asker != null) {
-      offerPending(asker);
-    }
+    // No flush: the list may reach the asker before lines broadcast at about the same time,
+    // which are concurrent with the question anyway.
     List<String> names = new ArrayList<>(members.size());
     members.values().forEach(m -> names.add(m.name));
     list.replyTo().tell(new Session.UserList(names));
@@ -354,8 +367,8 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   }
 
   private Behavior<Command> onSessionEnded(SessionEnded ended) {
-    // No flush here: the LEAVE notice joins the pending frames in order (see onRegister), and
-    // what was pending for the one who left goes nowhere (offerPending checks membership).
+    // No flush here: the LEAVE notice joins the log in order (see onRegister), and the one who
+    // left is no longer a member, so the flush offers it nothing.
     sessions.remove(ended.session());
     InetAddress address = addresses.remove(ended.session());
     if (address != null) {
@@ -402,33 +415,42 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
 
   /**
    * Sends a small frame to every member but {@code except}. The frame is not offered at once: it
-   * is appended to each member's pending bytes, and a {@link Flush} offers each member everything
-   * gathered since as one element. Under load a member's connection thus takes one queue element,
-   * one wake-up and one socket write for a whole burst of lines and notices instead of one per
-   * frame. A flush costs each connection it reaches a wake-up and a write, so the next one waits
-   * in proportion: {@code broadcast-flush-interval-per-user} times the members the last one
-   * reached (2 ms after a flush to 100 users, 200 ms after one to 10,000), which bounds the share
-   * of CPU that flushing takes whatever the room's size. A frame that comes later than that after
-   * the last flush queues one at once (behind the room's other mail, so what is already there
-   * joins it); one that comes sooner waits for the next frame past the interval, which under load
-   * is never far, or at worst for a timer (which fires on Pekko's scheduler tick,
-   * {@code pekko.scheduler.tick-duration}) for the last frames of a burst.
+   * is appended to the room's {@link #log}, and a {@link Flush} offers every member the whole log
+   * as one element: the same bytes for nearly everyone, so a broadcast costs the same whatever
+   * the room's size, and a flush costs one queue offer per member. Only a member that sent one of
+   * the frames itself, or joined since the last flush, gets its own slice of the log. Under load
+   * a member's connection thus takes one queue element, one wake-up and one socket write for a
+   * whole burst of lines and notices instead of one per frame.
+   *
+   * <p>A flush costs each connection it reaches a wake-up and a write, so the next one waits in
+   * proportion: {@code broadcast-flush-interval-per-user} times the members the last one reached
+   * (2 ms after a flush to 100 users, 200 ms after one to 10,000), which bounds the share of CPU
+   * that flushing takes whatever the room's size. A frame that comes later than that after the
+   * last flush queues one at once (behind the room's other mail, so what is already there joins
+   * it); one that comes sooner waits for the next frame past the interval, which under load is
+   * never far, or at worst for a timer (which fires on Pekko's scheduler tick, {@code
+   * pekko.scheduler.tick-duration}) for the last frames of a burst. A log of {@link #FLUSH_BYTES}
+   * is flushed at once.
    */
   private void broadcast(Outbound.Frame frame, Member except) {
     ByteString bytes = frame.encoded();
-    for (Member m : members.values()) {
-      if (m != except && !m.cutOff) {
-        if (!m.listed) {
-          m.listed = true;
-          pendingMembers.add(m);
-        }
-        m.pending = m.pending.concat(bytes);
-        if (m.pending.size() >= FLUSH_BYTES) {
-          offerPending(m);
-        }
+    if (except != null) {
+      if (except.ownFrames == null) {
+        except.ownFrames = new int[8];
+        marked.add(except);
+      } else if (except.ownFrameCount * 2 == except.ownFrames.length) {
+        except.ownFrames = java.util.Arrays.copyOf(except.ownFrames, except.ownFrames.length * 2);
       }
+      except.ownFrames[except.ownFrameCount * 2] = log.size();
+      except.ownFrames[except.ownFrameCount * 2 + 1] = log.size() + bytes.size();
+      except.ownFrameCount++;
     }
-    if (pendingMembers.isEmpty() || flushQueued) {
+    log = log.concat(bytes);
+    if (log.size() >= FLUSH_BYTES) {
+      flush();
+      return;
+    }
+    if (flushQueued) {
       return;
     }
     long wait = lastFlushNanos + lastFlushSize * settings.broadcastFlushIntervalPerUser().toNanos() - System.nanoTime();
@@ -440,26 +462,52 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
     }
   }
 
-  /** Offers every member its pending broadcast frames. */
+  /** Offers every member its part of the {@link #log}. */
   private void flush() {
-    for (Member m : pendingMembers) {
-      m.listed = false;
-      offerPending(m);
+    if (log.isEmpty()) {
+      return;
     }
-    lastFlushSize = pendingMembers.size();
-    pendingMembers.clear();
+    ByteString all = log.compact(); // one array, shared by every member's element
+    Outbound.Frame shared = new Outbound.Frame(all);
+    int reached = 0;
+    for (Member m : members.values()) {
+      if (m.cutOff) {
+        continue;
+      }
+      if (m.logStart == 0 && m.ownFrames == null) {
+        deliver(m, shared);
+        reached++;
+      } else {
+        ByteString part = partFor(m, all);
+        if (!part.isEmpty()) {
+          deliver(m, new Outbound.Frame(part));
+          reached++;
+        }
+      }
+    }
+    for (Member m : marked) {
+      m.logStart = 0;
+      m.ownFrames = null;
+      m.ownFrameCount = 0;
+    }
+    marked.clear();
+    log = ByteString.emptyByteString();
+    lastFlushSize = reached;
     lastFlushNanos = System.nanoTime();
   }
 
-  private void offerPending(Member m) {
-    if (!m.pending.isEmpty()) {
-      ByteString bytes = m.pending;
-      m.pending = ByteString.emptyByteString();
-      // A member that has left since is no longer in the registry: its bytes go nowhere.
-      if (members.get(m.session) == m) {
-        deliver(m, new Outbound.Frame(bytes));
+  /** The log from where {@code m} joined, without the frames {@code m} sent. */
+  private static ByteString partFor(Member m, ByteString all) {
+    ByteString part = ByteString.emptyByteString();
+    int from = m.logStart;
+    for (int i = 0; i < m.ownFrameCount; i++) {
+      int start = m.ownFrames[i * 2];
+      if (start >= from) {
+        part = part.concat(all.slice(from, start));
       }
+      from = Math.max(from, m.ownFrames[i * 2 + 1]);
     }
+    return part.concat(all.drop(from));
   }
 
   /**
@@ -468,8 +516,8 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
    */
   static final Outbound.Frame WELCOME = Frames.text("Welcome! Type /help for commands.");
 
-  /** Most pending bytes for one member before they are offered without waiting for the flush. */
-  static final int FLUSH_BYTES = 16 * 1024;
+  /** Most bytes the {@link #log} gathers before it is flushed without waiting. */
+  static final int FLUSH_BYTES = 64 * 1024;
 
   private boolean deliver(Member m, Outbound frame) {
     if (m.cutOff) {

@@ -119,6 +119,15 @@ class ChatRoomTest {
       return FrameType.ofCode(frame.apply(4)).orElseThrow() + " " + frame.drop(5).decodeString(StandardCharsets.UTF_8);
     }
 
+    /** The next {@code n} frames written to this user. */
+    List<String> next(int n) throws InterruptedException {
+      List<String> frames = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        frames.add(next());
+      }
+      return frames;
+    }
+
     void expectNothing() throws InterruptedException {
       assertNull(wire.poll(200, TimeUnit.MILLISECONDS));
     }
@@ -194,6 +203,45 @@ class ChatRoomTest {
     assertEquals("TEXT bob::one", FrameType.ofCode(first.apply(4)).orElseThrow() + " " + first.drop(5).decodeString(StandardCharsets.UTF_8));
     assertEquals("TEXT bob::two", alice.next());
     assertEquals(3, alice.elements.get());
+  }
+
+  @Test
+  void aFlushGivesEachUserWhatWasBroadcastSinceItJoinedButNotItsOwnLines() throws Exception {
+    // 500 ms per user reached, so what follows is very likely gathered into one flush, in which
+    // senders and a newcomer get their own slices of the room's log. (Should the machine be slow
+    // and split it, every user must still get exactly the same frames.)
+    room =
+        testKit.spawn(
+            ChatRoom.create(
+                ServerSettings.fromConfig(
+                        Servers.config(Map.of("pekko-chat.server.broadcast-flush-interval-per-user", "500ms")))
+                    .withSpoolDirectory(spoolDir),
+                spool));
+    User alice = new User().join("alice");
+    User bob = new User().join("bob");
+    User carol = new User().join("carol");
+    assertEquals("JOIN bob joined the chat.", alice.next());
+    assertEquals("JOIN carol joined the chat.", alice.next());
+    assertEquals("JOIN carol joined the chat.", bob.next());
+
+    User dave = new User();
+    room.tell(new ChatRoom.Post(alice.probe.ref(), "a1"));
+    room.tell(new ChatRoom.Register("dave", dave.probe.ref(), dave.queue));
+    room.tell(new ChatRoom.Post(bob.probe.ref(), "b1"));
+    room.tell(new ChatRoom.Post(dave.probe.ref(), "d1"));
+    room.tell(new ChatRoom.Post(alice.probe.ref(), "a2"));
+
+    assertEquals(List.of("JOIN dave joined the chat.", "TEXT bob::b1", "TEXT dave::d1"), alice.next(3));
+    assertEquals(
+        List.of("TEXT alice::a1", "JOIN dave joined the chat.", "TEXT dave::d1", "TEXT alice::a2"), bob.next(4));
+    assertEquals(
+        List.of("TEXT alice::a1", "JOIN dave joined the chat.", "TEXT bob::b1", "TEXT dave::d1", "TEXT alice::a2"),
+        carol.next(5));
+    assertEquals(
+        List.of("TEXT Welcome! Type /help for commands.", "TEXT bob::b1", "TEXT alice::a2"), dave.next(3));
+    for (User u : List.of(alice, bob, carol, dave)) {
+      u.expectNothing();
+    }
   }
 
   @Test
