@@ -106,6 +106,18 @@ final class ConnectionsScenario implements Callable<Integer> {
           + "GC.class_histogram' or 'VM.native_memory summary' of the server (default: ${DEFAULT-VALUE}).")
   double holdSeconds;
 
+  @Option(names = "--server", paramLabel = "pekko|ceiling", defaultValue = "pekko",
+      description = "Which server to start when no --host/--port is given: the project's (pekko) or the "
+          + "bare reference relay (ceiling) (default: ${DEFAULT-VALUE}).")
+  FanoutScenario.ServerKind server;
+
+  /**
+   * The ceiling keeps a direct input buffer per connection, room for a frame of {@link
+   * CeilingServer#MAX_FRAME} and one more read (about 128 KiB); the JVM's default direct-memory
+   * limit (the heap size, 256 MiB) would hold about 2,000 of them.
+   */
+  static final String CEILING_SETTINGS = "-XX:MaxDirectMemorySize=8g";
+
   @Mixin
   CommonOptions common;
 
@@ -176,13 +188,16 @@ final class ConnectionsScenario implements Callable<Integer> {
         int perAddress = LoopbackAddresses.isLoopback(host) ? usersPerAddress : 0;
         String limits = ConnectionFigures.serverLimits(users, perAddress);
         boolean external = common.host != null || common.port != null;
-        if (!external) {
+        if (!external && server == FanoutScenario.ServerKind.pekko) {
           out.println("server limits for this run: " + limits.replace("-Dpekko-chat.server.", "")
               + " (defaults: max-connections=" + ConnectionFigures.DEFAULT_MAX_CONNECTIONS
               + ", max-connections-per-address=" + ConnectionFigures.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
               + ", join-timeout=10s); outbound-queue-size and flood.* stay at their defaults");
         }
-        target = TargetServer.open(SCENARIO, common, new TargetServer.Launch(false, limits, "the connection limits this run needs"), cleanup, out);
+        TargetServer.Launch launch = server == FanoutScenario.ServerKind.ceiling
+            ? new TargetServer.Launch(true, CEILING_SETTINGS, "its input buffers are direct memory, one per connection")
+            : new TargetServer.Launch(false, limits, "the connection limits this run needs");
+        target = TargetServer.open(SCENARIO, common, launch, cleanup, out);
         Plan plan = new Plan(users, k, workerMode, workerHeap, concurrency, joinRate, perAddress, settleSeconds, gc,
             holdSeconds);
         out.println(describe(plan));
@@ -455,7 +470,7 @@ final class ConnectionsScenario implements Callable<Integer> {
     out.println("  broadcast: one TEXT from " + WorkerProtocol.userName(0) + " to the " + (m.users() - 1)
         + " others, from just before it is written to each arrival (max and p99). server CPU s: user+system during "
         + "the join phase (to the last welcome), and to the last JOIN notice in the CSV.");
-    if (m.users() >= 10_000 && mem.baseline() >= 0) {
+    if (m.users() >= 10_000 && mem.baseline() >= 0 && !target.describe().equals("ceiling")) {
       double kb = ConnectionFigures.perUserKb(mem.baseline(), mem.allJoined(), m.users());
       out.println(fmt("targets (10,000 users): <= 30 KB per user: %s (%.1f KB); >= 2,000 joins/s: %s (%.0f/s)",
           kb <= 30 ? "met" : "MISSED", kb, m.joinsPerSecond() >= 2000 ? "met" : "MISSED", m.joinsPerSecond()));
@@ -517,7 +532,7 @@ final class ConnectionsScenario implements Callable<Integer> {
         .csv("server_cpu_to_last_notice_seconds", measured ? fmt("%.2f", m.serverCpuNotices()) : "n/a")
         .csv("bench_cpu_join_seconds", fmt("%.2f", m.benchCpuJoin()))
         .add("server -Xmx", "server_heap", target.heap())
-        .csv("server", target.describe())
+        .add("server", "server", target.describe())
         .csv("wall_seconds", fmt("%.1f", m.wallSeconds()))
         .csv("loadavg_before", loadBefore)
         .csv("loadavg_after", Machine.loadAverage())

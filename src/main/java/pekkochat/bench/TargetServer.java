@@ -46,7 +46,7 @@ final class TargetServer {
    * project's server, {@code -Dkey=value} settings; printed with the reason).
    *
    * @param ceiling start {@link CeilingServer} instead of the project's server
-   * @param settings JVM options for the project's server, before --server-java-opts (which win)
+   * @param settings JVM options for the server, before --server-java-opts (which win)
    * @param why what {@code settings} are for, printed with them
    */
   record Launch(boolean ceiling, String settings, String why) {
@@ -81,6 +81,9 @@ final class TargetServer {
       Path log = home.resolve("target/bench/ceiling-" + scenario + "-" + stamp + ".log");
       List<String> command = new ArrayList<>(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + o.serverHeap));
+      if (!launch.settings().isBlank()) {
+        command.addAll(List.of(launch.settings().trim().split("\\s+")));
+      }
       if (o.serverJavaOpts != null && !o.serverJavaOpts.isBlank()) {
         command.addAll(List.of(o.serverJavaOpts.trim().split("\\s+")));
       }
@@ -90,7 +93,11 @@ final class TargetServer {
           Duration.ofSeconds(o.startTimeoutSeconds)));
       out.println("server: ceiling (" + CeilingServer.class.getSimpleName() + ", one NIO thread), pid "
           + p.pid() + " on " + ServerProcess.HOST + ":" + p.port() + ", -Xmx" + o.serverHeap
+          + (launch.settings().isBlank() ? "" : " " + launch.settings())
           + (o.serverJavaOpts == null ? "" : " " + o.serverJavaOpts) + ", log " + relative(log));
+      if (!launch.settings().isBlank()) {
+        out.println("server settings: " + launch.settings() + " (" + launch.why() + ")");
+      }
       return new TargetServer(ServerProcess.HOST, p.port(), p, o.serverHeap, null, true);
     }
     Path spool;
