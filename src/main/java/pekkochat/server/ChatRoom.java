@@ -1,7 +1,9 @@
 package pekkochat.server;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -314,7 +316,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
   private Outbound relayedFile(
       String prefix, SpoolFile file, ActorRef<Session.Command> recipient, ActorRef<FileRelay.Command> relay) {
     int chunkSize = settings.fileChunkSize();
-    java.time.Duration stallTimeout = settings.relayStallTimeout();
+    Duration stallTimeout = settings.relayStallTimeout();
     return new Outbound.Deferred(
         () -> {
           if (file.state() == SpoolFile.State.FAILED) {
@@ -439,7 +441,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
         except.ownFrames = new int[8];
         marked.add(except);
       } else if (except.ownFrameCount * 2 == except.ownFrames.length) {
-        except.ownFrames = java.util.Arrays.copyOf(except.ownFrames, except.ownFrames.length * 2);
+        except.ownFrames = Arrays.copyOf(except.ownFrames, except.ownFrames.length * 2);
       }
       except.ownFrames[except.ownFrameCount * 2] = log.size();
       except.ownFrames[except.ownFrameCount * 2 + 1] = log.size() + bytes.size();
@@ -458,7 +460,7 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
       flushQueued = true;
       getContext().getSelf().tell(Flush.INSTANCE);
     } else if (!timers.isTimerActive(FLUSH_TIMER)) {
-      timers.startSingleTimer(FLUSH_TIMER, Flush.INSTANCE, java.time.Duration.ofNanos(wait));
+      timers.startSingleTimer(FLUSH_TIMER, Flush.INSTANCE, Duration.ofNanos(wait));
     }
   }
 
@@ -510,15 +512,16 @@ public final class ChatRoom extends AbstractBehavior<ChatRoom.Command> {
     return part.concat(all.drop(from));
   }
 
-  /**
-   * Offers {@code frame} to one member without blocking. The queue counts as full one slot early
-   * (see {@link Session}), so the session still has room to say why it closes.
-   */
+  /** Queued by {@link #onRegister} for each newcomer, ahead of anything broadcast after it. */
   static final Outbound.Frame WELCOME = Frames.text("Welcome! Type /help for commands.");
 
   /** Most bytes the {@link #log} gathers before it is flushed without waiting. */
   static final int FLUSH_BYTES = 64 * 1024;
 
+  /**
+   * Offers {@code frame} to one member without blocking. The queue counts as full one slot early
+   * (see {@link Session}), so the session still has room to say why it closes.
+   */
   private boolean deliver(Member m, Outbound frame) {
     if (m.cutOff) {
       return false;
