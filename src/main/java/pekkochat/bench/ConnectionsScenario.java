@@ -106,10 +106,8 @@ final class ConnectionsScenario implements Callable<Integer> {
           + "GC.class_histogram' or 'VM.native_memory summary' of the server (default: ${DEFAULT-VALUE}).")
   double holdSeconds;
 
-  @Option(names = "--server", paramLabel = "pekko|ceiling", defaultValue = "pekko",
-      description = "Which server to start when no --host/--port is given: the project's (pekko) or the "
-          + "bare reference relay (ceiling) (default: ${DEFAULT-VALUE}).")
-  FanoutScenario.ServerKind server;
+  @Mixin
+  ServerChoice server;
 
   /**
    * The ceiling keeps a direct input buffer per connection, room for a frame of {@link
@@ -188,16 +186,14 @@ final class ConnectionsScenario implements Callable<Integer> {
         int perAddress = LoopbackAddresses.isLoopback(host) ? usersPerAddress : 0;
         String limits = ConnectionFigures.serverLimits(users, perAddress);
         boolean external = common.host != null || common.port != null;
-        if (!external && server == FanoutScenario.ServerKind.pekko) {
+        if (!external && !server.ceiling()) {
           out.println("server limits for this run: " + limits.replace("-Dpekko-chat.server.", "")
               + " (defaults: max-connections=" + ConnectionFigures.DEFAULT_MAX_CONNECTIONS
               + ", max-connections-per-address=" + ConnectionFigures.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
               + ", join-timeout=10s); outbound-queue-size and flood.* stay at their defaults");
         }
-        TargetServer.Launch launch = server == FanoutScenario.ServerKind.ceiling
-            ? new TargetServer.Launch(true, CEILING_SETTINGS, "its input buffers are direct memory, one per connection")
-            : new TargetServer.Launch(false, limits, "the connection limits this run needs");
-        target = TargetServer.open(SCENARIO, common, launch, cleanup, out);
+        target = TargetServer.open(SCENARIO, common, server.launch(limits, "the connection limits this run needs",
+            CEILING_SETTINGS, "its input buffers are direct memory, one per connection"), cleanup, out);
         Plan plan = new Plan(users, k, workerMode, workerHeap, concurrency, joinRate, perAddress, settleSeconds, gc,
             holdSeconds);
         out.println(describe(plan));

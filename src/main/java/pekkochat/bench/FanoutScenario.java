@@ -59,8 +59,6 @@ final class FanoutScenario implements Callable<Integer> {
   static final double DISTURBED = 0.05;
   private static final Duration REPEAT_PAUSE = Duration.ofSeconds(5);
 
-  enum ServerKind { pekko, ceiling }
-
   @Option(names = "--users", paramLabel = "N", defaultValue = "100",
       description = "Users in the room, each on its own connection (default: ${DEFAULT-VALUE}).")
   int users;
@@ -104,10 +102,8 @@ final class FanoutScenario implements Callable<Integer> {
       description = "Bench threads reading the users' connections (default: ${DEFAULT-VALUE}).")
   int readers;
 
-  @Option(names = "--server", paramLabel = "pekko|ceiling", defaultValue = "pekko",
-      description = "Which server to start when no --host/--port is given: the project's (pekko) or the "
-          + "bare reference relay (ceiling) (default: ${DEFAULT-VALUE}).")
-  ServerKind server;
+  @Mixin
+  ServerChoice server;
 
   @Option(names = "--ramp",
       description = "Find the highest offered rate that holds p99 <= --max-p99 with every delivery made.")
@@ -149,9 +145,7 @@ final class FanoutScenario implements Callable<Integer> {
       return 2;
     }
     String build = RunHeader.print(out).build();
-    TargetServer.Launch launch = server == ServerKind.ceiling
-        ? new TargetServer.Launch(true, "", "")
-        : new TargetServer.Launch(false, SERVER_SETTINGS, SERVER_SETTINGS_WHY);
+    TargetServer.Launch launch = server.launch(SERVER_SETTINGS, SERVER_SETTINGS_WHY, "", "");
     try (Cleanup cleanup = new Cleanup()) {
       TargetServer target = null;
       List<Results> rows = new ArrayList<>();
@@ -382,7 +376,7 @@ final class FanoutScenario implements Callable<Integer> {
     Results r = new Results()
         .csv("time", OffsetDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX")))
         .csv("scenario", SCENARIO)
-        .add("server", "server", target.process() != null ? server.name() : target.describe())
+        .add("server", "server", target.process() != null ? server.kind.name() : target.describe())
         .add("step", "step", ramp ? s.index() + " " + s.phase() : "1")
         .add("users", "users", users)
         .add("senders", "senders", senders)
@@ -425,7 +419,7 @@ final class FanoutScenario implements Callable<Integer> {
         .csv("line_bytes", lineBytes)
         .csv("readers", readers)
         .csv("server_heap", target.heap())
-        .csv("server_settings", server == ServerKind.pekko && target.process() != null ? SERVER_SETTINGS : "")
+        .csv("server_settings", !server.ceiling() && target.process() != null ? SERVER_SETTINGS : "")
         .csv("loadavg_before", s.loadBefore())
         .csv("build", build)
         .csv("command", Bench.commandLine());
