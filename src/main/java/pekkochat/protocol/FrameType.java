@@ -9,7 +9,9 @@ public enum FrameType {
   JOIN(0x03),
   LEAVE(0x04),
   ERROR(0x05),
-  COMMAND(0x06);
+  COMMAND(0x06),
+  /** Extended protocol only (see docs/PROTOCOL.md): a structured chat event, server to client. */
+  EVENT(0x07);
 
   private static final FrameType[] BY_CODE = new FrameType[256];
 

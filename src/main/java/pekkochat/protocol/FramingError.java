@@ -94,4 +94,17 @@ public sealed interface FramingError {
       return false;
     }
   }
+
+  /** An EVENT frame (extended protocol) whose payload does not follow its layout. */
+  record BadEvent(String reason) implements FramingError {
+    @Override
+    public String message() {
+      return "Malformed EVENT frame: " + reason + ".";
+    }
+
+    @Override
+    public boolean fatal() {
+      return false;
+    }
+  }
 }

@@ -38,6 +38,14 @@ public sealed interface Message {
     INSTANCE
   }
 
+  /** EVENT (extended protocol, server to client only): a structured chat event. */
+  record Event(pekkochat.protocol.Event event) implements Message {}
+
+  /** A frame this version skips on purpose (an EVENT of a kind it does not know). */
+  enum Ignored implements Message {
+    INSTANCE
+  }
+
   /** What the peer sent could not be accepted; see {@link FramingError#fatal()}. */
   record Malformed(FramingError error) implements Message {}
 }

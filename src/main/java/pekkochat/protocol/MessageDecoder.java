@@ -71,6 +71,9 @@ public final class MessageDecoder {
   }
 
   private Message decodeWhole(FramePart.Whole w) {
+    if (w.type() == FrameType.EVENT) {
+      return decodeEvent(w.payload());
+    }
     String text;
     try {
       text = strictUtf8(w.payload());
@@ -84,7 +87,20 @@ public final class MessageDecoder {
       case ERROR -> new Message.Error(text);
       case COMMAND -> new Message.Command(text);
       case FILE -> throw new IllegalStateException("FILE frames are streamed");
+      case EVENT -> throw new IllegalStateException("EVENT frames are decoded apart");
     };
+  }
+
+  /** An EVENT frame; from a client, or of a kind this version does not know, it is ignored. */
+  private Message decodeEvent(ByteString payload) {
+    if (origin == Origin.CLIENT) {
+      return new Message.Malformed(new FramingError.UnknownType(FrameType.EVENT.code()));
+    }
+    try {
+      return Event.decodePayload(payload).<Message>map(Message.Event::new).orElse(Message.Ignored.INSTANCE);
+    } catch (IllegalArgumentException e) {
+      return new Message.Malformed(new FramingError.BadEvent(e.getMessage()));
+    }
   }
 
   private List<Message> onBody(ByteString bytes) {
