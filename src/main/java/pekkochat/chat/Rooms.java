@@ -1,0 +1,155 @@
+package pekkochat.chat;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The registry of rooms: finds a room by name (regardless of case and look-alike letters, see
+ * {@link RoomNames#key}), creates it on first join, and lets an empty room go. The default room
+ * always exists. A later version makes rooms Cluster Sharding entities; this actor is the one
+ * place that would change.
+ *
+ * <p>An empty room does not stop by itself, since a join may already be on its way to it: it
+ * tells the registry how many joins it has seen, and the registry, which forwards every join,
+ * stops it only if no join has been forwarded since.
+ */
+public final class Rooms extends AbstractBehavior<Rooms.Command> {
+
+  /** What the registry handles. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** Join {@code room} (created if need be); the room answers {@code inbox}. */
+  public record JoinRoom(
+      @JsonProperty("room") String room,
+      @JsonProperty("nick") String nick,
+      @JsonProperty("away") String away,
+      @JsonProperty("inbox") ActorRef<ToUser> inbox)
+      implements Command {
+    @JsonCreator
+    public JoinRoom {}
+  }
+
+  /** {@code /rooms}: answered with {@link ToUser.RoomList}. */
+  public record ListRooms(@JsonProperty("replyTo") ActorRef<ToUser> replyTo) implements Command {
+    @JsonCreator
+    public ListRooms {}
+  }
+
+  /** From a room: it has no members, after {@code joinsSeen} joins. */
+  record RoomIdle(
+      @JsonProperty("name") String name,
+      @JsonProperty("ref") ActorRef<Room.Command> ref,
+      @JsonProperty("joinsSeen") long joinsSeen)
+      implements Command {
+    @JsonCreator
+    RoomIdle {}
+  }
+
+  private record RoomStopped(String key, ActorRef<Room.Command> ref) implements Command {}
+
+  private static final class Entry {
+    final String name;
+    final ActorRef<Room.Command> ref;
+    long joinsForwarded;
+
+    Entry(String name, ActorRef<Room.Command> ref) {
+      this.name = name;
+      this.ref = ref;
+    }
+  }
+
+  public static Behavior<Command> create(ChatSettings settings) {
+    return Behaviors.setup(context -> new Rooms(context, settings));
+  }
+
+  private final ChatSettings settings;
+  private final Map<String, Entry> rooms = new HashMap<>();
+  private long roomCounter;
+  private long queryCounter;
+
+  private Rooms(ActorContext<Command> context, ChatSettings settings) {
+    super(context);
+    this.settings = settings;
+    spawnRoom(settings.defaultRoom(), true);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(JoinRoom.class, this::onJoinRoom)
+        .onMessage(ListRooms.class, this::onListRooms)
+        .onMessage(RoomIdle.class, this::onRoomIdle)
+        .onMessage(RoomStopped.class, this::onRoomStopped)
+        .build();
+  }
+
+  private Behavior<Command> onJoinRoom(JoinRoom join) {
+    String room = RoomNames.normalize(join.room());
+    var problem = RoomNames.problem(room);
+    if (problem.isPresent()) {
+      join.inbox().tell(new ToUser.Refused(problem.get()));
+      return this;
+    }
+    Entry entry = rooms.get(RoomNames.key(room));
+    if (entry == null) {
+      if (rooms.size() >= settings.maxRooms()) {
+        join.inbox().tell(new ToUser.Refused("Cannot create " + room + ": the server has " + settings.maxRooms() + " rooms, the most it allows."));
+        return this;
+      }
+      entry = spawnRoom(room, false);
+    }
+    entry.joinsForwarded++;
+    entry.ref.tell(new Room.Join(join.nick(), join.away(), join.inbox()));
+    return this;
+  }
+
+  private Entry spawnRoom(String name, boolean permanent) {
+    String key = RoomNames.key(name);
+    // A room that fails stops (typed's default): restarting it empty would leave its members'
+    // sessions posting into a room that no longer knows them. Each member's session watches the
+    // rooms it is in and is told; the registry forgets the room, and re-creates the default one.
+    ActorRef<Room.Command> ref =
+        getContext().spawn(Room.create(name, permanent, settings, getContext().getSelf()), "room-" + (++roomCounter));
+    getContext().watchWith(ref, new RoomStopped(key, ref));
+    Entry entry = new Entry(name, ref);
+    rooms.put(key, entry);
+    return entry;
+  }
+
+  private Behavior<Command> onListRooms(ListRooms list) {
+    Map<String, ActorRef<Room.Command>> refs = new HashMap<>();
+    rooms.values().forEach(e -> refs.put(e.name, e.ref));
+    getContext()
+        .spawn(RoomsQuery.create(refs, list.replyTo(), settings.roomsQueryTimeout()), "rooms-query-" + (++queryCounter));
+    return this;
+  }
+
+  private Behavior<Command> onRoomIdle(RoomIdle idle) {
+    String key = RoomNames.key(idle.name());
+    Entry entry = rooms.get(key);
+    if (entry != null && entry.ref.equals(idle.ref()) && entry.joinsForwarded == idle.joinsSeen()) {
+      rooms.remove(key);
+      entry.ref.tell(new Room.Passivate(idle.joinsSeen()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRoomStopped(RoomStopped stopped) {
+    Entry entry = rooms.get(stopped.key());
+    if (entry != null && entry.ref.equals(stopped.ref())) {
+      rooms.remove(stopped.key());
+      if (stopped.key().equals(RoomNames.key(settings.defaultRoom()))) {
+        spawnRoom(settings.defaultRoom(), true);
+      }
+    }
+    return this;
+  }
+}

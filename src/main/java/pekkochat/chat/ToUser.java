@@ -1,0 +1,170 @@
+package pekkochat.chat;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Everything the chat core tells one user's session: events of the rooms it is in, replies to
+ * its requests, private messages. A session turns these into whatever its transport speaks; the
+ * core knows nothing of that.
+ */
+public sealed interface ToUser extends CborSerializable {
+
+  /**
+   * Events of one room since its last flush, in order: the same instance goes to every member,
+   * so whatever a transport derives from it (the encoded bytes) is made once per room and flush,
+   * see {@link #derived}. A member skips what is not for it: events up to the sequence number it
+   * joined at, and its own lines.
+   */
+  final class RoomEvents implements ToUser {
+    private final String room;
+    private final List<RoomEvent> events;
+    /** Derived forms (one per encoding and view), made once by whichever session needs one first. */
+    @JsonIgnore private final transient Map<Object, Object> derived = new ConcurrentHashMap<>(4);
+
+    @JsonCreator
+    public RoomEvents(@JsonProperty("room") String room, @JsonProperty("events") List<RoomEvent> events) {
+      this.room = room;
+      this.events = List.copyOf(events);
+    }
+
+    @JsonProperty("room")
+    public String room() {
+      return room;
+    }
+
+    @JsonProperty("events")
+    public List<RoomEvent> events() {
+      return events;
+    }
+
+    /**
+     * The form of these events under {@code key}, made by {@code make} the first time it is asked
+     * for and shared by every session after that.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T derived(Object key, Function<RoomEvents, T> make) {
+      return (T) derived.computeIfAbsent(key, k -> make.apply(this));
+    }
+
+    @Override
+    public String toString() {
+      return "RoomEvents[" + room + ", " + events.size() + " event(s)]";
+    }
+  }
+
+  /**
+   * {@code /join} succeeded: this user is now a member of {@code room} (display name), whose events
+   * up to {@code seq} came before it. {@code ref} takes the room's commands.
+   */
+  record JoinedRoom(
+      @JsonProperty("room") String room,
+      @JsonProperty("ref") ActorRef<Room.Command> ref,
+      @JsonProperty("seq") long seq,
+      @JsonProperty("topic") String topic,
+      @JsonProperty("members") List<String> members)
+      implements ToUser {
+    @JsonCreator
+    public JoinedRoom {
+      members = List.copyOf(members);
+    }
+  }
+
+  /** This user was already in {@code room}. */
+  record AlreadyInRoom(@JsonProperty("room") String room, @JsonProperty("ref") ActorRef<Room.Command> ref)
+      implements ToUser {
+    @JsonCreator
+    public AlreadyInRoom {}
+  }
+
+  /** This user left {@code room} ({@code /part}). */
+  record PartedRoom(@JsonProperty("room") String room) implements ToUser {
+    @JsonCreator
+    public PartedRoom {}
+  }
+
+  /** A request was refused; {@code reason} is one sentence for the user. */
+  record Refused(@JsonProperty("reason") String reason) implements ToUser {
+    @JsonCreator
+    public Refused {}
+  }
+
+  /** A nick is now this user's ({@code changeId} 0 for the first claim). */
+  record NickGranted(@JsonProperty("nick") String nick, @JsonProperty("changeId") long changeId) implements ToUser {
+    @JsonCreator
+    public NickGranted {}
+  }
+
+  /** A nick could not be had; {@code reason} as the original server words it where it has one. */
+  record NickRefused(@JsonProperty("nick") String nick, @JsonProperty("reason") String reason) implements ToUser {
+    @JsonCreator
+    public NickRefused {}
+  }
+
+  /** One member as {@code /users} lists it. */
+  record MemberInfo(@JsonProperty("nick") String nick, @JsonProperty("away") String away) implements CborSerializable {
+    @JsonCreator
+    public MemberInfo {}
+  }
+
+  /** The members of {@code room}, in the order they joined. */
+  record Members(@JsonProperty("room") String room, @JsonProperty("members") List<MemberInfo> members)
+      implements ToUser {
+    @JsonCreator
+    public Members {
+      members = List.copyOf(members);
+    }
+  }
+
+  /** One room as {@code /rooms} lists it. */
+  record RoomInfo(@JsonProperty("name") String name, @JsonProperty("members") int members, @JsonProperty("topic") String topic)
+      implements CborSerializable {
+    @JsonCreator
+    public RoomInfo {}
+  }
+
+  /** Every room ({@code complete}: false if some did not answer in time). */
+  record RoomList(@JsonProperty("rooms") List<RoomInfo> rooms, @JsonProperty("complete") boolean complete)
+      implements ToUser {
+    @JsonCreator
+    public RoomList {
+      rooms = List.copyOf(rooms);
+    }
+  }
+
+  /** The topic of {@code room} (empty: none). */
+  record Topic(@JsonProperty("room") String room, @JsonProperty("topic") String topic) implements ToUser {
+    @JsonCreator
+    public Topic {}
+  }
+
+  /** A private message to this user (or, as {@link PrivateSent}, the confirmation of one it sent). */
+  record PrivateMessage(
+      @JsonProperty("from") String from,
+      @JsonProperty("to") String to,
+      @JsonProperty("text") String text,
+      @JsonProperty("action") boolean action,
+      @JsonProperty("time") long time)
+      implements ToUser {
+    @JsonCreator
+    public PrivateMessage {}
+  }
+
+  /** A private message this user sent reached {@code message.to()}'s session. */
+  record PrivateSent(@JsonProperty("message") PrivateMessage message) implements ToUser {
+    @JsonCreator
+    public PrivateSent {}
+  }
+
+  /** {@code nick}, to whom this user sent a private message, is away: {@code message}. */
+  record IsAway(@JsonProperty("nick") String nick, @JsonProperty("message") String message) implements ToUser {
+    @JsonCreator
+    public IsAway {}
+  }
+}
