@@ -265,7 +265,7 @@ public final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onListMembers(ListMembers list) {
     List<ToUser.MemberInfo> infos = new ArrayList<>(members.size());
     members.values().forEach(m -> infos.add(new ToUser.MemberInfo(m.nick, m.away)));
-    list.replyTo().tell(new ToUser.Members(name, infos));
+    list.replyTo().tell(new ToUser.Members(name, infos, topic));
     return this;
   }
 

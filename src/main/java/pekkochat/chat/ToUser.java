@@ -113,8 +113,8 @@ public sealed interface ToUser extends CborSerializable {
     public MemberInfo {}
   }
 
-  /** The members of {@code room}, in the order they joined. */
-  record Members(@JsonProperty("room") String room, @JsonProperty("members") List<MemberInfo> members)
+  /** The members of {@code room}, in the order they joined, and its topic. */
+  record Members(@JsonProperty("room") String room, @JsonProperty("members") List<MemberInfo> members, @JsonProperty("topic") String topic)
       implements ToUser {
     @JsonCreator
     public Members {
@@ -160,6 +160,17 @@ public sealed interface ToUser extends CborSerializable {
   record PrivateSent(@JsonProperty("message") PrivateMessage message) implements ToUser {
     @JsonCreator
     public PrivateSent {}
+  }
+
+  /** A file sent to this user alone ({@code /sendto}), held by the file service under {@code fileId}. */
+  record PrivateFile(
+      @JsonProperty("from") String from,
+      @JsonProperty("fileId") String fileId,
+      @JsonProperty("fileName") String fileName,
+      @JsonProperty("size") long size)
+      implements ToUser {
+    @JsonCreator
+    public PrivateFile {}
   }
 
   /** {@code nick}, to whom this user sent a private message, is away: {@code message}. */

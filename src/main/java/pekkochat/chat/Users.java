@@ -45,6 +45,18 @@ public final class Users extends AbstractBehavior<Users.Command> {
     public SendPrivate {}
   }
 
+  /** A file for {@code to} alone, held by the file service under {@code fileId}. */
+  public record SendFile(
+      @JsonProperty("inbox") ActorRef<ToUser> inbox,
+      @JsonProperty("to") String to,
+      @JsonProperty("fileId") String fileId,
+      @JsonProperty("fileName") String fileName,
+      @JsonProperty("size") long size)
+      implements Command {
+    @JsonCreator
+    public SendFile {}
+  }
+
   /** {@code /away}: {@code message} empty means back. */
   public record SetAway(@JsonProperty("inbox") ActorRef<ToUser> inbox, @JsonProperty("message") String message) implements Command {
     @JsonCreator
@@ -85,6 +97,7 @@ public final class Users extends AbstractBehavior<Users.Command> {
         .onMessage(SendPrivate.class, this::onSendPrivate)
         .onMessage(Claim.class, this::onClaim)
         .onMessage(Rename.class, this::onRename)
+        .onMessage(SendFile.class, this::onSendFile)
         .onMessage(SetAway.class, this::onSetAway)
         .onMessage(Gone.class, this::onGone)
         .build();
@@ -140,6 +153,22 @@ public final class Users extends AbstractBehavior<Users.Command> {
     send.inbox().tell(new ToUser.PrivateSent(message));
     if (!to.away.isEmpty()) {
       send.inbox().tell(new ToUser.IsAway(to.nick, to.away));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onSendFile(SendFile send) {
+    User from = byInbox.get(send.inbox());
+    if (from == null) {
+      return this;
+    }
+    User to = byKey.get(Nicks.key(Nicks.normalize(send.to())));
+    if (to == null) {
+      send.inbox().tell(new ToUser.Refused("No such user online: " + send.to() + ". The file was not sent."));
+    } else if (to == from) {
+      send.inbox().tell(new ToUser.Refused("You cannot send a file to yourself."));
+    } else {
+      to.inbox.tell(new ToUser.PrivateFile(from.nick, send.fileId(), send.fileName(), send.size()));
     }
     return this;
   }

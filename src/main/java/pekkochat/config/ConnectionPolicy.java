@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param maxConnectionsPerAddress connections at once from one remote IP address
  * @param floodBurst messages a user may send at once before being slowed down
  * @param floodRate messages per second a user may send in the long run
+ * @param newConnectionsPerAddressBurst new connections one address may open at once
+ * @param newConnectionsPerAddressRate new connections per second one address may open in the long run
  */
 public record ConnectionPolicy(
     Duration joinTimeout,
@@ -24,7 +26,9 @@ public record ConnectionPolicy(
     int maxConnections,
     int maxConnectionsPerAddress,
     int floodBurst,
-    double floodRate) {
+    double floodRate,
+    int newConnectionsPerAddressBurst,
+    double newConnectionsPerAddressRate) {
 
   /**
    * TCP keepalive: after {@code idle} without traffic the kernel sends a probe every {@code
@@ -45,7 +49,9 @@ public record ConnectionPolicy(
             server.getInt("max-connections"),
             server.getInt("max-connections-per-address"),
             flood.getInt("burst"),
-            flood.getDouble("rate"));
+            flood.getDouble("rate"),
+            server.getInt("new-connections-per-address.burst"),
+            server.getDouble("new-connections-per-address.rate"));
     policy.check();
     return policy;
   }
@@ -56,6 +62,8 @@ public record ConnectionPolicy(
     require(maxConnectionsPerAddress > 0, "max-connections-per-address must be at least 1");
     require(floodBurst >= 1, "flood.burst must be at least 1");
     require(floodRate > 0, "flood.rate must be positive");
+    require(newConnectionsPerAddressBurst >= 1, "new-connections-per-address.burst must be at least 1");
+    require(newConnectionsPerAddressRate > 0, "new-connections-per-address.rate must be positive");
     require(keepalive.count() >= 1, "keepalive.count must be at least 1");
   }
 

@@ -20,6 +20,10 @@ public record ServerSettings(
     long spoolMinFreeSpace,
     Duration relayLeadTime,
     Duration relayStallTimeout,
+    Duration relayCompletionTimeout,
+    long uploadMinRate,
+    Duration uploadRateWindow,
+    Duration fileAnnounceHold,
     int fileChunkSize,
     Duration shutdownGrace,
     Tls tls,
@@ -68,6 +72,10 @@ public record ServerSettings(
         c.getBytes("spool-min-free-space"),
         c.getDuration("relay-lead-time"),
         c.getDuration("relay-stall-timeout"),
+        c.getDuration("relay-completion-timeout"),
+        c.getBytes("upload-min-rate"),
+        c.getDuration("upload-rate-window"),
+        c.getDuration("file-announce-hold"),
         Math.toIntExact(c.getBytes("file-chunk-size")),
         c.getDuration("shutdown-grace"),
         Tls.fromConfig(c.getConfig("tls")),
@@ -78,6 +86,7 @@ public record ServerSettings(
   public ServerSettings withSpoolDirectory(Path dir) {
     return new ServerSettings(
         host, port, backlog, outboundQueueSize, broadcastFlushIntervalPerUser, closeTimeout, maxNameLength, dir, spoolMaxSize,
-        spoolMinFreeSpace, relayLeadTime, relayStallTimeout, fileChunkSize, shutdownGrace, tls, limits, policy);
+        spoolMinFreeSpace, relayLeadTime, relayStallTimeout, relayCompletionTimeout, uploadMinRate, uploadRateWindow,
+        fileAnnounceHold, fileChunkSize, shutdownGrace, tls, limits, policy);
   }
 }

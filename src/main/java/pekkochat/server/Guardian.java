@@ -26,13 +26,19 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import pekkochat.Failures;
+import pekkochat.chat.ChatCore;
+import pekkochat.chat.ChatSettings;
+import pekkochat.chat.Rooms;
+import pekkochat.chat.Users;
 import pekkochat.config.ServerSettings;
+import pekkochat.files.Spool;
+import pekkochat.transport.tcp.Listener;
 import pekkochat.tls.ServerTls;
 import pekkochat.tls.TlsSetupException;
 
 /**
  * The server's root actor: loads the TLS key store (if TLS is on), opens the spool, spawns the
- * {@link ChatRoom}, binds the TCP port and ties the binding to {@link CoordinatedShutdown} (unbind
+ * chat core ({@link Rooms}, {@link Users}) and the TCP {@link Listener}, binds the TCP port and ties the binding to {@link CoordinatedShutdown} (unbind
  * first, then tell users and close their connections). A failed bind is logged and stops the
  * system; an unusable key store or spool stops it before binding. {@code started} carries the
  * outcome to whoever launched the server.
@@ -70,10 +76,14 @@ final class Guardian {
                 new IOException("cannot use spool directory " + settings.spoolDirectory() + ": " + e, e));
             return Behaviors.stopped();
           }
-          ActorRef<ChatRoom.Command> room = context.spawn(ChatRoom.create(settings, spool), "room");
+          ChatSettings chat = ChatSettings.fromConfig(context.getSystem().settings().config());
+          ChatCore core =
+              new ChatCore(context.spawn(Rooms.create(chat), "rooms"), context.spawn(Users.create(), "users"), chat);
+          ActorRef<Listener.Command> room = context.spawn(Listener.create(settings, core, spool), "listener");
+          // The binding only hands connections over: nothing that goes wrong with one reaches it.
           var binding =
               connections(Tcp.get(context.getSystem()), settings, tls)
-                  .to(Sink.foreach(connection -> room.tell(new ChatRoom.Connected(connection))))
+                  .to(Sink.foreach(connection -> room.tell(new Listener.Connected(connection))))
                   .run(context.getSystem());
           context.pipeToSelf(binding, (bound, failure) -> failure == null ? new Bound(bound) : new BindFailed(failure));
           return Behaviors.receive(Command.class)
@@ -110,7 +120,7 @@ final class Guardian {
   private static Behavior<Command> onBound(
       ActorContext<Command> context,
       Tcp.ServerBinding binding,
-      ActorRef<ChatRoom.Command> room,
+      ActorRef<Listener.Command> room,
       ServerSettings settings,
       Optional<ServerTls> tls,
       CompletableFuture<InetSocketAddress> started) {
@@ -135,7 +145,7 @@ final class Guardian {
     shutdown.addTask(
         CoordinatedShutdown.PhaseServiceRequestsDone(),
         "close-chat-connections",
-        () -> AskPattern.ask(room, ChatRoom.Shutdown::new, askTimeout, system.scheduler()));
+        () -> AskPattern.ask(room, Listener.Shutdown::new, askTimeout, system.scheduler()));
     started.complete(binding.localAddress());
     return Behaviors.empty();
   }

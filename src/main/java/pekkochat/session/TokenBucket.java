@@ -1,4 +1,4 @@
-package pekkochat.server;
+package pekkochat.session;
 
 /**
  * Flood control for one connection, as modern IRC servers do it: up to {@code burst} messages at

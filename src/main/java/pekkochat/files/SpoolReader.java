@@ -1,4 +1,4 @@
-package pekkochat.server;
+package pekkochat.files;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,7 +32,7 @@ import org.apache.pekko.util.ByteString;
  *
  * <p>Runs on Pekko's blocking-I/O dispatcher, as {@code FileIO} does.
  */
-final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
+public final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
 
   private static final byte[] ZEROS = new byte[64 * 1024];
 
@@ -49,7 +49,7 @@ final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
   }
 
   /** The recipient took no data for the stall timeout. */
-  static final class RecipientStalled extends IOException {
+  public static final class RecipientStalled extends IOException {
     RecipientStalled(Duration timeout) {
       super("recipient took no file data for " + timeout.toSeconds() + " s");
     }
@@ -59,7 +59,7 @@ final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
    * The reader, on the blocking-I/O dispatcher. The async boundary this makes is kept to a
    * one-chunk buffer by the outbound flow (see {@code WireProtocol.codec}).
    */
-  static Source<ByteString, NotUsed> source(SpoolFile file, int chunkSize, Duration stallTimeout) {
+  public static Source<ByteString, NotUsed> source(SpoolFile file, int chunkSize, Duration stallTimeout) {
     return Source.fromGraph(new SpoolReader(file, chunkSize, stallTimeout))
         .withAttributes(Attributes.none().and(ActorAttributes.IODispatcher()));
   }

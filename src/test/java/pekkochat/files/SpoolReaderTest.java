@@ -1,4 +1,4 @@
-package pekkochat.server;
+package pekkochat.files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -38,7 +38,7 @@ class SpoolReaderTest {
 
   @Test
   void anEmptyFileIsReadWithoutOpeningTheSpoolFile() throws Exception {
-    SpoolFile file = new SpoolFile(null, dir.resolve("already-deleted.spool"), 0);
+    SpoolFile file = new SpoolFile(null, "test", dir.resolve("already-deleted.spool"), 0);
     file.complete();
 
     List<ByteString> read = await(SpoolReader.source(file, 1024, Duration.ofSeconds(60)).runWith(Sink.seq(), testKit.system()));
@@ -48,7 +48,7 @@ class SpoolReaderTest {
 
   @Test
   void aSpoolFileAlreadyDeletedFailsTheReaderWithoutLoggingAnError() throws Exception {
-    SpoolFile file = new SpoolFile(null, dir.resolve("already-deleted.spool"), 10);
+    SpoolFile file = new SpoolFile(null, "test", dir.resolve("already-deleted.spool"), 10);
     file.complete();
     try (ErrorLog errors = ErrorLog.capture()) {
       CompletionStage<List<ByteString>> read =

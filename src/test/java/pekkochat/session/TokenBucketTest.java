@@ -1,4 +1,4 @@
-package pekkochat.server;
+package pekkochat.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,0 +1,135 @@
+package pekkochat.files;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One file in the spool, shared between the session writing it and the streams reading it for
+ * recipients. The writer {@link #commitTo advances} the committed length after each chunk is in
+ * the file and finally marks it {@link #complete} or {@link #fail failed}; readers follow the
+ * committed length and are woken by listeners, so relaying can start before the upload ends.
+ *
+ * <p>Who holds the file is counted: the writer, each recipient that {@link #acquire acquired} it,
+ * and the <em>share hold</em> that keeps it while the rooms' events announcing it are on their way
+ * to recipients ({@link #releaseShareHold}). The file is deleted, and its quota returned, once
+ * nobody holds it; after that it cannot be acquired.
+ */
+public final class SpoolFile {
+
+  public enum State {
+    WRITING,
+    COMPLETE,
+    FAILED
+  }
+
+  private final Spool spool;
+  private final String id;
+  private final Path path;
+  private final long size;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private final AtomicInteger holders = new AtomicInteger(2); // the writer and the share hold
+  private volatile long committed;
+  private volatile State state = State.WRITING;
+  private volatile String failure = "";
+
+  SpoolFile(Spool spool, String id, Path path, long size) {
+    this.spool = spool;
+    this.id = id;
+    this.path = path;
+    this.size = size;
+  }
+
+  /** The id rooms carry in their events instead of the file itself. */
+  public String id() {
+    return id;
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  /** The announced size: what every recipient's frame will carry. */
+  public long size() {
+    return size;
+  }
+
+  public long committed() {
+    return committed;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** Why the upload failed (empty unless {@link State#FAILED}). */
+  public String failure() {
+    return failure;
+  }
+
+  /** The writer has put {@code bytes} bytes in the file (a total, never decreasing). */
+  public void commitTo(long bytes) {
+    long before = committed;
+    if (bytes > before) {
+      committed = bytes;
+      spool.written(bytes - before);
+      notifyListeners();
+    }
+  }
+
+  public void complete() {
+    state = State.COMPLETE;
+    notifyListeners();
+  }
+
+  /** The upload will not be completed, because {@code why}; readers finish their frame with zeros. */
+  public void fail(String why) {
+    failure = why;
+    state = State.FAILED;
+    notifyListeners();
+  }
+
+  public void addListener(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  public void removeListener(Runnable listener) {
+    listeners.remove(listener);
+  }
+
+  /** A recipient takes hold of the file; false if it is already gone (or going). */
+  public boolean acquire() {
+    while (true) {
+      int h = holders.get();
+      if (h == 0) {
+        return false;
+      }
+      if (holders.compareAndSet(h, h + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** A recipient that {@link #acquire acquired} the file is done with it. */
+  public void release() {
+    if (holders.decrementAndGet() == 0) {
+      spool.remove(this);
+    }
+  }
+
+  public void releaseWriter() {
+    release();
+  }
+
+  /** The announcements of the file have reached whoever will read it (or nobody will). */
+  public void releaseShareHold() {
+    release();
+  }
+
+  private void notifyListeners() {
+    for (Runnable listener : listeners) {
+      listener.run();
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package pekkochat.session;
+
+import java.util.BitSet;
+import pekkochat.chat.ToUser;
+import pekkochat.protocol.Event;
+
+/**
+ * What a {@link Session} needs of its transport: a way to put things in front of its user. The
+ * session decides <em>what</em> the user gets (which events are for it, which room is active);
+ * the port decides how that looks on its wire (the original protocol's frames, the extended
+ * protocol's EVENT frames, later a web socket) and queues it. The session is the only caller, from
+ * inside the actor: each connection's outbound queue has exactly one writer.
+ *
+ * <p>Every method returns false when the user cannot take more (its queue is full: it is not
+ * reading); the session then closes the connection.
+ */
+public interface ClientPort {
+
+  /** A server notice or reply as a TEXT line. */
+  boolean text(String text);
+
+  /** An ERROR with a reason. */
+  boolean error(String reason);
+
+  /** The original's {@code /quit_ack}. */
+  boolean quitAck();
+
+  /** A JOIN notice of the default room, as the original sends it. */
+  boolean joinNotice(String text);
+
+  /**
+   * Events of one room. {@code skip} marks, by index into the batch, events not for this user
+   * (before it joined, its own lines, a nick change it was already told of). {@code active}: the
+   * room is this user's active room, where the original protocol shows lines without a room tag.
+   * A {@link pekkochat.chat.RoomEvent.FileShared} that is not skipped is delivered as the file.
+   */
+  boolean roomEvents(ToUser.RoomEvents batch, BitSet skip, boolean active);
+
+  /** A private message to this user, or with {@code echo} the copy of one it sent. */
+  boolean privateMessage(ToUser.PrivateMessage message, boolean echo);
+
+  /** A file sent to this user alone, held by the file service under {@code fileId}. */
+  boolean privateFile(String from, String fileId, String fileName);
+
+  /** Switches this connection to the extended protocol (after {@code /extended 1}). */
+  void extend();
+
+  boolean extended();
+
+  /** An extended-protocol event for this connection only (HELLO, ENTERED, ACTIVE, PARTED, AWAY). */
+  boolean event(Event event);
+
+  /** Sends what is queued, then closes the connection. */
+  void close();
+
+  /** Closes at once, dropping what is queued. */
+  void abort();
+}

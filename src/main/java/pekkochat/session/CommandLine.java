@@ -1,0 +1,103 @@
+package pekkochat.session;
+
+import java.util.Locale;
+
+/**
+ * A line a user typed that starts with {@code /}, parsed as the original server parses it: the
+ * command is the first whitespace-separated word, lower-cased ({@code /USERS}, {@code /users now}
+ * and {@code /Quit} are {@code /users}, {@code /users} and {@code /quit}); the rest of the line,
+ * stripped, is its argument. A plain class with no actor in sight, so every form is a unit test.
+ */
+public sealed interface CommandLine {
+
+  /** {@code /users [room]}. */
+  record Users(String room) implements CommandLine {}
+
+  /** {@code /help}. */
+  record Help() implements CommandLine {}
+
+  /** {@code /quit}. */
+  record Quit() implements CommandLine {}
+
+  /** {@code /join <room>}. */
+  record Join(String room) implements CommandLine {}
+
+  /** {@code /part [room]} (empty: the active room). */
+  record Part(String room) implements CommandLine {}
+
+  /** {@code /rooms}. */
+  record Rooms() implements CommandLine {}
+
+  /** {@code /topic [text]}: empty shows the topic; {@code /topic -} clears it. */
+  record Topic(String text) implements CommandLine {}
+
+  /** {@code /msg <nick> <text>}. */
+  record Msg(String nick, String text) implements CommandLine {}
+
+  /** {@code /me <action>}. */
+  record Me(String action) implements CommandLine {}
+
+  /** {@code /nick <new>}. */
+  record Nick(String nick) implements CommandLine {}
+
+  /** {@code /away [text]} (empty: back). */
+  record Away(String text) implements CommandLine {}
+
+  /** {@code /sendto <nick>}: the next file goes to that user only. */
+  record SendTo(String nick) implements CommandLine {}
+
+  /** {@code /extended <version>}: the client asks for the extended protocol. */
+  record Extended(String version) implements CommandLine {}
+
+  /** A command with its usage wrong: {@code usage} says how it is typed. */
+  record Usage(String usage) implements CommandLine {}
+
+  /** Anything else: the original's {@code Unknown command. Type /help.} */
+  record Unknown(String word) implements CommandLine {}
+
+  /** Parses {@code line}, which starts with {@code /}. */
+  static CommandLine parse(String line) {
+    String stripped = line.strip();
+    int space = indexOfWhitespace(stripped);
+    String word = (space < 0 ? stripped : stripped.substring(0, space)).toLowerCase(Locale.ROOT);
+    String rest = space < 0 ? "" : stripped.substring(space).strip();
+    return switch (word) {
+      case "/users" -> new Users(rest);
+      case "/help" -> new Help();
+      case "/quit" -> new Quit();
+      case "/join" -> rest.isEmpty() || hasWhitespace(rest) ? new Usage("/join <room>") : new Join(rest);
+      case "/part" -> hasWhitespace(rest) ? new Usage("/part [<room>]") : new Part(rest);
+      case "/rooms" -> new Rooms();
+      case "/topic" -> new Topic(rest);
+      case "/msg" -> msg(rest);
+      case "/me" -> rest.isEmpty() ? new Usage("/me <action>") : new Me(rest);
+      case "/nick" -> rest.isEmpty() || hasWhitespace(rest) ? new Usage("/nick <new name>") : new Nick(rest);
+      case "/away" -> new Away(rest);
+      case "/sendto" -> rest.isEmpty() || hasWhitespace(rest) ? new Usage("/sendto <nick>, then /send <file>") : new SendTo(rest);
+      case "/extended" -> new Extended(rest);
+      default -> new Unknown(word);
+    };
+  }
+
+  private static CommandLine msg(String rest) {
+    int space = indexOfWhitespace(rest);
+    if (space < 0 || rest.substring(space).isBlank()) {
+      return new Usage("/msg <nick> <text>");
+    }
+    return new Msg(rest.substring(0, space), rest.substring(space + 1));
+  }
+
+  private static boolean hasWhitespace(String s) {
+    return indexOfWhitespace(s) >= 0;
+  }
+
+  /** Where the first white space is (as Python's str.split() sees it), or -1. */
+  private static int indexOfWhitespace(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isWhitespace(s.charAt(i)) || Character.isSpaceChar(s.charAt(i))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,1041 @@
+package pekkochat.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.typed.javadsl.ActorSink;
+import pekkochat.chat.ChatCore;
+import pekkochat.chat.Nicks;
+import pekkochat.chat.Room;
+import pekkochat.chat.RoomEvent;
+import pekkochat.chat.RoomNames;
+import pekkochat.chat.Rooms;
+import pekkochat.chat.ToUser;
+import pekkochat.chat.Users;
+import pekkochat.config.ServerSettings;
+import pekkochat.files.SafeFileNames;
+import pekkochat.files.Sizes;
+import pekkochat.files.Spool;
+import pekkochat.files.SpoolFile;
+import pekkochat.protocol.Event;
+import pekkochat.protocol.FramingError;
+import pekkochat.protocol.Message;
+
+/**
+ * One connected user, whatever carries its bytes: it reads the user's messages (with
+ * backpressure: one at a time, acknowledged when handled), speaks to the chat core for them, and
+ * decides what of the core's events the user gets, which its {@link ClientPort} then puts on the
+ * wire. One behavior per state: {@link #awaitingJoin}, {@link #joined}, {@link #closing}.
+ *
+ * <p>Before JOIN only JOIN is accepted. A JOIN claims the nick ({@link Users}), then enters the
+ * default room; the welcome goes out when the room has answered, so nothing of the room can
+ * overtake it. Once joined, plain lines go to the active room, commands ({@link CommandLine}) are
+ * answered or passed on, and a FILE goes to an {@link Upload} child. Ending, for whatever reason,
+ * stops this actor: rooms and the nick registry watch it, so every room it was in is told once.
+ */
+public final class Session {
+
+  /** What a session handles. */
+  public sealed interface Command {}
+
+  /** Send {@code notice} and close (server shutdown). */
+  public record Close(String notice) implements Command {}
+
+  /** The acknowledgement the inbound stream waits for before sending the next message. */
+  enum Ack {
+    INSTANCE
+  }
+
+  private record StreamStarted(ActorRef<Ack> ackTo) implements Command {}
+
+  private record Received(Message message, ActorRef<Ack> ackTo) implements Command {}
+
+  private enum InboundCompleted implements Command {
+    INSTANCE
+  }
+
+  private record InboundFailed(Throwable cause) implements Command {}
+
+  private enum OutboundClosed implements Command {
+    INSTANCE
+  }
+
+  private record FromChat(ToUser message) implements Command {}
+
+  private record RoomStopped(String key, ActorRef<Room.Command> ref) implements Command {}
+
+  /** From the {@link Upload}: relaying {@code file} to its recipients can start. */
+  record UploadRelayable(String fileName, SpoolFile file) implements Command {}
+
+  /** From the {@link Upload}: it ended; {@code error} for the sender if it failed and should be told. */
+  record UploadEnded(String fileName, String error, boolean complete) implements Command {}
+
+  /** From the port: a file this user was receiving has been sent, completely or not. */
+  public record FileDelivered(SpoolFile file, String from, String fileName) implements Command {}
+
+  private enum UploadChildStopped implements Command {
+    INSTANCE
+  }
+
+  private enum CloseTimedOut implements Command {
+    INSTANCE
+  }
+
+  private enum JoinTimedOut implements Command {
+    INSTANCE
+  }
+
+  private enum IdleTimedOut implements Command {
+    INSTANCE
+  }
+
+  private enum FloodWaitOver implements Command {
+    INSTANCE
+  }
+
+  /** How the session reaches its user: the transport opens a port for a given inbound sink. */
+  public interface Transport {
+    /** A description of the peer for logs (its address). */
+    String peer();
+
+    /**
+     * Starts the connection's streams: inbound messages go into {@code inbound}; file deliveries
+     * report to {@code session} as {@link FileDelivered}. Returns the port and, as its second
+     * part, completion of the outbound side.
+     */
+    Opened open(Sink<Message, NotUsed> inbound, ActorRef<Command> session);
+  }
+
+  /** An opened transport: the port, and when its outbound side has ended. */
+  public record Opened(ClientPort port, CompletionStage<Done> outboundDone) {}
+
+  /** A room this user is in. {@code nick}: its nick as the room's events call it at this point. */
+  private static final class Membership {
+    final String name;
+    final ActorRef<Room.Command> ref;
+    final long joinedSeq;
+    String nick;
+
+    Membership(String name, ActorRef<Room.Command> ref, long joinedSeq, String nick) {
+      this.name = name;
+      this.ref = ref;
+      this.joinedSeq = joinedSeq;
+      this.nick = nick;
+    }
+  }
+
+  /** The original's four lines, exactly, then ours. */
+  public static final String HELP =
+      String.join(
+          "\n",
+          "[Server] Commands:",
+          "/users - List online users",
+          "/send <filepath> - Send a file",
+          "/quit - Disconnect",
+          "/join <room> - Join a room (created if new) and make it your active room",
+          "/part [<room>] - Leave a room (the active one by default)",
+          "/rooms - List rooms with their users and topics",
+          "/users <room> - List the users of a room you are in",
+          "/topic [<text>] - Show or set the active room's topic (/topic - clears it)",
+          "/msg <nick> <text> - Send a private message",
+          "/me <action> - Say what you are doing",
+          "/nick <new name> - Change your name",
+          "/away [<text>] - Mark yourself away (no text: back)",
+          "/sendto <nick> - Your next /send goes to that user only (otherwise: the active room)");
+
+  public static final String WELCOME = "Welcome! Type /help for commands.";
+
+  static final String UNKNOWN_COMMAND = "Unknown command. Type /help.";
+
+  private static final int RECENT_NICK_CHANGES = 64;
+
+  public static Behavior<Command> create(Transport transport, ChatCore core, Spool spool, ServerSettings settings) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> {
+                  Opened opened;
+                  try {
+                    opened = transport.open(inboundSink(context.getSelf()), context.getSelf());
+                  } catch (RuntimeException e) {
+                    // Never let one connection's failure reach the binding: this session alone ends.
+                    context.getLog().error("Could not start session for {}", transport.peer(), e);
+                    return Behaviors.stopped();
+                  }
+                  context.pipeToSelf(opened.outboundDone(), (done, failure) -> OutboundClosed.INSTANCE);
+                  return new Session(context, timers, transport.peer(), opened.port(), core, spool, settings).awaitingJoin();
+                }));
+  }
+
+  private static Sink<Message, NotUsed> inboundSink(ActorRef<Command> self) {
+    return ActorSink.<Message, Command, Ack>actorRefWithBackpressure(
+        self,
+        (ackTo, message) -> new Received(message, ackTo),
+        StreamStarted::new,
+        Ack.INSTANCE,
+        InboundCompleted.INSTANCE,
+        InboundFailed::new);
+  }
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final String peer;
+  private final ClientPort port;
+  private final ChatCore core;
+  private final Spool spool;
+  private final ServerSettings settings;
+  private final ActorRef<ToUser> inbox;
+  private final TokenBucket flood;
+  private final Upload.Limits uploadLimits;
+  private final int maxLineBytes;
+
+  private String nick;
+  private String away = "";
+  /** The ack held while the core answers a JOIN. */
+  private ActorRef<Ack> pendingAck;
+  private ActorRef<Ack> floodHeldAck;
+  private boolean floodLogged;
+  private final Map<String, Membership> rooms = new LinkedHashMap<>();
+  /** The key of the active room, where plain lines go; null when in no room. */
+  private String active;
+  private final Set<Long> recentNickChanges = new LinkedHashSet<>();
+  /** {@code /sendto}: the user the next file goes to. */
+  private String fileTarget;
+  private ActorRef<Upload.Command> upload;
+  /** Set while the rest of a FILE frame is read and dropped (refused or its upload ended). */
+  private boolean discardingFile;
+
+  private Session(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      String peer,
+      ClientPort port,
+      ChatCore core,
+      Spool spool,
+      ServerSettings settings) {
+    this.context = context;
+    this.timers = timers;
+    this.peer = peer;
+    this.port = port;
+    this.core = core;
+    this.spool = spool;
+    this.settings = settings;
+    this.inbox = context.messageAdapter(ToUser.class, FromChat::new);
+    this.flood = new TokenBucket(settings.policy().floodBurst(), settings.policy().floodRate(), System.nanoTime());
+    this.uploadLimits =
+        new Upload.Limits(settings.relayLeadTime(), settings.relayCompletionTimeout(), settings.uploadMinRate(), settings.uploadRateWindow());
+    this.maxLineBytes = maxLineBytes(settings);
+    timers.startSingleTimer(JoinTimedOut.INSTANCE, settings.policy().joinTimeout());
+    context.getLog().debug("Connection from {}", peer);
+  }
+
+  /**
+   * The longest chat line accepted: what leaves room, within the frame limit every client
+   * accepts, for the longest prefix the server puts before a relayed line ({@code [#room] * nick::}).
+   */
+  public static int maxLineBytes(ServerSettings settings) {
+    return settings.limits().maxMessageBytes() - MAX_PREFIX_BYTES;
+  }
+
+  /** Room tag, action mark, nick and separator, at 4 bytes a character: well under this. */
+  public static final int MAX_PREFIX_BYTES = 1024;
+
+  // --- states ---------------------------------------------------------------------------------
+
+  private Behavior<Command> awaitingJoin() {
+    return common()
+        .onMessage(Received.class, r -> onReceivedBeforeJoin(r.message(), r.ackTo()))
+        .onMessage(FromChat.class, c -> onChatBeforeJoin(c.message()))
+        .onMessageEquals(JoinTimedOut.INSTANCE, this::onJoinTimedOut)
+        .build();
+  }
+
+  private Behavior<Command> joined() {
+    return common()
+        .onMessage(Received.class, r -> onReceived(r.message(), r.ackTo()))
+        .onMessage(FromChat.class, c -> onChat(c.message()))
+        .onMessage(RoomStopped.class, stopped -> {
+          onRoomStopped(stopped);
+          return Behaviors.same();
+        })
+        .onMessage(UploadRelayable.class, this::onUploadRelayable)
+        .onMessage(UploadEnded.class, this::onUploadEnded)
+        .onMessage(FileDelivered.class, this::onFileDelivered)
+        .onMessageEquals(IdleTimedOut.INSTANCE, this::onIdleTimedOut)
+        .build();
+  }
+
+  private Behavior<Command> closing() {
+    return BehaviorBuilder.<Command>create()
+        .onMessage(StreamStarted.class, s -> ack(s.ackTo()))
+        // Drain whatever is still arriving; the connection is on its way out.
+        .onMessage(Received.class, r -> ack(r.ackTo()))
+        .onMessageEquals(InboundCompleted.INSTANCE, Behaviors::stopped)
+        .onMessage(InboundFailed.class, f -> Behaviors.stopped())
+        // Its last frames are being flushed; the socket's close ends the inbound side.
+        .onMessageEquals(OutboundClosed.INSTANCE, Behaviors::same)
+        .onMessageEquals(CloseTimedOut.INSTANCE, this::onCloseTimedOut)
+        .onSignal(PostStop.class, s -> onPostStop())
+        .build();
+  }
+
+  /** What every state but closing handles alike. */
+  private BehaviorBuilder<Command> common() {
+    return BehaviorBuilder.<Command>create()
+        .onMessage(StreamStarted.class, s -> ack(s.ackTo()))
+        .onMessageEquals(FloodWaitOver.INSTANCE, this::onFloodWaitOver)
+        .onMessageEquals(UploadChildStopped.INSTANCE, () -> {
+          upload = null;
+          return Behaviors.same();
+        })
+        .onMessage(Close.class, c -> closeWith(() -> port.text(c.notice())))
+        .onMessageEquals(InboundCompleted.INSTANCE, Behaviors::stopped)
+        .onMessage(InboundFailed.class, this::onInboundFailed)
+        // The outbound side ended while not closing: it failed (a file body could not be read).
+        .onMessageEquals(OutboundClosed.INSTANCE, Behaviors::stopped)
+        .onSignal(PostStop.class, s -> onPostStop());
+  }
+
+  private Behavior<Command> ack(ActorRef<Ack> ackTo) {
+    ackTo.tell(Ack.INSTANCE);
+    return Behaviors.same();
+  }
+
+  // --- before JOIN ----------------------------------------------------------------------------
+
+  private Behavior<Command> onReceivedBeforeJoin(Message message, ActorRef<Ack> ackTo) {
+    if (pendingAck != null) {
+      // Cannot happen (nothing is read while a JOIN is pending), but never lose an ack.
+      ackTo.tell(Ack.INSTANCE);
+      return Behaviors.same();
+    }
+    if (message instanceof Message.Malformed malformed) {
+      return onMalformed(malformed.error(), ackTo);
+    }
+    if (isFilePart(message)) {
+      return onFilePartRefused(message, ackTo, "Invalid JOIN message.");
+    }
+    if (message instanceof Message.Join join) {
+      // Each attempt restarts the clock: a user picking another name after a refusal gets the
+      // whole join-timeout to type it (flood control bounds how often a peer can try).
+      timers.startSingleTimer(JoinTimedOut.INSTANCE, settings.policy().joinTimeout());
+      String wanted = Nicks.normalize(join.payload());
+      Optional<String> problem = Nicks.problem(wanted, settings.maxNameLength());
+      if (problem.isPresent()) {
+        sendOrClose(port.error(problem.get()));
+        return acknowledgeCounted(ackTo);
+      }
+      // Hold the acknowledgement: nothing more is read from this client until the core answers.
+      pendingAck = ackTo;
+      core.users().tell(new Users.Claim(wanted, inbox));
+      return Behaviors.same();
+    }
+    sendOrClose(port.error("Invalid JOIN message."));
+    return acknowledgeCounted(ackTo);
+  }
+
+  private Behavior<Command> onChatBeforeJoin(ToUser message) {
+    if (message instanceof ToUser.NickGranted granted) {
+      nick = granted.nick();
+      core.rooms().tell(new Rooms.JoinRoom(core.settings().defaultRoom(), nick, away, inbox));
+      return Behaviors.same();
+    }
+    if (message instanceof ToUser.NickRefused refused) {
+      sendOrClose(port.error(refused.reason()));
+      releasePendingAck();
+      return Behaviors.same();
+    }
+    if (message instanceof ToUser.JoinedRoom joinedRoom) {
+      // In the default room: the welcome goes out before anything the room sends after the join.
+      addMembership(joinedRoom);
+      active = RoomNames.key(joinedRoom.room());
+      timers.cancel(JoinTimedOut.INSTANCE);
+      settings.policy().idleTimeout().ifPresent(idle -> timers.startSingleTimer(IdleTimedOut.INSTANCE, idle));
+      context.getLog().info("{} joined from {}", nick, peer);
+      sendOrClose(port.text(WELCOME));
+      releasePendingAck();
+      return joined();
+    }
+    if (message instanceof ToUser.Refused refused) {
+      // The default room would not take us (it cannot be full; the server is shutting down).
+      return closeWith(() -> port.error(refused.reason()));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onJoinTimedOut() {
+    context.getLog().info("Disconnecting {}: no JOIN within {}", peer, settings.policy().joinTimeout());
+    return closeWith(() -> port.error("Disconnected: no JOIN within " + seconds(settings.policy().joinTimeout()) + "."));
+  }
+
+  // --- joined: inbound ------------------------------------------------------------------------
+
+  private Behavior<Command> onReceived(Message message, ActorRef<Ack> ackTo) {
+    settings.policy().idleTimeout().ifPresent(idle -> timers.startSingleTimer(IdleTimedOut.INSTANCE, idle));
+    if (message instanceof Message.FileOffer offer) {
+      return onFileOffer(offer, ackTo);
+    }
+    if (message instanceof Message.FileChunk chunk) {
+      if (upload != null && !discardingFile) {
+        upload.tell(new Upload.Chunk(chunk.bytes(), ackTo));
+        return Behaviors.same();
+      }
+      return ack(ackTo);
+    }
+    if (message == Message.FileEnd.INSTANCE) {
+      if (upload != null && !discardingFile) {
+        upload.tell(new Upload.End(ackTo));
+        upload = null; // the child stops once the file is stored
+        return Behaviors.same();
+      }
+      discardingFile = false;
+      return ack(ackTo);
+    }
+    if (message instanceof Message.Malformed malformed) {
+      return onMalformed(malformed.error(), ackTo);
+    }
+    Behavior<Command> next = Behaviors.same();
+    if (message instanceof Message.Text text) {
+      next = onText(text.text());
+    } else if (message instanceof Message.Join) {
+      sendOrClose(port.error("You have already joined as " + nick + "."));
+    } else {
+      sendOrClose(port.error("Unexpected frame from a client: " + message.getClass().getSimpleName().toUpperCase(Locale.ROOT) + "."));
+    }
+    if (next != Behaviors.<Command>same()) {
+      ackTo.tell(Ack.INSTANCE); // closing: no flood wait for the last message
+      return next;
+    }
+    return acknowledgeCounted(ackTo);
+  }
+
+  private Behavior<Command> onText(String text) {
+    if (!text.startsWith("/")) {
+      // As the contract says: every line that is not a command, even a blank one, is relayed.
+      return post(text, false);
+    }
+    CommandLine command = CommandLine.parse(text);
+    if (command instanceof CommandLine.Quit) {
+      return closeWith(port::quitAck);
+    } else if (command instanceof CommandLine.Help) {
+      sendOrClose(port.text(HELP));
+    } else if (command instanceof CommandLine.Users users) {
+      withRoom(users.room(), m -> m.ref.tell(new Room.ListMembers(inbox)));
+    } else if (command instanceof CommandLine.Join join) {
+      onJoinCommand(join.room());
+    } else if (command instanceof CommandLine.Part part) {
+      withRoom(part.room(), m -> m.ref.tell(new Room.Part(inbox)));
+    } else if (command instanceof CommandLine.Rooms) {
+      core.rooms().tell(new Rooms.ListRooms(inbox));
+    } else if (command instanceof CommandLine.Topic topic) {
+      onTopicCommand(topic.text());
+    } else if (command instanceof CommandLine.Msg msg) {
+      if (fitsLine(msg.text())) {
+        core.users().tell(new Users.SendPrivate(inbox, msg.nick(), msg.text(), false));
+      }
+    } else if (command instanceof CommandLine.Me me) {
+      return post(me.action(), true);
+    } else if (command instanceof CommandLine.Nick newNick) {
+      onNickCommand(newNick.nick());
+    } else if (command instanceof CommandLine.Away awayCommand) {
+      onAwayCommand(awayCommand.text());
+    } else if (command instanceof CommandLine.SendTo sendTo) {
+      fileTarget = sendTo.nick();
+      sendOrClose(port.text("[Server] Your next file goes to " + sendTo.nick() + " only."));
+    } else if (command instanceof CommandLine.Extended extended) {
+      onExtended(extended.version());
+    } else if (command instanceof CommandLine.Usage usage) {
+      sendOrClose(port.error("Usage: " + usage.usage()));
+    } else {
+      sendOrClose(port.error(UNKNOWN_COMMAND));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> post(String text, boolean action) {
+    Membership room = activeRoom();
+    if (room == null) {
+      sendOrClose(port.error("You are in no room: /join one first."));
+    } else if (fitsLine(text)) {
+      room.ref.tell(new Room.Post(inbox, text, action));
+    }
+    return Behaviors.same();
+  }
+
+  /** Whether {@code text} is short enough to relay with any prefix; if not, the user is told. */
+  private boolean fitsLine(String text) {
+    // A UTF-8 byte count without encoding: a char is at most 3 bytes, a surrogate pair 4.
+    if (text.length() * 3L <= maxLineBytes || utf8Length(text) <= maxLineBytes) {
+      return true;
+    }
+    sendOrClose(port.error("Line too long: at most " + maxLineBytes + " bytes. It was not sent."));
+    return false;
+  }
+
+  private static long utf8Length(String s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isHighSurrogate(c) ? 2 : Character.isLowSurrogate(c) ? 2 : 3;
+    }
+    return n;
+  }
+
+  private void onJoinCommand(String requested) {
+    String name = RoomNames.normalize(requested);
+    Optional<String> problem = RoomNames.problem(name);
+    if (problem.isPresent()) {
+      sendOrClose(port.error(problem.get()));
+      return;
+    }
+    Membership already = rooms.get(RoomNames.key(name));
+    if (already != null) {
+      active = RoomNames.key(name);
+      announceActive(already);
+      return;
+    }
+    if (rooms.size() >= core.settings().maxRoomsPerUser()) {
+      sendOrClose(port.error("You are in " + rooms.size() + " rooms, the most allowed: /part one first."));
+      return;
+    }
+    core.rooms().tell(new Rooms.JoinRoom(name, nick, away, inbox));
+  }
+
+  private void onTopicCommand(String text) {
+    Membership room = activeRoom();
+    if (room == null) {
+      sendOrClose(port.error("You are in no room: /join one first."));
+    } else if (text.isEmpty()) {
+      room.ref.tell(new Room.GetTopic(inbox));
+    } else {
+      String topic = text.equals("-") ? "" : text;
+      Optional<String> problem = lineProblem("Topic", topic, core.settings().maxTopicLength());
+      if (problem.isPresent()) {
+        sendOrClose(port.error(problem.get()));
+      } else {
+        room.ref.tell(new Room.SetTopic(inbox, topic));
+      }
+    }
+  }
+
+  private void onNickCommand(String requested) {
+    String wanted = Nicks.normalize(requested);
+    Optional<String> problem = Nicks.problem(wanted, settings.maxNameLength());
+    if (problem.isPresent()) {
+      sendOrClose(port.error(problem.get()));
+    } else if (wanted.equals(nick)) {
+      sendOrClose(port.text("[Server] You are already " + nick + "."));
+    } else {
+      core.users().tell(new Users.Rename(inbox, wanted));
+    }
+  }
+
+  private void onAwayCommand(String text) {
+    Optional<String> problem = lineProblem("Away message", text, core.settings().maxAwayLength());
+    if (problem.isPresent()) {
+      sendOrClose(port.error(problem.get()));
+      return;
+    }
+    away = text;
+    core.users().tell(new Users.SetAway(inbox, away));
+    rooms.values().forEach(m -> m.ref.tell(new Room.SetAway(inbox, away)));
+    sendOrClose(port.text(away.isEmpty() ? "[Server] You are back." : "[Server] You are marked as away: " + away));
+    if (port.extended()) {
+      sendOrClose(port.event(new Event(Event.Kind.AWAY, "", 0, System.currentTimeMillis(), nick, "", away)));
+    }
+  }
+
+  /** Why a one-line text the server stores and shows (topic, away message) is refused, if it is. */
+  private static Optional<String> lineProblem(String what, String text, int maxLength) {
+    if (text.codePointCount(0, text.length()) > maxLength) {
+      return Optional.of(what + " too long: at most " + maxLength + " characters.");
+    }
+    if (text.codePoints().anyMatch(cp -> Character.isISOControl(cp) || Character.getType(cp) == Character.FORMAT && cp != 0x200D)) {
+      return Optional.of(what + " must not contain control characters.");
+    }
+    return Optional.empty();
+  }
+
+  private void onExtended(String version) {
+    if (!version.equals("1")) {
+      sendOrClose(port.error("Unsupported extended protocol version '" + version + "': this server speaks 1."));
+      return;
+    }
+    if (port.extended()) {
+      return;
+    }
+    port.extend();
+    sendOrClose(port.event(new Event(Event.Kind.HELLO, "", 0, System.currentTimeMillis(), "", nick, "pekko-chat 1")));
+    // Each room it is in is told as ENTERED once the room has listed its members; the active
+    // room follows as ACTIVE when all have answered (see onMembers).
+    for (Membership m : rooms.values()) {
+      enteredPending.add(RoomNames.key(m.name));
+      m.ref.tell(new Room.ListMembers(inbox));
+    }
+  }
+
+  private void withRoom(String requested, java.util.function.Consumer<Membership> action) {
+    Membership room;
+    if (requested.isEmpty()) {
+      room = activeRoom();
+      if (room == null) {
+        sendOrClose(port.error("You are in no room: /join one first."));
+        return;
+      }
+    } else {
+      String name = RoomNames.normalize(requested);
+      Optional<String> problem = RoomNames.problem(name);
+      if (problem.isPresent()) {
+        sendOrClose(port.error(problem.get()));
+        return;
+      }
+      room = rooms.get(RoomNames.key(name));
+      if (room == null) {
+        sendOrClose(port.error("You are not in " + name + "."));
+        return;
+      }
+    }
+    action.accept(room);
+  }
+
+  private Membership activeRoom() {
+    return active == null ? null : rooms.get(active);
+  }
+
+  // --- joined: from the chat core -------------------------------------------------------------
+
+  private Behavior<Command> onChat(ToUser message) {
+    if (message instanceof ToUser.RoomEvents events) {
+      onRoomEvents(events);
+    } else if (message instanceof ToUser.PrivateMessage pm) {
+      sendOrClose(port.privateMessage(pm, false));
+    } else if (message instanceof ToUser.PrivateSent sent) {
+      if (port.extended()) {
+        sendOrClose(port.privateMessage(sent.message(), true));
+      }
+    } else if (message instanceof ToUser.IsAway isAway) {
+      sendOrClose(port.text("[Server] " + isAway.nick() + " is away: " + isAway.message()));
+    } else if (message instanceof ToUser.PrivateFile file) {
+      sendOrClose(port.privateFile(file.from(), file.fileId(), file.fileName()));
+    } else if (message instanceof ToUser.JoinedRoom joinedRoom) {
+      Membership m = addMembership(joinedRoom);
+      active = RoomNames.key(m.name);
+      if (port.extended()) {
+        sendOrClose(port.event(entered(m.name, joinedRoom.topic(), joinedRoom.members())));
+      } else {
+        sendOrClose(port.text("[Server] You joined " + m.name + membersSummary(joinedRoom.members()) + topicSummary(joinedRoom.topic())
+            + " Plain lines now go to " + m.name + "."));
+      }
+    } else if (message instanceof ToUser.AlreadyInRoom already) {
+      Membership m = rooms.get(RoomNames.key(already.room()));
+      if (m != null) {
+        active = RoomNames.key(m.name);
+        announceActive(m);
+      }
+    } else if (message instanceof ToUser.PartedRoom parted) {
+      onParted(parted.room());
+    } else if (message instanceof ToUser.Members members) {
+      onMembers(members);
+    } else if (message instanceof ToUser.RoomList list) {
+      onRoomList(list);
+    } else if (message instanceof ToUser.Topic topic) {
+      sendOrClose(port.text(topic.topic().isEmpty()
+          ? "[Server] " + topic.room() + " has no topic."
+          : "[Server] Topic of " + topic.room() + ": " + topic.topic()));
+    } else if (message instanceof ToUser.NickGranted granted) {
+      onNickGranted(granted);
+    } else if (message instanceof ToUser.NickRefused refused) {
+      sendOrClose(port.error(refused.reason()));
+    } else if (message instanceof ToUser.Refused refused) {
+      sendOrClose(port.error(refused.reason()));
+    }
+    return Behaviors.same();
+  }
+
+  private Membership addMembership(ToUser.JoinedRoom joinedRoom) {
+    Membership m = new Membership(joinedRoom.room(), joinedRoom.ref(), joinedRoom.seq(), nick);
+    String key = RoomNames.key(joinedRoom.room());
+    rooms.put(key, m);
+    context.watchWith(joinedRoom.ref(), new RoomStopped(key, joinedRoom.ref()));
+    return m;
+  }
+
+  private void onRoomEvents(ToUser.RoomEvents batch) {
+    Membership m = rooms.get(RoomNames.key(batch.room()));
+    if (m == null) {
+      return; // parted meanwhile
+    }
+    List<RoomEvent> events = batch.events();
+    BitSet skip = new BitSet(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      RoomEvent e = events.get(i);
+      if (e.seq() <= m.joinedSeq) {
+        skip.set(i);
+      } else if (e instanceof RoomEvent.Posted p) {
+        if (p.from().equals(m.nick)) {
+          skip.set(i);
+        }
+      } else if (e instanceof RoomEvent.FileShared f) {
+        if (f.from().equals(m.nick)) {
+          skip.set(i);
+        }
+      } else if (e instanceof RoomEvent.NickChanged n) {
+        if (n.oldNick().equals(m.nick)) {
+          m.nick = n.newNick(); // our own: we told the user when it was granted
+          skip.set(i);
+        } else if (!rememberNickChange(n.changeId())) {
+          skip.set(i); // already told through another room
+        }
+      }
+    }
+    if (skip.cardinality() < events.size()) {
+      sendOrClose(port.roomEvents(batch, skip, RoomNames.key(batch.room()).equals(active)));
+    }
+  }
+
+  /** Records a nick change; false if it was already seen. */
+  private boolean rememberNickChange(long changeId) {
+    if (!recentNickChanges.add(changeId)) {
+      return false;
+    }
+    if (recentNickChanges.size() > RECENT_NICK_CHANGES) {
+      recentNickChanges.remove(recentNickChanges.iterator().next());
+    }
+    return true;
+  }
+
+  private void onParted(String room) {
+    String key = RoomNames.key(room);
+    Membership m = rooms.remove(key);
+    if (m == null) {
+      return;
+    }
+    context.unwatch(m.ref);
+    boolean wasActive = key.equals(active);
+    if (wasActive) {
+      // The most recently joined room still held becomes active.
+      active = rooms.isEmpty() ? null : new ArrayList<>(rooms.keySet()).get(rooms.size() - 1);
+    }
+    Membership now = activeRoom();
+    if (port.extended()) {
+      sendOrClose(port.event(new Event(Event.Kind.PARTED, m.name, 0, System.currentTimeMillis(), "", "", "")));
+      if (wasActive && now != null) {
+        sendOrClose(port.event(new Event(Event.Kind.ACTIVE, now.name, 0, System.currentTimeMillis(), "", "", "")));
+      }
+    } else {
+      sendOrClose(port.text("[Server] You left " + m.name + "."
+          + (wasActive ? now == null ? " You are in no room now: /join one." : " Plain lines now go to " + now.name + "." : "")));
+    }
+  }
+
+  private void onRoomStopped(RoomStopped stopped) {
+    Membership m = rooms.get(stopped.key());
+    if (m == null || !m.ref.equals(stopped.ref())) {
+      return;
+    }
+    rooms.remove(stopped.key());
+    boolean wasActive = stopped.key().equals(active);
+    if (wasActive) {
+      active = rooms.isEmpty() ? null : new ArrayList<>(rooms.keySet()).get(rooms.size() - 1);
+    }
+    sendOrClose(port.error("The room " + m.name + " was closed after a server error. /join " + m.name + " to return."));
+  }
+
+  private void onMembers(ToUser.Members members) {
+    if (enteredPending.remove(RoomNames.key(members.room()))) {
+      // Answering onExtended: tell the client of a room it is in.
+      List<String> nicks = members.members().stream().map(ToUser.MemberInfo::nick).toList();
+      sendOrClose(port.event(entered(members.room(), members.topic(), nicks)));
+      Membership now = activeRoom();
+      if (enteredPending.isEmpty() && now != null) {
+        sendOrClose(port.event(new Event(Event.Kind.ACTIVE, now.name, 0, System.currentTimeMillis(), "", "", "")));
+      }
+      return;
+    }
+    List<String> shown = new ArrayList<>(members.members().size());
+    for (ToUser.MemberInfo info : members.members()) {
+      shown.add(info.away().isEmpty() ? info.nick() : info.nick() + " (away: " + info.away() + ")");
+    }
+    boolean isDefault = RoomNames.key(members.room()).equals(RoomNames.key(core.settings().defaultRoom()));
+    // The original's exact words for the default room; a list over the frame limit is continued.
+    String head = isDefault ? "[Server] Online users: " : "[Server] Users in " + members.room() + ": ";
+    for (String part : Listing.split(head, "[Server] (continued) ", shown, ", ", maxLineBytes)) {
+      if (!sendOrClose(port.text(part))) {
+        return;
+      }
+    }
+  }
+
+  /** Rooms whose member list, asked for by {@link #onExtended}, is to be sent as ENTERED. */
+  private final Set<String> enteredPending = new LinkedHashSet<>();
+
+  private void onRoomList(ToUser.RoomList list) {
+    List<String> lines = new ArrayList<>(list.rooms().size());
+    for (ToUser.RoomInfo room : list.rooms()) {
+      lines.add(room.name() + " (" + room.members() + (room.members() == 1 ? " user)" : " users)")
+          + (room.topic().isEmpty() ? "" : ": " + room.topic()));
+    }
+    String head = "[Server] Rooms" + (list.complete() ? "" : " (some did not answer in time)") + ":\n";
+    for (String part : Listing.split(head, "[Server] Rooms (continued):\n", lines, "\n", maxLineBytes)) {
+      if (!sendOrClose(port.text(part))) {
+        return;
+      }
+    }
+  }
+
+  private void onNickGranted(ToUser.NickGranted granted) {
+    String old = nick;
+    nick = granted.nick();
+    rememberNickChange(granted.changeId());
+    rooms.values().forEach(m -> m.ref.tell(new Room.Rename(inbox, nick, granted.changeId())));
+    context.getLog().info("{} is now known as {}", old, nick);
+    sendOrClose(port.text("[Server] You are now known as " + nick + "."));
+  }
+
+  private void announceActive(Membership m) {
+    if (port.extended()) {
+      sendOrClose(port.event(new Event(Event.Kind.ACTIVE, m.name, 0, System.currentTimeMillis(), "", "", "")));
+    } else {
+      sendOrClose(port.text("[Server] Plain lines now go to " + m.name + "."));
+    }
+  }
+
+  private static Event entered(String room, String topic, List<String> members) {
+    return new Event(Event.Kind.ENTERED, room, 0, System.currentTimeMillis(), "", String.join(",", members), topic);
+  }
+
+  private static String membersSummary(List<String> members) {
+    return " (" + members.size() + (members.size() == 1 ? " user)." : " users).");
+  }
+
+  private static String topicSummary(String topic) {
+    return topic.isEmpty() ? "" : " Topic: " + topic + ".";
+  }
+
+  // --- files ----------------------------------------------------------------------------------
+
+  private static boolean isFilePart(Message m) {
+    return m instanceof Message.FileOffer || m instanceof Message.FileChunk || m == Message.FileEnd.INSTANCE;
+  }
+
+  /** A file that will not be received: its frame is read and dropped; the offer still counts as flood. */
+  private Behavior<Command> onFilePartRefused(Message part, ActorRef<Ack> ackTo, String error) {
+    if (part instanceof Message.FileOffer) {
+      sendOrClose(port.error(error));
+      return acknowledgeCounted(ackTo);
+    }
+    return ack(ackTo);
+  }
+
+  private Behavior<Command> onFileOffer(Message.FileOffer offer, ActorRef<Ack> ackTo) {
+    String fileName = SafeFileNames.baseName(offer.fileName());
+    String target = fileTarget;
+    fileTarget = null;
+    String refusal = null;
+    if (target == null && activeRoom() == null) {
+      refusal = "you are in no room (/join one, or /sendto <nick> first)";
+    }
+    Spool.Reservation reservation = refusal == null ? spool.reserve(offer.size()) : null;
+    if (reservation != null && reservation.file() == null) {
+      refusal = reservation.refusal();
+    }
+    if (refusal != null) {
+      context.getLog().info("Refused file {} ({} bytes) from {}: {}", fileName, offer.size(), nick, refusal);
+      discardingFile = true;
+      sendOrClose(port.error("Could not receive file " + fileName + " (" + Sizes.human(offer.size()) + "): "
+          + refusal + ". It was not sent."));
+      return acknowledgeCounted(ackTo);
+    }
+    SpoolFile file = reservation.file();
+    discardingFile = false;
+    upload = context.spawnAnonymous(Upload.create(fileName, file, context.getSelf(), uploadLimits));
+    context.watchWith(upload, UploadChildStopped.INSTANCE);
+    pendingTargets.put(file.id(), target == null ? new FileTarget(null, active) : new FileTarget(target, null));
+    // A FILE counts towards flood control like a line: 300 tiny files are 300 messages.
+    return acknowledgeCounted(ackTo);
+  }
+
+  private record FileTarget(String nick, String roomKey) {}
+
+  private final Map<String, FileTarget> pendingTargets = new LinkedHashMap<>();
+
+  private Behavior<Command> onUploadRelayable(UploadRelayable relayable) {
+    SpoolFile file = relayable.file();
+    FileTarget target = pendingTargets.remove(file.id());
+    boolean announced = false;
+    if (target != null && target.nick() != null) {
+      core.users().tell(new Users.SendFile(inbox, target.nick(), file.id(), relayable.fileName(), file.size()));
+      announced = true;
+    } else if (target != null) {
+      Membership room = rooms.get(target.roomKey());
+      if (room != null) {
+        room.ref.tell(new Room.ShareFile(inbox, file.id(), relayable.fileName(), file.size()));
+        announced = true;
+      }
+    }
+    context.getLog().info("Relaying {} ({} bytes) from {}", relayable.fileName(), file.size(), nick);
+    // Recipients acquire the file when the announcement reaches them; hold it until then.
+    Duration hold = announced ? settings.fileAnnounceHold() : Duration.ZERO;
+    context.getSystem().scheduler().scheduleOnce(hold, file::releaseShareHold, context.getExecutionContext());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onUploadEnded(UploadEnded ended) {
+    if (!ended.complete()) {
+      discardingFile = upload != null || discardingFile; // the rest of the frame is dropped by the child
+      if (ended.error() != null) {
+        sendOrClose(port.error("Could not receive file " + ended.fileName() + ": " + ended.error() + ". It was not sent completely."));
+      }
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onFileDelivered(FileDelivered delivered) {
+    SpoolFile file = delivered.file();
+    if (file.state() == SpoolFile.State.FAILED) {
+      sendOrClose(port.text(incompleteNotice(delivered.from(), delivered.fileName(), file)));
+    }
+    return Behaviors.same();
+  }
+
+  /**
+   * Follows a FILE frame that had to be completed with zero bytes. The project's client recognises
+   * it (see {@code pekkochat.client.Client}) and deletes its copy; an original client shows it.
+   */
+  public static String incompleteNotice(String sender, String fileName, SpoolFile file) {
+    return "[Server] Incomplete file: " + sender + "::" + fileName + " was cut off after "
+        + file.committed() + " of " + file.size() + " bytes (" + file.failure() + "). Discard any copy you received.";
+  }
+
+  // --- flood control, errors, closing ---------------------------------------------------------
+
+  /**
+   * Acknowledges a message that counts towards flood control: at once while the user is within
+   * the allowance, otherwise after the wait the {@link TokenBucket} gives. Until then nothing more
+   * is read from this connection, so TCP pushes back on the flooder while everyone else's messages
+   * go through as usual.
+   */
+  private Behavior<Command> acknowledgeCounted(ActorRef<Ack> ackTo) {
+    long waitNanos = flood.take(System.nanoTime());
+    if (waitNanos == 0) {
+      ackTo.tell(Ack.INSTANCE);
+      return Behaviors.same();
+    }
+    if (!floodLogged) {
+      floodLogged = true;
+      context.getLog().info("Flood control: slowing down {} to {} message(s) per second", nameOrPeer(), settings.policy().floodRate());
+    }
+    floodHeldAck = ackTo;
+    timers.startSingleTimer(FloodWaitOver.INSTANCE, Duration.ofNanos(waitNanos));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onFloodWaitOver() {
+    if (floodHeldAck != null) {
+      floodHeldAck.tell(Ack.INSTANCE);
+      floodHeldAck = null;
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onMalformed(FramingError error, ActorRef<Ack> ackTo) {
+    context.getLog().info("Malformed input from {} ({}): {}", peer, nameOrPeer(), error.message());
+    if (error.fatal()) {
+      ackTo.tell(Ack.INSTANCE);
+      return closeWith(() -> port.error(error.message()));
+    }
+    sendOrClose(port.error(error.message()));
+    return acknowledgeCounted(ackTo);
+  }
+
+  private Behavior<Command> onIdleTimedOut() {
+    Duration idle = settings.policy().idleTimeout().orElseThrow();
+    context.getLog().info("Disconnecting {}: nothing received for {}", nameOrPeer(), idle);
+    return closeWith(() -> port.error("Disconnected: nothing received from you for " + seconds(idle) + "."));
+  }
+
+  private static String seconds(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? (ms / 1000) + " s" : String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
+  }
+
+  /**
+   * Sends the outcome of a port call; a false one means the user's queue is full (it is not
+   * reading): it is told why, and the connection closes. Returns whether the user took it.
+   */
+  private boolean sendOrClose(boolean accepted) {
+    if (!accepted && !closingStarted) {
+      context.getLog().info("Disconnecting {}: outbound queue full (not reading)", nameOrPeer());
+      context.getSelf().tell(new Close("[Server] Disconnected: too many messages waiting for you (connection too slow)."));
+      closingStarted = true;
+    }
+    return accepted;
+  }
+
+  private boolean closingStarted;
+
+  /** Sends a last frame, then flushes and closes; cuts the connection if that takes too long. */
+  private Behavior<Command> closeWith(java.util.function.BooleanSupplier lastFrame) {
+    closingStarted = true;
+    lastFrame.getAsBoolean();
+    if (upload != null) {
+      upload.tell(Upload.Abandon.INSTANCE);
+      upload = null;
+    }
+    releasePendingAck();
+    port.close();
+    timers.startSingleTimer(CloseTimedOut.INSTANCE, settings.closeTimeout());
+    return closing();
+  }
+
+  private Behavior<Command> onCloseTimedOut() {
+    context.getLog().info("Cutting off {}: it did not take its last frames within {}", nameOrPeer(), settings.closeTimeout());
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onInboundFailed(InboundFailed failed) {
+    context.getLog().debug("Connection of {} failed: {}", nameOrPeer(), failed.cause().toString());
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onPostStop() {
+    port.abort();
+    if (nick != null) {
+      context.getLog().info("{} disconnected", nick);
+    }
+    return Behaviors.same();
+  }
+
+  private void releasePendingAck() {
+    if (pendingAck != null) {
+      pendingAck.tell(Ack.INSTANCE);
+      pendingAck = null;
+    }
+    if (floodHeldAck != null) {
+      floodHeldAck.tell(Ack.INSTANCE);
+      floodHeldAck = null;
+    }
+  }
+
+  private String nameOrPeer() {
+    return nick != null ? nick : peer;
+  }
+}

@@ -1,0 +1,268 @@
+package pekkochat.session;
+
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.util.ByteString;
+import pekkochat.files.ChunkWriter;
+import pekkochat.files.SpoolFile;
+import pekkochat.files.Sizes;
+
+/**
+ * One file arriving from the session's user, from its FILE header to its end: a child of the
+ * session, which forwards it the frame's chunks with the acknowledgement the inbound stream waits
+ * for. Each chunk is written to the spool file (up to {@link #WRITES_IN_FLIGHT} at once) and
+ * acknowledged once it is in, so memory holds a few chunks whatever the file's size.
+ *
+ * <p>It tells the session when relaying can start ({@link Session.UploadRelayable}: once the rest is
+ * expected within {@code relay-lead-time}, or when complete) and when it ends ({@link
+ * Session.UploadEnded}). Two guards keep one sender from hurting others:
+ * <ul>
+ *   <li>before relaying, the upload must average at least {@code upload-min-rate} over each
+ *       {@code upload-rate-window}: a connection that announces 2 GiB and sends nothing holds that
+ *       share of the spool for one window, not for as long as it likes;
+ *   <li>once relaying has started, recipients receiving the file can receive nothing else, so the
+ *       upload must be complete within {@code relay-completion-timeout}: a sender trickling one
+ *       byte a second cannot hold anyone's chat back for longer than that.
+ * </ul>
+ * Either way the file fails: recipients complete the frame with zeros and get a notice, and the
+ * sender an ERROR. The rest of the frame is then read and dropped.
+ */
+final class Upload extends AbstractBehavior<Upload.Command> {
+
+  sealed interface Command {}
+
+  /** A slice of the file, and whom to acknowledge it to once it is in. */
+  record Chunk(ByteString bytes, ActorRef<Session.Ack> ackTo) implements Command {}
+
+  /** The frame is complete. */
+  record End(ActorRef<Session.Ack> ackTo) implements Command {}
+
+  /** Give up (the connection is closing); the session drains the rest itself. */
+  enum Abandon implements Command {
+    INSTANCE
+  }
+
+  private record Written(Throwable failure) implements Command {}
+
+  private record Stored(ActorRef<Session.Ack> ackTo, Throwable failure) implements Command {}
+
+  private enum RateCheck implements Command {
+    INSTANCE
+  }
+
+  private enum RelayDeadline implements Command {
+    INSTANCE
+  }
+
+  /** Upload chunks being written to the spool at once (each up to one TCP read, ~128 KiB). */
+  static final int WRITES_IN_FLIGHT = 8;
+
+  /** The guards' settings. */
+  record Limits(Duration relayLeadTime, Duration relayCompletionTimeout, long minRateBytesPerSecond, Duration rateWindow) {}
+
+  static Behavior<Command> create(
+      String fileName, SpoolFile file, ActorRef<Session.Command> session, Limits limits) {
+    return Behaviors.setup(
+        context -> Behaviors.withTimers(timers -> new Upload(context, timers, fileName, file, session, limits)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final String fileName;
+  private final SpoolFile file;
+  private final ActorRef<Session.Command> session;
+  private final Limits limits;
+  private final ChunkWriter writer;
+  private final long startNanos = System.nanoTime();
+  private long received;
+  private long receivedAtLastCheck;
+  private int writesInFlight;
+  private ActorRef<Session.Ack> heldAck;
+  private boolean relaying;
+  /** Set once the upload has failed or been given up: what still arrives is dropped. */
+  private boolean discarding;
+  private boolean ended;
+
+  private Upload(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      String fileName,
+      SpoolFile file,
+      ActorRef<Session.Command> session,
+      Limits limits) {
+    super(context);
+    this.timers = timers;
+    this.fileName = fileName;
+    this.file = file;
+    this.session = session;
+    this.limits = limits;
+    Executor blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    this.writer = ChunkWriter.open(file.path(), blockingIo);
+    timers.startTimerWithFixedDelay(RateCheck.INSTANCE, limits.rateWindow());
+    if (file.size() == 0) {
+      startRelay();
+    }
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Chunk.class, this::onChunk)
+        .onMessage(Written.class, this::onWritten)
+        .onMessage(End.class, this::onEnd)
+        .onMessage(Stored.class, this::onStored)
+        .onMessageEquals(RateCheck.INSTANCE, this::onRateCheck)
+        .onMessageEquals(RelayDeadline.INSTANCE, this::onRelayDeadline)
+        .onMessageEquals(Abandon.INSTANCE, () -> {
+          fail("the sender disconnected", false);
+          return Behaviors.stopped();
+        })
+        .onSignal(PostStop.class, s -> {
+          fail("the sender disconnected", false);
+          return this;
+        })
+        .build();
+  }
+
+  private Behavior<Command> onChunk(Chunk chunk) {
+    if (discarding) {
+      chunk.ackTo().tell(Session.Ack.INSTANCE);
+      return this;
+    }
+    received += chunk.bytes().size();
+    // Write-ahead: the next chunk is read from the network while this one is written, up to
+    // WRITES_IN_FLIGHT chunks; then reading waits for the disk. Memory stays bounded.
+    writesInFlight++;
+    getContext().pipeToSelf(writer.write(chunk.bytes()), (done, failure) -> new Written(failure));
+    if (writesInFlight < WRITES_IN_FLIGHT) {
+      chunk.ackTo().tell(Session.Ack.INSTANCE);
+    } else {
+      heldAck = chunk.ackTo();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onWritten(Written written) {
+    writesInFlight--;
+    if (!discarding) {
+      if (written.failure() != null) {
+        fail("the server could not store it", true);
+      } else {
+        file.commitTo(writer.written());
+        if (!relaying && restExpectedWithinLeadTime()) {
+          startRelay();
+        }
+      }
+    }
+    releaseHeldAck();
+    return this;
+  }
+
+  private Behavior<Command> onEnd(End end) {
+    if (discarding) {
+      end.ackTo().tell(Session.Ack.INSTANCE);
+      return Behaviors.stopped();
+    }
+    // Every byte is in: recipients now wait for the disk only.
+    timers.cancel(RelayDeadline.INSTANCE);
+    timers.cancel(RateCheck.INSTANCE);
+    getContext().pipeToSelf(writer.close(), (done, failure) -> new Stored(end.ackTo(), failure));
+    return this;
+  }
+
+  private Behavior<Command> onStored(Stored stored) {
+    if (!discarding) {
+      if (stored.failure() != null) {
+        fail("the server could not store it", true);
+      } else {
+        file.commitTo(writer.written());
+        file.complete();
+        if (!relaying) {
+          startRelay();
+        }
+        ended = true;
+        file.releaseWriter();
+        session.tell(new Session.UploadEnded(fileName, null, true));
+      }
+    }
+    stored.ackTo().tell(Session.Ack.INSTANCE);
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onRateCheck() {
+    if (relaying || discarding) {
+      timers.cancel(RateCheck.INSTANCE);
+      return this;
+    }
+    long window = limits.rateWindow().toMillis();
+    long minimum = limits.minRateBytesPerSecond() * window / 1000;
+    if (received - receivedAtLastCheck < minimum) {
+      fail("it arrived too slowly (under " + Sizes.human(limits.minRateBytesPerSecond()) + "/s)", true);
+    }
+    receivedAtLastCheck = received;
+    return this;
+  }
+
+  private Behavior<Command> onRelayDeadline() {
+    if (!discarding) {
+      fail("it stalled while others were receiving it", true);
+    }
+    return this;
+  }
+
+  /** Whether, at the rate the upload has arrived so far, the rest will be in within the lead time. */
+  private boolean restExpectedWithinLeadTime() {
+    long arrived = file.committed();
+    long elapsed = System.nanoTime() - startNanos;
+    if (arrived <= 0 || elapsed <= 0) {
+      return false;
+    }
+    double nanosLeft = (double) (file.size() - arrived) * elapsed / arrived;
+    return nanosLeft <= limits.relayLeadTime().toNanos();
+  }
+
+  private void startRelay() {
+    relaying = true;
+    session.tell(new Session.UploadRelayable(fileName, file));
+    if (received < file.size()) {
+      timers.startSingleTimer(RelayDeadline.INSTANCE, limits.relayCompletionTimeout());
+    }
+  }
+
+  /**
+   * Gives up on the upload: readers are told (they complete the frame they may have begun and
+   * follow it with a notice), and the spool file goes once nobody uses it.
+   */
+  private void fail(String why, boolean tellSender) {
+    if (discarding || ended) {
+      return;
+    }
+    discarding = true;
+    ended = true;
+    timers.cancel(RelayDeadline.INSTANCE);
+    timers.cancel(RateCheck.INSTANCE);
+    getContext().getLog().info("File {} abandoned after {} of {} bytes: {}", fileName, file.committed(), file.size(), why);
+    file.fail(why);
+    writer.close().whenComplete((done, failure) -> file.releaseWriter());
+    if (!relaying) {
+      file.releaseShareHold(); // never announced: nobody will come for it
+    }
+    session.tell(new Session.UploadEnded(fileName, tellSender ? why : null, false));
+    releaseHeldAck();
+  }
+
+  private void releaseHeldAck() {
+    if (heldAck != null) {
+      heldAck.tell(Session.Ack.INSTANCE);
+      heldAck = null;
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package pekkochat.transport.tcp;
+
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import pekkochat.chat.RoomEvent;
+import pekkochat.chat.RoomNames;
+import pekkochat.chat.ToUser;
+import pekkochat.files.Spool;
+import pekkochat.files.SpoolFile;
+import pekkochat.files.SpoolReader;
+import pekkochat.protocol.Event;
+import pekkochat.protocol.Frames;
+import pekkochat.protocol.Outbound;
+import pekkochat.session.ClientPort;
+import pekkochat.session.Session;
+
+/**
+ * A session's port onto one TCP connection: renders what the session hands it in the original
+ * protocol or, once asked for, the extended one ({@link SeedEncoding}), and offers it to the
+ * connection's bounded outbound queue, never blocking. The session is its only caller, so the
+ * queue has one writer.
+ *
+ * <p>The queue counts as full one element early, so the session still has room for the notice
+ * that says why it closes.
+ */
+class TcpPort implements ClientPort {
+
+  private final BoundedSourceQueue<Outbound> queue;
+  private final int capacity;
+  private final Spool spool;
+  private final ActorRef<Session.Command> session;
+  private final String defaultRoomKey;
+  private final int chunkSize;
+  private final Duration stallTimeout;
+  /** Files acquired for this connection whose frame has not finished: released if it never does. */
+  private final Set<Delivery> deliveries = ConcurrentHashMap.newKeySet();
+  private volatile boolean extended;
+
+  TcpPort(
+      BoundedSourceQueue<Outbound> queue,
+      int capacity,
+      Spool spool,
+      ActorRef<Session.Command> session,
+      String defaultRoom,
+      int chunkSize,
+      Duration stallTimeout) {
+    this.queue = queue;
+    this.capacity = capacity;
+    this.spool = spool;
+    this.session = session;
+    this.defaultRoomKey = RoomNames.key(defaultRoom);
+    this.chunkSize = chunkSize;
+    this.stallTimeout = stallTimeout;
+  }
+
+  @Override
+  public boolean text(String text) {
+    return offer(Frames.text(text));
+  }
+
+  @Override
+  public boolean error(String reason) {
+    return offer(Frames.error(reason));
+  }
+
+  @Override
+  public boolean quitAck() {
+    return offer(Frames.command("/quit_ack"));
+  }
+
+  @Override
+  public boolean joinNotice(String text) {
+    return offer(Frames.join(text));
+  }
+
+  @Override
+  public boolean roomEvents(ToUser.RoomEvents batch, BitSet skip, boolean active) {
+    SeedEncoding.View view = extended ? SeedEncoding.View.EXTENDED : active ? SeedEncoding.View.ACTIVE : SeedEncoding.View.OTHER;
+    SeedEncoding.Encoded encoded =
+        batch.derived(new SeedEncoding.Key(view, defaultRoomKey), b -> SeedEncoding.encode(b, view, defaultRoomKey));
+    List<RoomEvent> events = batch.events();
+    int from = 0;
+    for (int i = 0; i < events.size(); i++) {
+      if (events.get(i) instanceof RoomEvent.FileShared file && !skip.get(i)) {
+        if (!offerBytes(encoded.slice(from, i, skip))) {
+          return false;
+        }
+        from = i + 1;
+        String sender = SeedEncoding.fileSender(file.from(), file.room(), active || extended);
+        if (!offerFile(sender, file.from(), file.fileId(), file.fileName())) {
+          return false;
+        }
+      }
+    }
+    if (from == 0 && skip.isEmpty()) {
+      return offerBytes(encoded.bytes()); // nearly always: the very bytes every member gets
+    }
+    return offerBytes(encoded.slice(from, events.size(), skip));
+  }
+
+  @Override
+  public boolean privateMessage(ToUser.PrivateMessage message, boolean echo) {
+    ByteString frame = extended ? SeedEncoding.privateEvent(message) : SeedEncoding.privateMessage(message);
+    return offerBytes(frame);
+  }
+
+  @Override
+  public boolean privateFile(String from, String fileId, String fileName) {
+    return offerFile(SeedEncoding.fileSender(from, null, false), from, fileId, fileName);
+  }
+
+  @Override
+  public void extend() {
+    extended = true;
+  }
+
+  @Override
+  public boolean extended() {
+    return extended;
+  }
+
+  @Override
+  public boolean event(Event event) {
+    return extended && offerBytes(event.encodeFrame());
+  }
+
+  @Override
+  public void close() {
+    try {
+      queue.complete();
+    } catch (IllegalStateException alreadyEnded) {
+      // The connection's outbound side has ended (the peer reset it): nothing left to flush.
+    }
+  }
+
+  @Override
+  public void abort() {
+    close();
+    releaseDeliveries();
+  }
+
+  /** The outbound side has ended: files it never got to are let go. */
+  void releaseDeliveries() {
+    for (Delivery d : deliveries) {
+      d.finish(false);
+    }
+  }
+
+  private boolean offerBytes(ByteString bytes) {
+    return bytes.isEmpty() || offer(new Outbound.Frame(bytes));
+  }
+
+  private boolean offer(Outbound element) {
+    if (queue.size() >= capacity) {
+      return false;
+    }
+    QueueOfferResult result = queue.offer(element);
+    // Anything but "dropped" means the outbound side has ended: the peer is gone, and its end
+    // reaches the session through the inbound side.
+    return result != QueueOfferResult.dropped();
+  }
+
+  /**
+   * A relayed file: acquired from the file service now, so it stays while this connection's
+   * queue gets to it, and decided then: an upload that failed meanwhile is not begun at all.
+   */
+  private boolean offerFile(String senderField, String from, String fileId, String fileName) {
+    Optional<SpoolFile> acquired = spool.acquire(fileId);
+    if (acquired.isEmpty()) {
+      return true; // gone already (failed and released): nothing to send
+    }
+    SpoolFile file = acquired.get();
+    Delivery delivery = new Delivery(file, from, fileName);
+    deliveries.add(delivery);
+    String prefix = Frames.serverFilePrefix(senderField, fileName);
+    Outbound element =
+        new Outbound.Deferred(
+            () -> {
+              if (file.state() == SpoolFile.State.FAILED) {
+                delivery.finish(false);
+                return Optional.empty();
+              }
+              Source<ByteString, NotUsed> body =
+                  SpoolReader.source(file, chunkSize, stallTimeout)
+                      .watchTermination(
+                          (mat, done) -> {
+                            done.whenComplete((d, failure) -> delivery.finish(true));
+                            return NotUsed.getInstance();
+                          });
+              return Optional.of(Frames.file(prefix, file.size(), body));
+            });
+    if (!offer(element)) {
+      delivery.finish(false);
+      return false;
+    }
+    return true;
+  }
+
+  /** One file on its way to this connection; finished exactly once. */
+  private final class Delivery {
+    final SpoolFile file;
+    final String from;
+    final String fileName;
+    final AtomicBoolean finished = new AtomicBoolean();
+
+    Delivery(SpoolFile file, String from, String fileName) {
+      this.file = file;
+      this.from = from;
+      this.fileName = fileName;
+    }
+
+    /** {@code started}: the frame was begun, so the recipient may hold part of the file. */
+    void finish(boolean started) {
+      if (finished.compareAndSet(false, true)) {
+        deliveries.remove(this);
+        file.release();
+        if (started) {
+          session.tell(new Session.FileDelivered(file, from, fileName));
+        }
+      }
+    }
+  }
+}
