@@ -1,31 +1,34 @@
 #!/usr/bin/env python3
-"""Reconstruction of the ORIGINAL Python chat client, written from /work/shared/PROTOCOL-SEED.md.
+"""Reconstruction of the ORIGINAL Python chat client, for interop tests of pekko-chat.
 
-This is NOT the original code. It exists only as an interop test fixture for pekko-chat.
+This is NOT the original code. It was written by hand from /work/shared/PROTOCOL-SEED.md and
+then corrected by running the original client (seed-original/) with piped input against the
+same servers and comparing what it printed. It is the stand-in when the original is absent, so
+it repeats the original's observable behaviour, defects included:
 
-DELIBERATE DEVIATION from the original: the original client has defect #1 (it splits a
-relayed FILE payload wrongly and never saves the file). This fixture does it correctly so
-tests can check that file content arrives intact: the payload is split at the first two "::"
-into sender, filename and raw bytes, and the bytes are saved as
-received_files/<basename of filename> under the current working directory. (Like the
-original, a second file with the same name overwrites the first.)
+  - it NEVER saves a relayed file: every incoming FILE prints
+    "[Error]: Received malformed file message." (defect 1); received_files/ is only created,
+    at start-up, and stays empty;
+  - stdin must stay open: at its end the client prints its closing lines and then dies of the
+    EOFError (traceback on stderr, exit status 1), as the original does.
 
 Usage: python3 seed_client.py HOST [-p PORT] -u USERNAME      (port defaults to 12000)
 
-Output (stdout, flushed after every line), each incoming frame as "[HH:MM:SS] " + :
-  TEXT "alice::hi"        -> "alice: hi"
-  TEXT "[Server]..."      -> printed as is
-  other TEXT              -> "[Server]: <text>"
-  JOIN / LEAVE            -> payload as is
-  ERROR                   -> "[Server Error]: <text>"
-  FILE                    -> "Received file <filename> from <sender> (<n> bytes), saved to received_files/<name>"
-  COMMAND "/quit_ack"     -> the client exits (nothing printed)
-If the server closes the connection: "Connection closed by server." and the client exits.
-Local output (help, "Sent file <name> (<n> bytes)", local errors) has no timestamp.
+stdout: the prompt "USERNAME> " (no newline) before each input line and after each incoming
+line; every incoming line as "\\n[HH:MM:SS] " followed by
+  TEXT starting with "[Server]" -> as is;  TEXT "alice::hi" -> "alice: hi";
+  other TEXT (or a sender that is not UTF-8) -> "[Server]: <text>";
+  JOIN / LEAVE -> the payload;  ERROR -> "[Server Error]: <text>";
+  FILE -> "[Error]: Received malformed file message." (no timestamp-less "saved" line ever);
+  COMMAND "/quit_ack" -> ends the reader; other COMMAND payloads and unknown types: nothing.
+Local output on stdout: "/help" (answered locally only when it is the whole line, any case),
+"Usage: /send <path/to/your/file>", and "Closing client...", "Receive thread terminated.",
+"Client closed." at the end. Status messages (connected, sent file, file not found, quit
+acknowledged, disconnected) go to stderr, one per line, without timestamps.
 
-Input lines: "/quit" sends TEXT "/quit" and ends; "/send <path>" sends FILE
-"<basename>::<bytes>"; "/help" is answered locally; empty lines are ignored; anything else
-is sent as TEXT. End of stdin behaves like "/quit".
+Input: an empty line is skipped (a line of spaces is sent); "/quit" in any case is sent as is
+and ends the client; "/send <path>" (any case) sends FILE "<basename>::<bytes>"; anything else,
+"/users", "/quit now" and "/help me" included, is sent as TEXT.
 """
 
 import argparse
@@ -35,196 +38,204 @@ import struct
 import sys
 import threading
 import time
+from datetime import datetime
 
-TEXT, FILE, JOIN, LEAVE, ERROR, COMMAND = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
-SEP = b"::"
-RECEIVED_DIR = "received_files"
-QUIT_WAIT_SECONDS = 5.0
+TEXT, FILE, JOIN, LEAVE, ERROR, COMMAND = 1, 2, 3, 4, 5, 6
 
-LOCAL_HELP = (
-    "Commands:\n"
-    "/users - list online users\n"
-    "/send <filepath> - send a file to everyone\n"
-    "/help - show this help\n"
-    "/quit - leave the chat"
-)
-
-out_lock = threading.Lock()
-done = threading.Event()
+LOCAL_HELP = "Commands:\n  /users - List online users\n  /send <filepath> - Send a file\n  /quit - Disconnect"
 
 
-def out(msg, stamp=True):
-    line = f"[{time.strftime('%H:%M:%S')}] {msg}" if stamp else msg
-    with out_lock:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
+def status(msg):
+    print(msg, file=sys.stderr, flush=True)
 
 
-def recv_exact(sock, n):
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(min(n - len(buf), 65536))
-        if not chunk:
+class Client:
+    def __init__(self, host, port, name):
+        self.host, self.port, self.name = host, port, name
+        self.sock = None
+        self.reader = None
+        self.running = True
+        os.makedirs("received_files", exist_ok=True)  # created, never written to
+
+    def prompt(self):
+        print(f"{self.name}> ", end="", flush=True)
+
+    def shown(self, line):
+        print(f"\n[{datetime.now().strftime('%H:%M:%S')}] {line}", flush=True)
+
+    def send(self, mtype, payload):
+        try:
+            self.sock.sendall(struct.pack("!IB", len(payload) + 1, mtype) + payload)
+        except OSError as e:
+            print(f"[Network Error] Failed to send message: {e}", flush=True)
+            raise ConnectionError("Failed to send message") from e
+
+    def read_exactly(self, n):
+        got = bytearray()
+        while len(got) < n:
+            try:
+                part = self.sock.recv(n - len(got))
+            except OSError as e:
+                print(f"[Network Error] Connection lost during recvall: {e}", flush=True)
+                return None
+            if not part:
+                return None
+            got += part
+        return bytes(got)
+
+    def read_frame(self):
+        header = self.read_exactly(4)
+        if not header:
             return None
-        buf += chunk
-    return bytes(buf)
+        body = self.read_exactly(struct.unpack("!I", header)[0])
+        if not body:  # a zero length reads as the end, too
+            return None
+        return body[0], body[1:]
 
+    def connect(self):
+        try:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.connect((self.host, self.port))
+            status(f"Connected to server at {self.host}:{self.port}")
+            self.send(JOIN, self.name.encode())
+        except ConnectionRefusedError:
+            status("Connection refused. Is the server running?")
+            return False
+        except OSError as e:
+            status(f"Failed to connect: {e}")
+            return False
+        except ConnectionError as e:
+            status(f"Network error during connection: {e}")
+            return False
+        self.reader = threading.Thread(target=self.read_loop, daemon=True)
+        self.reader.start()
+        return True
 
-def recv_frame(sock):
-    header = recv_exact(sock, 4)
-    if header is None:
-        return None
-    (length,) = struct.unpack(">I", header)
-    if length == 0:
-        return None
-    body = recv_exact(sock, length)
-    if body is None:
-        return None
-    return body[0], body[1:]
+    def show_text(self, payload):
+        if payload.startswith(b"[Server]"):
+            self.shown(payload.decode("utf-8", errors="ignore"))
+            return
+        if b"::" in payload:
+            sender, line = payload.split(b"::", 1)
+            try:
+                self.shown(f"{sender.decode()}: {line.decode('utf-8', errors='ignore')}")
+                return
+            except UnicodeDecodeError:
+                pass  # a sender that is not UTF-8 falls back to the plain form below
+        self.shown(f"[Server]: {payload.decode('utf-8', errors='ignore')}")
 
-
-def send_frame(sock, mtype, payload):
-    if isinstance(payload, str):
-        payload = payload.encode("utf-8")
-    sock.sendall(struct.pack(">IB", len(payload) + 1, mtype) + payload)
-
-
-def safe_name(filename):
-    name = os.path.basename(filename.replace("\\", "/"))
-    if name in ("", ".", ".."):
-        name = "file"
-    return name
-
-
-def save_file(payload):
-    parts = payload.split(SEP, 2)
-    if len(parts) < 3:
-        out(f"[Server]: malformed FILE frame ({len(payload)} bytes)")
-        return
-    sender = parts[0].decode("utf-8", errors="replace")
-    filename = parts[1].decode("utf-8", errors="replace")
-    data = parts[2]
-    name = safe_name(filename)
-    os.makedirs(RECEIVED_DIR, exist_ok=True)
-    rel = f"{RECEIVED_DIR}/{name}"
-    with open(os.path.join(RECEIVED_DIR, name), "wb") as f:
-        f.write(data)
-    out(f"Received file {filename} from {sender} ({len(data)} bytes), saved to {rel}")
-
-
-def reader(sock):
-    try:
-        while True:
-            frame = recv_frame(sock)
-            if frame is None:
-                if not done.is_set():
-                    out("Connection closed by server.")
-                break
-            mtype, payload = frame
-            if mtype == TEXT:
-                text = payload.decode("utf-8", errors="replace")
-                if text.startswith("[Server]"):
-                    out(text)
-                elif "::" in text:
-                    sender, line = text.split("::", 1)
-                    out(f"{sender}: {line}")
-                else:
-                    out(f"[Server]: {text}")
-            elif mtype in (JOIN, LEAVE):
-                out(payload.decode("utf-8", errors="replace"))
-            elif mtype == ERROR:
-                out(f"[Server Error]: {payload.decode('utf-8', errors='replace')}")
-            elif mtype == FILE:
-                try:
-                    save_file(payload)
-                except OSError as e:
-                    out(f"[Error]: could not save received file: {e}")
-            elif mtype == COMMAND:
-                if payload == b"/quit_ack":
+    def read_loop(self):
+        while self.running:
+            try:
+                got = self.read_frame()
+                if got is None:
+                    status("Disconnected from server.")
+                    self.running = False
                     break
-                out(f"[Server]: {payload.decode('utf-8', errors='replace')}")
-            else:
-                out(f"[Server]: unknown message type {mtype}")
-    except OSError as e:
-        if not done.is_set():
-            out(f"Connection error: {e}")
-    finally:
-        finish(sock)
+                mtype, payload = got
+                if mtype == TEXT:
+                    self.show_text(payload)
+                    self.prompt()
+                elif mtype == FILE:
+                    # The original cannot split sender::filename::bytes (defect 1): never saved.
+                    self.shown("[Error]: Received malformed file message.")
+                    self.prompt()
+                elif mtype in (JOIN, LEAVE):
+                    self.shown(payload.decode("utf-8", errors="ignore"))
+                    self.prompt()
+                elif mtype == ERROR:
+                    self.shown(f"[Server Error]: {payload.decode('utf-8', errors='ignore')}")
+                    self.prompt()
+                elif mtype == COMMAND and payload == b"/quit_ack":
+                    status("Quit acknowledged by server. Disconnecting.")
+                    self.running = False
+                    break
+            except Exception as e:
+                if self.running:
+                    status(f"Error receiving message: {e}")
+                self.running = False
+                break
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+            self.sock.close()
+        except OSError:
+            pass
+        print("Receive thread terminated.", flush=True)
 
+    def send_text(self, line):
+        try:
+            self.send(TEXT, line.encode())
+        except ConnectionError:
+            status("Cannot send message. Connection lost.")
+            self.running = False
 
-def finish(sock, code=0):
-    done.set()
-    try:
-        sock.close()
-    except OSError:
-        pass
-    sys.stdout.flush()
-    os._exit(code)  # the main thread may be blocked reading stdin
+    def send_file(self, path):
+        if not os.path.isfile(path):
+            status(f"File not found: '{path}'")
+            return
+        name = os.path.basename(path)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()  # whole file in memory (defect 4)
+            self.send(FILE, name.encode() + b"::" + data)
+            status(f"Sent file '{name}' ({len(data)} bytes)")
+        except ConnectionError:
+            status("Cannot send file. Connection lost.")
+            self.running = False
+        except OSError as e:
+            status(f"Error reading file '{path}': {e}")
 
-
-def quit_and_wait(sock):
-    done.set()
-    try:
-        send_frame(sock, TEXT, "/quit")
-    except OSError:
-        finish(sock)
-    # The reader thread exits the process on /quit_ack or on connection close.
-    time.sleep(QUIT_WAIT_SECONDS)
-    finish(sock)
+    def input_loop(self):
+        status("You can start chatting. Type /help for commands.")
+        try:
+            while self.running:
+                line = input(f"{self.name}> ")  # EOFError at the end of stdin is not caught
+                if not self.running:
+                    break
+                if not line:
+                    continue
+                lowered = line.lower()
+                if lowered == "/quit":
+                    self.send_text(line)
+                    self.running = False
+                    break
+                elif lowered.startswith("/send "):
+                    path = line[6:].strip()
+                    if path:
+                        self.send_file(path)
+                    else:
+                        print("Usage: /send <path/to/your/file>")
+                elif lowered == "/help":
+                    print(LOCAL_HELP)
+                else:
+                    self.send_text(line)
+        except KeyboardInterrupt:
+            status("Ctrl+C detected. Disconnecting...")
+            if self.running:
+                self.send_text("/quit")
+            self.running = False
+        finally:
+            print("Closing client...", flush=True)
+            time.sleep(0.5)
+            if not self.running:
+                try:
+                    self.sock.close()
+                except OSError:
+                    pass
+            if self.reader and self.reader.is_alive():
+                self.reader.join(timeout=1.0)
+            print("Client closed.", flush=True)
 
 
 def main():
-    try:
-        sys.stdout.reconfigure(errors="replace")
-    except AttributeError:
-        pass
-    ap = argparse.ArgumentParser(description="Seed protocol chat client (reconstruction)")
+    ap = argparse.ArgumentParser(description="Seed chat client (reconstruction)")
     ap.add_argument("host")
     ap.add_argument("-p", "--port", type=int, default=12000)
     ap.add_argument("-u", "--username", required=True)
     args = ap.parse_args()
-
-    try:
-        sock = socket.create_connection((args.host, args.port))
-    except OSError as e:
-        print(f"Could not connect to {args.host}:{args.port}: {e}", file=sys.stderr, flush=True)
-        sys.exit(1)
-
-    send_frame(sock, JOIN, args.username)
-    threading.Thread(target=reader, args=(sock,), daemon=True).start()
-
-    try:
-        for raw in sys.stdin:
-            line = raw.rstrip("\r\n")
-            if not line.strip():
-                continue
-            if line.strip() == "/quit":
-                quit_and_wait(sock)
-            elif line.strip() == "/help":
-                out(LOCAL_HELP, stamp=False)
-            elif line.startswith("/send ") or line.strip() == "/send":
-                path = line[len("/send"):].strip()
-                if not path:
-                    out("Usage: /send <filepath>", stamp=False)
-                    continue
-                try:
-                    with open(path, "rb") as f:
-                        data = f.read()  # whole file in memory, like the original (defect 4)
-                except OSError as e:
-                    out(f"[Error]: cannot read {path}: {e}", stamp=False)
-                    continue
-                send_frame(sock, FILE, os.path.basename(path).encode("utf-8") + SEP + data)
-                out(f"Sent file {os.path.basename(path)} ({len(data)} bytes)", stamp=False)
-            else:
-                send_frame(sock, TEXT, line)
-    except OSError as e:
-        if not done.is_set():
-            out(f"Connection error: {e}")
-        finish(sock, 0)
-    except KeyboardInterrupt:
-        pass
-    # End of stdin (or Ctrl-C) behaves like /quit.
-    quit_and_wait(sock)
+    client = Client(args.host, args.port, args.username)
+    if client.connect():
+        client.input_loop()
 
 
 if __name__ == "__main__":

@@ -1,224 +1,196 @@
 #!/usr/bin/env python3
-"""Reconstruction of the ORIGINAL Python chat server, written from /work/shared/PROTOCOL-SEED.md.
+"""Reconstruction of the ORIGINAL Python chat server, for interop tests of pekko-chat.
 
-This is NOT the original code. It exists only as an interop test fixture for pekko-chat:
-it speaks the seed protocol exactly as the contract describes, with the original's plain
-threaded design (one thread per client, a lock around the user dict). It deliberately keeps
-the original's documented defects that do not make it unusable as a fixture:
-  - whole frames are buffered in memory, with no size limit (defects 3 and 4);
-  - broadcasts use blocking writes while holding the user lock (defect 5);
-  - no JOIN timeout, no limits, no name validation (defect 6); no TLS, no auth (defect 7).
+This is NOT the original code. It was written by hand from /work/shared/PROTOCOL-SEED.md and
+then corrected by observing the original (seed-original/) from the outside: raw sockets against
+both, the same frames in, the replies compared. It is the stand-in the interop tests use when
+the original is not beside the project, so it repeats the original's observable behaviour,
+defects included (see README.md for the list), and nothing more.
 
-Usage: python3 seed_server.py [--host H] [--port P]     (defaults 0.0.0.0, 12000)
+Usage: python3 seed_server.py [--host H] [-p/--port P] [-m/--max-clients N]
+       (defaults 0.0.0.0, 12000, 10; N is only the listen backlog, as in the original)
 
-Once listening it prints exactly one line "LISTENING <port>" to stdout (the real bound port,
-so "--port 0" yields an ephemeral port) and flushes it. All other logging goes to stderr.
+Like the original it logs to stderr as "[HH:MM:SS] message", the first line being
+"Server listening on H:P" once it listens (the requested port, so --port 0 is of no use).
+If it cannot bind it logs "Failed to start server: <reason>", prints "Server shutdown complete."
+and exits with status 0.
 """
 
 import argparse
-import signal
 import socket
 import struct
 import sys
 import threading
+import time
 
-TEXT, FILE, JOIN, LEAVE, ERROR, COMMAND = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
-SEP = b"::"
+TEXT, FILE, JOIN, LEAVE, ERROR, COMMAND = 1, 2, 3, 4, 5, 6
 
-HELP_TEXT = (
-    "[Server] Commands:\n"
-    "/users - list online users\n"
-    "/send <filepath> - send a file to everyone\n"
-    "/quit - leave the chat"
-)
+HELP_TEXT = "\n".join([
+    "[Server] Commands:",
+    "/users - List online users",
+    "/send <filepath> - Send a file",
+    "/quit - Disconnect",
+])
 
-clients = {}  # username -> Client, in join order
-clients_lock = threading.Lock()
+# socket -> username, in the order the users joined (the /users order).
+users = {}
+users_lock = threading.Lock()
 
 
 def log(msg):
-    print(msg, file=sys.stderr, flush=True)
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def recv_exact(sock, n):
-    """Read exactly n bytes, or return None if the peer closed first."""
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(min(n - len(buf), 65536))
-        if not chunk:
+def frame(mtype, payload):
+    return struct.pack("!IB", len(payload) + 1, mtype) + payload
+
+
+def read_exactly(sock, n):
+    """n bytes, or None when the connection ends (or fails) first. n == 0 gives b''."""
+    got = bytearray()
+    while len(got) < n:
+        try:
+            part = sock.recv(n - len(got))
+        except OSError as e:
+            # Observed on stdout after a /quit (the server closed the socket itself) and on resets.
+            print(f"[Network Error] Connection lost during recvall: {e}", flush=True)
             return None
-        buf += chunk
-    return bytes(buf)
+        if not part:
+            return None
+        got += part
+    return bytes(got)
 
 
-def recv_frame(sock):
-    """Return (type, payload) or None on a clean EOF. Whole-frame buffering, no size limit."""
-    header = recv_exact(sock, 4)
-    if header is None:
+def read_frame(sock):
+    """(type, payload), or None. A length of 0 reads as the end of the connection (observed)."""
+    header = read_exactly(sock, 4)
+    if not header:
         return None
-    (length,) = struct.unpack(">I", header)
-    if length == 0:
-        # Not a valid frame (no type byte); the original would just read garbage. Treat as EOF.
-        return None
-    body = recv_exact(sock, length)
-    if body is None:
+    (length,) = struct.unpack("!I", header)
+    body = read_exactly(sock, length)
+    if not body:
         return None
     return body[0], body[1:]
 
 
-def encode_frame(mtype, payload):
-    if isinstance(payload, str):
-        payload = payload.encode("utf-8")
-    return struct.pack(">IB", len(payload) + 1, mtype) + payload
-
-
-class Client:
-    def __init__(self, sock, addr):
-        self.sock = sock
-        self.addr = addr
-        self.name = None
-        # Sends to one socket come from its own thread and from broadcasting threads;
-        # serialise them so frames never interleave.
-        self.send_lock = threading.Lock()
-
-    def send(self, mtype, payload):
-        data = encode_frame(mtype, payload)
-        with self.send_lock:
-            self.sock.sendall(data)  # blocking, as in the original
-
-
-def broadcast_locked(mtype, payload, exclude=None):
-    """Send to every online user except `exclude`. Caller holds clients_lock (defect 5)."""
-    data = encode_frame(mtype, payload)
-    for name, c in list(clients.items()):
-        if c is exclude:
-            continue
-        try:
-            with c.send_lock:
-                c.sock.sendall(data)
-        except OSError as e:
-            # That client's own thread will see the broken connection and announce LEAVE.
-            log(f"send to {name!r} failed: {e}")
-
-
-def handle_join(client):
-    """Wait for a successful JOIN. Returns True when joined, False if the connection ended."""
-    while True:
-        frame = recv_frame(client.sock)
-        if frame is None:
-            return False
-        mtype, payload = frame
-        if mtype != JOIN:
-            client.send(ERROR, "Invalid JOIN message.")
-            continue
-        name = payload.decode("utf-8", errors="replace")
-        with clients_lock:
-            if name in clients:
-                taken = True
-            else:
-                taken = False
-                clients[name] = client
-                client.name = name
-                broadcast_locked(JOIN, f"{name} joined the chat.", exclude=client)
-                client.send(TEXT, "Welcome! Type /help for commands.")
-        if taken:
-            client.send(ERROR, "Username already taken.")
-            continue
-        log(f"{name!r} joined from {client.addr}")
-        return True
-
-
-def handle_command(client, line):
-    """Returns False when the connection must be closed (after /quit)."""
-    cmd = line.strip()
-    if cmd == "/users":
-        with clients_lock:
-            names = ", ".join(clients.keys())
-        client.send(TEXT, f"[Server] Online users: {names}")
-    elif cmd == "/help":
-        client.send(TEXT, HELP_TEXT)
-    elif cmd == "/quit":
-        client.send(COMMAND, "/quit_ack")
-        return False
-    else:
-        client.send(ERROR, "Unknown command. Type /help.")
-    return True
-
-
-def handle_client(sock, addr):
-    client = Client(sock, addr)
+def tell(sock, mtype, payload):
     try:
-        if not handle_join(client):
-            return
-        while True:
-            frame = recv_frame(sock)
-            if frame is None:
-                break
-            mtype, payload = frame
-            if mtype == TEXT:
-                line = payload.decode("utf-8", errors="replace")
-                if line.startswith("/"):
-                    if not handle_command(client, line):
-                        break
-                else:
-                    with clients_lock:
-                        broadcast_locked(TEXT, f"{client.name}::{line}", exclude=client)
-            elif mtype == FILE:
-                if SEP not in payload:
-                    client.send(ERROR, "Invalid FILE message.")
-                    continue
-                # Forward "filename::bytes" untouched behind the sender prefix.
-                relayed = client.name.encode("utf-8") + SEP + payload
-                with clients_lock:
-                    broadcast_locked(FILE, relayed, exclude=client)
-            else:
-                client.send(ERROR, "Invalid message type.")
+        sock.sendall(frame(mtype, payload))
     except OSError as e:
-        log(f"connection {addr} error: {e}")
-    except Exception as e:  # never let one client take the server down
-        log(f"connection {addr} unexpected error: {e!r}")
+        print(f"[Network Error] Failed to send message: {e}", flush=True)
+        log(f"Failed to send direct message to {users.get(sock, 'unknown')}.")
+
+
+def broadcast(mtype, payload, skip=None):
+    """Blocking writes to everyone but `skip`, holding the user lock all along (defect 5)."""
+    with users_lock:
+        data = frame(mtype, payload)
+        for sock in users:
+            if sock is skip:
+                continue
+            try:
+                sock.sendall(data)
+            except OSError:
+                log(f"Failed to send message to {users.get(sock, 'unknown')}. Connection might be closed.")
+
+
+def command(sock, text):
+    words = text.split()  # any white space, Unicode included (str.split)
+    word = words[0].lower() if words else ""
+    if word == "/quit":
+        tell(sock, COMMAND, b"/quit_ack")
+        sock.close()  # the read that follows fails; the connection's cleanup announces the LEAVE
+    elif word == "/users":
+        with users_lock:
+            names = ", ".join(users.values())
+        tell(sock, TEXT, f"[Server] Online users: {names}".encode())
+    elif word == "/help":
+        tell(sock, TEXT, HELP_TEXT.encode())
+    else:
+        tell(sock, ERROR, b"Unknown command. Type /help.")
+
+
+def serve(sock, addr):
+    name = None
+    try:
+        # Until a JOIN with a non-empty payload and a free name, everything gets an ERROR.
+        while name is None:
+            got = read_frame(sock)
+            if got is None:
+                return
+            mtype, payload = got
+            if mtype != JOIN or not payload:
+                tell(sock, ERROR, b"Invalid JOIN message.")
+                continue
+            wanted = payload.decode("utf-8", errors="ignore")  # may well be "" (defect 6)
+            with users_lock:
+                taken = wanted in users.values()
+                if taken:
+                    tell(sock, ERROR, b"Username already taken.")
+                else:
+                    users[sock] = wanted
+            if not taken:
+                name = wanted
+        log(f"{addr} identified as '{name}'")
+        broadcast(JOIN, f"{name} joined the chat.".encode(), skip=sock)
+        tell(sock, TEXT, b"Welcome! Type /help for commands.")
+
+        prefix = f"{name}::".encode()
+        while True:
+            got = read_frame(sock)
+            if got is None:
+                break
+            mtype, payload = got
+            if mtype == TEXT:
+                text = payload.decode("utf-8", errors="ignore")
+                log(f"'{name}' sent text: {text[:50]}...")
+                if text.startswith("/"):
+                    command(sock, text)
+                else:
+                    broadcast(TEXT, prefix + payload, skip=sock)  # the raw bytes, not the decoded text
+            elif mtype == FILE:
+                log(f"'{name}' sent a file.")
+                broadcast(FILE, prefix + payload, skip=sock)  # relayed unchecked, even without "::"
+            # A second JOIN, LEAVE, ERROR, COMMAND and unknown types: no answer at all.
+    except Exception as e:
+        log(f"Error handling client {name or addr}: {e}")
     finally:
-        name = client.name
-        if name is not None:
-            with clients_lock:
-                # Remove exactly once; only the remover announces the LEAVE.
-                if clients.get(name) is client:
-                    del clients[name]
-                    broadcast_locked(LEAVE, f"{name} left the chat.")
-            log(f"{name!r} left")
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        with users_lock:
+            gone = users.pop(sock, None)
         try:
             sock.close()
         except OSError:
             pass
+        if gone and gone != "unknown":  # "" and "unknown" never get their LEAVE (observed)
+            log(f"'{gone}' disconnected.")
+            broadcast(LEAVE, f"{gone} left the chat.".encode())
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Seed protocol chat server (reconstruction)")
+    ap = argparse.ArgumentParser(description="Seed chat server (reconstruction)")
     ap.add_argument("--host", default="0.0.0.0")
-    ap.add_argument("--port", type=int, default=12000)
+    ap.add_argument("-p", "--port", type=int, default=12000)
+    ap.add_argument("-m", "--max-clients", type=int, default=10)
     args = ap.parse_args()
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((args.host, args.port))
-    srv.listen(64)
-    port = srv.getsockname()[1]
-    print(f"LISTENING {port}", flush=True)
-    log(f"seed server listening on {args.host}:{port}")
+    listener = None
     try:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((args.host, args.port))
+        listener.listen(args.max_clients)
+        log(f"Server listening on {args.host}:{args.port}")
         while True:
-            sock, addr = srv.accept()
-            threading.Thread(target=handle_client, args=(sock, addr), daemon=True).start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+            sock, addr = listener.accept()
+            log(f"Accepted connection from {addr}")
+            threading.Thread(target=serve, args=(sock, addr), daemon=True).start()
+    except OSError as e:
+        log(f"Failed to start server: {e}")
+    except KeyboardInterrupt:
+        print("\nCtrl+C detected. Shutting down server...")
     finally:
-        srv.close()
+        if listener:
+            listener.close()
+        print("Server shutdown complete.", flush=True)
 
 
 if __name__ == "__main__":
