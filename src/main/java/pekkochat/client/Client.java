@@ -63,7 +63,11 @@ import pekkochat.tls.HandshakeFailures;
  *
  * <p>It connects, sends JOIN, and counts as joined when the server's welcome TEXT arrives; an
  * ERROR before that means the name was refused, and an interactive user is asked for another
- * one. Received files are streamed to a {@code .part} file under the download directory and
+ * one. Once joined it asks whether the server speaks the extended protocol ({@link Negotiation});
+ * the user's lines wait for the answer. With an extended server, events are shown through
+ * {@link ChatView} (rooms, private messages, the prompt naming the active room, the user's own
+ * lines printed locally); with the original, everything stays as the seed client does it.
+ * Received files are streamed to a {@code .part} file under the download directory and
  * renamed when complete; {@code /send} streams a file from disk.
  */
 public final class Client extends AbstractBehavior<Client.Command> {
@@ -123,6 +127,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
     INSTANCE
   }
 
+  /** The server did not answer {@link Negotiation#REQUEST} in time. */
+  private enum NegotiationTimedOut implements Command {
+    INSTANCE
+  }
+
   private enum Phase {
     CONNECTING,
     JOINING,
@@ -168,6 +177,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private static final Duration PROGRESS_EVERY = Duration.ofMillis(250);
 
   private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
+  /** How long the user's lines wait for the answer to {@link Negotiation#REQUEST} at most. */
+  static final Duration NEGOTIATION_TIMEOUT = Duration.ofSeconds(3);
   private static final String PART = ".part";
 
   /**
@@ -198,7 +209,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private final CompletableFuture<Integer> exitCode;
   private final Materializer materializer;
   private final Executor blockingIo;
-  private final Display display = new Display(Clock.systemDefaultZone());
+  private final Display display;
+  private final Negotiation negotiation = new Negotiation();
+  private final ChatView view;
   private final SourceQueueWithComplete<Outbound> outbound;
 
   private Phase phase = Phase.CONNECTING;
@@ -238,6 +251,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
     this.exitCode = exitCode;
     this.materializer = Materializer.matFromSystem(context.getSystem());
     this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    this.display = new Display(Clock.systemDefaultZone(), settings.maxLinesPerMessage());
+    this.view = new ChatView(display, username);
     this.outbound = connect();
   }
 
@@ -316,6 +331,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
         .onMessage(DownloadClosed.class, this::onDownloadClosed)
         .onMessage(UploadFinished.class, this::onUploadFinished)
         .onMessageEquals(QuitTimedOut.INSTANCE, () -> finish(0))
+        .onMessageEquals(NegotiationTimedOut.INSTANCE, this::onNegotiationTimedOut)
         .onMessageEquals(ProgressTick.INSTANCE, this::onProgressTick)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
@@ -347,7 +363,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private Behavior<Command> onReady(String how) {
     console.print(
-        display.stamp("Connected to " + describe(server) + how + " as " + username + ". Type /help for commands."));
+        display.stamp("Connected to " + describe(server) + how + " as " + Display.inline(username) + ". Type /help for commands."));
     sendJoin(username);
     startInput();
     return this;
@@ -403,6 +419,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private void sendJoin(String name) {
     username = name;
+    view.me(name);
     phase = Phase.JOINING;
     offer(Frames.join(name), null);
   }
@@ -429,7 +446,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
     } else if (message instanceof Message.Command command && command.payload().equals("/quit_ack")) {
       return finish(0);
     } else {
-      console.print(display.stamp(Display.of(message)));
+      Negotiation.Outcome answer = negotiation.onMessage(message);
+      show(message, answer);
       if (message instanceof Message.Text text) {
         deleteIfIncomplete(text.text());
       }
@@ -439,16 +457,57 @@ public final class Client extends AbstractBehavior<Client.Command> {
         return onNameRefused(ackTo);
       } else if (message instanceof Message.Malformed malformed && malformed.error().fatal()) {
         return finish(1);
+      } else if (answer != Negotiation.Outcome.NOT_AN_ANSWER) {
+        onNegotiated();
       }
     }
     ackTo.tell(Ack.INSTANCE);
     return this;
   }
 
+  /** Prints a small frame from the server, unless it is the negotiation's business only. */
+  private void show(Message message, Negotiation.Outcome answer) {
+    if (answer == Negotiation.Outcome.REFUSED || message == Message.Ignored.INSTANCE) {
+      return;
+    }
+    if (message instanceof Message.Event event) {
+      view.onEvent(event.event()).ifPresent(console::print);
+      if (negotiation.extended()) {
+        console.prompt(view.prompt());
+      }
+      return;
+    }
+    console.print(display.show(message));
+  }
+
+  /** Welcomed: chatting from now on, once the server has said which protocol it speaks. */
   private void onJoined() {
     phase = Phase.CHATTING;
+    offer(Frames.text(negotiation.ask()), null);
+    timers.startSingleTimer(NegotiationTimedOut.INSTANCE, NEGOTIATION_TIMEOUT);
+  }
+
+  private Behavior<Command> onNegotiationTimedOut() {
+    if (negotiation.pending()) {
+      negotiation.timedOut();
+      onNegotiated();
+    }
+    return this;
+  }
+
+  /** The protocol is known (or the server did not answer in time): the user's lines may go. */
+  private void onNegotiated() {
+    timers.cancel(NegotiationTimedOut.INSTANCE);
+    if (phase != Phase.CHATTING) {
+      return;
+    }
+    if (negotiation.extended()) {
+      // The client prints the user's lines itself now, with time and name, as others see them.
+      console.keepTypedLines(false);
+      console.prompt(view.prompt());
+    }
     if (deferredText != null) {
-      offer(Frames.text(deferredText), null);
+      sendChat(deferredText, null);
       deferredText = null;
     }
     UserLine held = heldLine;
@@ -515,7 +574,13 @@ public final class Client extends AbstractBehavior<Client.Command> {
         sendJoin(name);
         userLine.ackTo().tell(Ack.INSTANCE);
       }
-      case CHATTING -> onChatLine(userLine.line(), userLine.ackTo());
+      case CHATTING -> {
+        if (negotiation.pending()) {
+          heldLine = userLine; // sent once the server has said which protocol it speaks
+        } else {
+          onChatLine(userLine.line(), userLine.ackTo());
+        }
+      }
       default -> userLine.ackTo().tell(Ack.INSTANCE);
     }
     return this;
@@ -528,20 +593,35 @@ public final class Client extends AbstractBehavior<Client.Command> {
     } else if (trimmed.equals("/quit")) {
       ackTo.tell(Ack.INSTANCE);
       quit();
-    } else if (trimmed.equals("/help")) {
+    } else if (trimmed.equals("/help") && !negotiation.extended()) {
       console.print(Display.HELP);
       ackTo.tell(Ack.INSTANCE);
     } else if (trimmed.equals("/send") || trimmed.startsWith("/send ")) {
       startUpload(trimmed.substring("/send".length()).strip(), ackTo);
     } else {
-      offer(Frames.text(line), ackTo);
+      sendChat(line, ackTo);
+    }
+  }
+
+  /**
+   * Sends a line or command as TEXT; with an extended server (which sends no copy of one's own
+   * room lines) a room line or action is printed locally as others see it.
+   */
+  private void sendChat(String line, ActorRef<Ack> ackTo) {
+    offer(Frames.text(line), ackTo);
+    if (negotiation.extended()) {
+      view.echo(line).ifPresent(console::print);
     }
   }
 
   private Behavior<Command> onInputEnded() {
     inputEnded = true;
     switch (phase) {
-      case CHATTING -> quit();
+      case CHATTING -> {
+        if (!negotiation.pending()) {
+          quit(); // else once the answer is in and any held line is sent
+        }
+      }
       case AWAITING_NAME -> {
         return finish(0);
       }
@@ -692,7 +772,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
       startProgress();
     } catch (IOException e) {
       console.print(
-          display.stamp("Cannot save " + incoming.fileName() + " from " + incoming.sender() + ": " + e.getMessage()));
+          display.stamp(
+              "Cannot save " + Display.inline(incoming.fileName()) + " from " + Display.inline(incoming.sender()) + ": "
+                  + e.getMessage()));
       download = Download.discarding();
     }
   }
@@ -736,14 +818,14 @@ public final class Client extends AbstractBehavior<Client.Command> {
         Files.move(done.partFile(), target, StandardCopyOption.ATOMIC_MOVE);
       }
     } catch (IOException e) {
-      console.print(display.stamp("Cannot finish saving " + done.fileName() + ": " + e.getMessage()));
+      console.print(display.stamp("Cannot finish saving " + Display.inline(done.fileName()) + ": " + e.getMessage()));
       return;
     }
     Path shown = settings.downloadDirectory().resolve(target.getFileName());
     recentDownloads.put(done.sender() + Frames.SEPARATOR + done.fileName() + Frames.SEPARATOR + done.size(), target);
     console.print(
         display.stamp(
-            done.sender() + " sent " + done.fileName() + " (" + Sizes.human(done.size()) + "), saved to " + shown
+            Display.inline(done.sender()) + " sent " + Display.inline(done.fileName()) + " (" + Sizes.human(done.size()) + "), saved to " + shown
                 + " (" + Progress.summary(done.size(), Duration.ofNanos(System.nanoTime() - done.startNanos())) + ")"));
   }
 
@@ -769,7 +851,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     download.writer().discard();
     console.print(
         display.stamp(
-            "Could not save " + download.fileName() + " from " + download.sender() + ": " + Failures.rootMessage(cause)
+            "Could not save " + Display.inline(download.fileName()) + " from " + Display.inline(download.sender()) + ": " + Failures.rootMessage(cause)
                 + ". The partial file was deleted."));
   }
 
@@ -783,7 +865,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Behavior<Command> onPostStop() {
     if (download != null && download.writer() != null) {
       download.writer().discard();
-      console.print(display.stamp("Incomplete file " + download.fileName() + " was discarded."));
+      console.print(display.stamp("Incomplete file " + Display.inline(download.fileName()) + " was discarded."));
     }
     outbound.complete();
     exitCode.complete(1);

@@ -29,6 +29,13 @@ public interface Console extends AutoCloseable {
   /** Changes the input prompt; ignored where there is none. */
   default void prompt(String prompt) {}
 
+  /**
+   * Whether a line the user has finished typing stays on screen after its prompt (the default),
+   * or is erased because the client prints the user's lines itself, stamped and named as others
+   * see them. Ignored where typed lines are not shown (piped input).
+   */
+  default void keepTypedLines(boolean keep) {}
+
   @Override
   default void close() {}
 }

@@ -9,7 +9,11 @@ final class Progress {
 
   private Progress() {}
 
-  /** {@code "↑ notes.iso  42%  420.0 MiB of 1.0 GiB  312.4 MB/s  0:02 left"}. */
+  /**
+   * {@code "↑ notes.iso  42%  420.0 MiB of 1.0 GiB  312.4 MB/s  0:02 left"}. {@code direction}
+   * (which may name the sender) and {@code fileName} may come from a peer: both pass {@link
+   * Display#inline}, so no escape sequence or line break reaches the status line.
+   */
   static String line(String direction, String fileName, long done, long total, Duration elapsed) {
     int percent = total == 0 ? 100 : (int) (done * 100 / total);
     double rate = rate(done, elapsed);
@@ -17,8 +21,8 @@ final class Progress {
     return String.format(
         Locale.ROOT,
         "%s %s  %3d%%  %s of %s  %s  %s left",
-        direction,
-        fileName,
+        Display.inline(direction),
+        Display.inline(fileName),
         percent,
         Sizes.human(done),
         Sizes.human(total),

@@ -43,7 +43,7 @@ public final class TerminalConsole implements Console {
 
   private Optional<String> readLine(LineReader r) {
     try {
-      return Optional.of(r.readLine(prompt));
+      return Optional.of(r.readLine(escapePrompt(prompt)));
     } catch (EndOfFileException | UserInterruptException e) {
       return Optional.empty();
     }
@@ -73,11 +73,21 @@ public final class TerminalConsole implements Console {
     return true;
   }
 
+  /** JLine expands {@code %} sequences in a prompt; a room or name may contain {@code %}. */
+  private static String escapePrompt(String prompt) {
+    return prompt.replace("%", "%%");
+  }
+
+  @Override
+  public void keepTypedLines(boolean keep) {
+    reader.option(LineReader.Option.ERASE_LINE_ON_FINISH, !keep);
+  }
+
   @Override
   public void prompt(String prompt) {
     this.prompt = prompt;
     if (reader instanceof LineReaderImpl impl && reader.isReading()) {
-      impl.setPrompt(prompt);
+      impl.setPrompt(escapePrompt(prompt));
       reader.callWidget(LineReader.REDRAW_LINE);
       reader.callWidget(LineReader.REDISPLAY);
     }

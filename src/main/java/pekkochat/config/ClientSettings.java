@@ -6,7 +6,13 @@ import java.time.Duration;
 import java.util.Optional;
 import pekkochat.protocol.ProtocolLimits;
 
-/** The client's settings, read once from {@code pekko-chat.client} and {@code pekko-chat.protocol}. */
+/**
+ * The client's settings, read once from {@code pekko-chat.client} and {@code pekko-chat.protocol}.
+ *
+ * @param limits the limits of what the client reads: the protocol's, but with the client's own
+ *     {@code max-message-size} (frames over it are skipped, not fatal: see {@code FrameDecoder})
+ * @param maxLinesPerMessage most lines of one message shown; the rest are counted
+ */
 public record ClientSettings(
     int port,
     Path downloadDirectory,
@@ -14,7 +20,14 @@ public record ClientSettings(
     int outboundQueueSize,
     int fileChunkSize,
     Tls tls,
-    ProtocolLimits limits) {
+    ProtocolLimits limits,
+    int maxLinesPerMessage) {
+
+  public ClientSettings {
+    if (maxLinesPerMessage < 1) {
+      throw new IllegalArgumentException("pekko-chat.client.max-lines-per-message must be at least 1");
+    }
+  }
 
   /**
    * {@code pekko-chat.client.tls}: whether to connect with TLS, and the PKCS12 trust store that
@@ -40,6 +53,7 @@ public record ClientSettings(
 
   public static ClientSettings fromConfig(Config config) {
     Config c = config.getConfig("pekko-chat.client");
+    ProtocolLimits protocol = ProtocolLimits.fromConfig(config);
     return new ClientSettings(
         c.getInt("port"),
         Path.of(c.getString("download-directory")),
@@ -47,16 +61,18 @@ public record ClientSettings(
         c.getInt("outbound-queue-size"),
         Math.toIntExact(c.getBytes("file-chunk-size")),
         Tls.fromConfig(c.getConfig("tls")),
-        ProtocolLimits.fromConfig(config));
+        new ProtocolLimits(
+            Math.toIntExact(c.getBytes("max-message-size")), protocol.maxFileBytes(), protocol.maxFileHeaderBytes()),
+        c.getInt("max-lines-per-message"));
   }
 
   public ClientSettings withDownloadDirectory(Path dir) {
     return new ClientSettings(
-        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits);
+        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage);
   }
 
   public ClientSettings withTls(Tls newTls) {
     return new ClientSettings(
-        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, newTls, limits);
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, newTls, limits, maxLinesPerMessage);
   }
 }

@@ -17,10 +17,23 @@ import org.apache.pekko.util.ByteString;
  * <p>{@code length} counts the type byte plus the payload. A small frame is buffered up to
  * {@link ProtocolLimits#maxMessageBytes()} and emitted {@link FramePart.Whole whole}; a FILE frame
  * is never buffered: its payload leaves as {@link FramePart.Body} slices of the input chunks as they
- * arrive. A frame of unknown type or an oversize FILE frame is skipped byte by byte (the length
- * header keeps the stream in step) and reported as a recoverable {@link FramePart.Invalid}. A small
- * frame over the limit is fatal: the decoder reports it once and then discards all further input,
- * so that the session can still send its ERROR before it closes the connection.
+ * arrive. An oversize FILE frame, and a frame of unknown type within the message limit, are
+ * skipped as their bytes arrive (the length header keeps the stream in step) and reported as a
+ * recoverable {@link FramePart.Invalid}.
+ *
+ * <p>What happens to any other frame over the message limit (a small type, or an unknown type)
+ * is the decoder's {@link Oversize} policy, chosen by whose frames it reads ({@link
+ * #forFramesFrom}):
+ *
+ * <ul>
+ *   <li>{@link Oversize#FATAL} (a server reading a client): reported once as a fatal error, after
+ *       which all further input is discarded, so that the session can still send its ERROR before
+ *       it closes the connection. A peer announcing more than it may send is broken or hostile,
+ *       and skipping up to 4 GiB of it would hold the connection for as long as it pleases.
+ *   <li>{@link Oversize#SKIP} (a client reading its server): reported as a recoverable {@link
+ *       FramingError.MessageSkipped} and skipped unread. The original server has no limits, so a
+ *       long line or {@code /users} reply is something it may legitimately send.
+ * </ul>
  *
  * <p>Not thread-safe: one instance per connection, driven by {@code statefulMapConcat}.
  */
@@ -36,7 +49,16 @@ public final class FrameDecoder {
     CORRUPT
   }
 
+  /** What the decoder does with a frame over the message limit that is not a FILE frame. */
+  public enum Oversize {
+    /** Report a fatal error and read nothing more. */
+    FATAL,
+    /** Report a recoverable error and skip the frame's payload without buffering it. */
+    SKIP
+  }
+
   private final ProtocolLimits limits;
+  private final Oversize oversize;
   private State state = State.HEADER;
   private ByteString buffer = ByteString.emptyByteString();
   /**
@@ -50,8 +72,36 @@ public final class FrameDecoder {
   private FrameType currentType;
   private long remaining;
 
+  /** A decoder with the strict policy ({@link Oversize#FATAL}), as a server reads its clients. */
   public FrameDecoder(ProtocolLimits limits) {
+    this(limits, Oversize.FATAL);
+  }
+
+  public FrameDecoder(ProtocolLimits limits, Oversize oversize) {
     this.limits = limits;
+    this.oversize = oversize;
+  }
+
+  /**
+   * A decoder for frames sent by {@code origin}: {@link Oversize#FATAL} for a client's frames
+   * (read by a server, which guards itself), {@link Oversize#SKIP} for a server's (read by a
+   * client, which must get past whatever its server may send).
+   */
+  public static FrameDecoder forFramesFrom(MessageDecoder.Origin origin, ProtocolLimits limits) {
+    return new FrameDecoder(limits, oversizePolicy(origin));
+  }
+
+  /** The {@link Oversize} policy for frames sent by {@code origin}. */
+  public static Oversize oversizePolicy(MessageDecoder.Origin origin) {
+    return switch (origin) {
+      case CLIENT -> Oversize.FATAL;
+      case SERVER -> Oversize.SKIP;
+    };
+  }
+
+  /** What this decoder does with an oversize small frame. */
+  public Oversize oversize() {
+    return oversize;
   }
 
   /** Feeds one chunk of received bytes; returns the parts it completes, in order. */
@@ -143,6 +193,10 @@ public final class FrameDecoder {
     long payload = length - 1;
     var type = FrameType.ofCode(code);
     if (type.isEmpty()) {
+      if (payload > limits.maxMessageBytes() && oversize == Oversize.FATAL) {
+        corrupt(new FramingError.UnknownTypeTooLarge(code, payload, limits.maxMessageBytes()), out);
+        return;
+      }
       out.add(new FramePart.Invalid(new FramingError.UnknownType(code)));
       skip(payload);
       return;
@@ -166,7 +220,13 @@ public final class FrameDecoder {
       return;
     }
     if (payload > limits.maxMessageBytes()) {
-      corrupt(new FramingError.MessageTooLarge(t, payload, limits.maxMessageBytes()), out);
+      switch (oversize) {
+        case FATAL -> corrupt(new FramingError.MessageTooLarge(t, payload, limits.maxMessageBytes()), out);
+        case SKIP -> {
+          out.add(new FramePart.Invalid(new FramingError.MessageSkipped(t, payload, limits.maxMessageBytes())));
+          skip(payload);
+        }
+      }
       return;
     }
     if (payload == 0) {

@@ -30,6 +30,40 @@ public sealed interface FramingError {
     }
   }
 
+  /**
+   * A frame of a type the protocol does not define announced a payload over the message limit:
+   * fatal where oversize frames are (a server reading a client), since skipping it would let a
+   * peer hold the connection for up to 4 GiB of bytes it never has to send.
+   */
+  record UnknownTypeTooLarge(int code, long length, long limit) implements FramingError {
+    @Override
+    public String message() {
+      return String.format(
+          "Frame of unknown type 0x%02x and %d bytes exceeds the limit of %d bytes.", code, length, limit);
+    }
+
+    @Override
+    public boolean fatal() {
+      return true;
+    }
+  }
+
+  /**
+   * A frame of a small type announced a payload over the message limit and was skipped unread:
+   * what a client does with such a frame from its server (the original server has no limits).
+   */
+  record MessageSkipped(FrameType type, long length, long limit) implements FramingError {
+    @Override
+    public String message() {
+      return "Skipped a " + type + " frame of " + length + " bytes: over the limit of " + limit + " bytes.";
+    }
+
+    @Override
+    public boolean fatal() {
+      return false;
+    }
+  }
+
   /** A FILE frame announced more bytes than the file size limit; its payload was skipped. */
   record FileTooLarge(long length, long limit) implements FramingError {
     @Override

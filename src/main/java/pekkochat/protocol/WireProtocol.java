@@ -15,7 +15,8 @@ import org.apache.pekko.util.ByteString;
  *   Message  ◄── codec ◄── FramePart ◄── framing ◄── ByteString ──
  * </pre>
  *
- * <p>Framing cuts the byte stream into frames (and enforces the size limits); the codec turns
+ * <p>Framing cuts the byte stream into frames (and enforces the size limits, fatally for a
+ * client's frames, by skipping for a server's: see {@link FrameDecoder}); the codec turns
  * frames into typed {@link Message}s and renders {@link Outbound} frames, streaming file bodies.
  */
 public final class WireProtocol {
@@ -25,14 +26,31 @@ public final class WireProtocol {
 
   private WireProtocol() {}
 
-  /** Bytes in both directions; inbound cut into {@link FramePart}s. */
+  /**
+   * Bytes in both directions; inbound cut into {@link FramePart}s with the strict oversize policy
+   * of a server reading its clients.
+   */
   public static BidiFlow<ByteString, ByteString, ByteString, FramePart, NotUsed> framing(
       ProtocolLimits limits) {
+    return framing(FrameDecoder.Oversize.FATAL, limits);
+  }
+
+  /**
+   * Bytes in both directions; inbound cut into {@link FramePart}s with the oversize policy for
+   * frames sent by {@code origin} (see {@link FrameDecoder#forFramesFrom}).
+   */
+  public static BidiFlow<ByteString, ByteString, ByteString, FramePart, NotUsed> framing(
+      MessageDecoder.Origin origin, ProtocolLimits limits) {
+    return framing(FrameDecoder.oversizePolicy(origin), limits);
+  }
+
+  private static BidiFlow<ByteString, ByteString, ByteString, FramePart, NotUsed> framing(
+      FrameDecoder.Oversize oversize, ProtocolLimits limits) {
     Flow<ByteString, FramePart, NotUsed> decode =
         Flow.<ByteString>create()
             .statefulMapConcat(
                 () -> {
-                  FrameDecoder decoder = new FrameDecoder(limits);
+                  FrameDecoder decoder = new FrameDecoder(limits, oversize);
                   return decoder::feed;
                 });
     return BidiFlow.fromFlows(Flow.create(), decode);
@@ -65,7 +83,7 @@ public final class WireProtocol {
   /** The full stack: {@code codec.atop(framing)}. */
   public static BidiFlow<Outbound, ByteString, ByteString, Message, NotUsed> stack(
       MessageDecoder.Origin origin, ProtocolLimits limits) {
-    return codec(origin, limits).atop(framing(limits));
+    return codec(origin, limits).atop(framing(origin, limits));
   }
 
   /**

@@ -27,10 +27,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import pekkochat.client.ChatClient;
+import pekkochat.protocol.Event;
 import pekkochat.server.ChatServer;
 import pekkochat.testing.RawPeer;
 import pekkochat.testing.Servers;
@@ -549,9 +551,267 @@ class ClientEndToEndTest {
       }
       fake.socket.setSoTimeout(10_000);
       fake.send(RawPeer.TEXT, "Welcome! Type /help for commands.");
+      // Then the question an original server answers with an error, and only then the lines.
+      fake.expect(RawPeer.TEXT, "/extended 1");
+      fake.send(RawPeer.ERROR, "Unknown command. Type /help.");
       fake.expect(RawPeer.TEXT, "early line");
       fake.expect(RawPeer.TEXT, "/users");
       alice.await(WELCOME);
     }
+  }
+
+  // --- 11. frames the original server may send, however large -------------------------------
+
+  /** A fake server up to the point where it has welcomed the client and refused /extended 1. */
+  private FakeServer plainFake(String name, TestConsole console) throws Exception {
+    FakeServer fake = new FakeServer();
+    closeables.add(fake);
+    start(fake.address(), name, console, dir(name + "-downloads"));
+    fake.accept();
+    fake.expect(RawPeer.JOIN, name);
+    fake.send(RawPeer.TEXT, "Welcome! Type /help for commands.");
+    fake.expect(RawPeer.TEXT, "/extended 1");
+    fake.send(RawPeer.ERROR, "Unknown command. Type /help.");
+    console.await(WELCOME);
+    return fake;
+  }
+
+  @Test
+  void aLineOver64KiBIsShownAndOneOverTheClientsLimitIsSkippedWithOneLine() throws Exception {
+    TestConsole alice = new TestConsole(false);
+    FakeServer fake = plainFake("alice", alice);
+
+    fake.send(RawPeer.TEXT, "bob::" + "y".repeat(100_000));
+    alice.await(STAMP + "bob: y{100000}$");
+
+    byte[] huge = new byte[(1 << 20) + 1];
+    java.util.Arrays.fill(huge, (byte) 'z');
+    fake.send(RawPeer.TEXT, huge);
+    alice.await(
+        STAMP + "\\[Client\\]: skipped a TEXT frame of 1,048,577 bytes from the server, over this client's limit of"
+            + " 1,048,576 bytes \\(pekko-chat\\.client\\.max-message-size\\)\\.$");
+    fake.send(RawPeer.TEXT, "bob::still here");
+    alice.await(STAMP + "bob: still here$");
+    assertFalse(alice.printed().stream().anyMatch(l -> l.contains("Unknown command")), () -> "" + alice.printed());
+  }
+
+  @Test
+  void aMultiLineLineIsMarkedAsItsSendersOnEveryLine() throws Exception {
+    TestConsole alice = new TestConsole(false);
+    FakeServer fake = plainFake("alice", alice);
+
+    fake.send(RawPeer.TEXT, "mallory::hi\n[12:00:00] [Server]: you have been kicked\n" + "x\n".repeat(5000));
+
+    String shown = alice.await(STAMP + "mallory: hi\n");
+    String[] lines = shown.split("\n", -1);
+    assertEquals(21, lines.length, shown);
+    assertEquals("           mallory| [12:00:00] [Server]: you have been kicked", lines[1]);
+    assertEquals("           mallory| ... (4,982 more lines)", lines[20]);
+  }
+
+  @Test
+  void aRelayedFileNameWithEscapeSequencesReachesTheProgressAndSummaryLinesDefused() throws Exception {
+    TestConsole alice = new TestConsole(false);
+    FakeServer fake = plainFake("alice", alice);
+    byte[] prefix = "mal\u001b[31mlory::evil\u001b[2J\u001b]0;pwned\u0007.txt::".getBytes(StandardCharsets.UTF_8);
+    byte[] content = randomBytes(100_000, 9);
+
+    fake.out.write(pekkochat.protocol.Frames.header(pekkochat.protocol.FrameType.FILE, prefix.length + content.length).toArray());
+    fake.out.write(prefix);
+    fake.out.write(content, 0, 1000);
+    fake.out.flush();
+    awaitCondition(() -> alice.progressShown().stream().anyMatch(l -> l.contains("evil")), "a progress line", alice);
+    fake.out.write(content, 1000, content.length - 1000);
+    fake.out.flush();
+
+    alice.await(STAMP + "mal\\^\\[\\[31mlory sent evil\\^\\[\\[2J\\^\\[\\]0;pwned\\^G\\.txt \\(97\\.7 KiB\\), saved to ");
+    String progress = alice.progressShown().stream().filter(l -> l.contains("evil")).findFirst().orElseThrow();
+    assertTrue(progress.startsWith("\u2193 mal^[[31mlory: evil^[[2J^[]0;pwned^G.txt "), progress);
+    for (String line : concatLists(alice.printed(), alice.progressShown())) {
+      assertFalse(line.contains("\u001b") || line.contains("\u0007"), () -> "raw control character in: " + line);
+    }
+  }
+
+  // --- 12. the original server and an extended one ------------------------------------------
+
+  private static final Path ORIGINAL_SERVER = Path.of("/work/shared/seed-original/run_server.py");
+
+  @Test
+  void againstTheOriginalServerTheQuestionGoesUnseenAndChatIsAsBefore() throws Exception {
+    Assumptions.assumeTrue(Files.isRegularFile(ORIGINAL_SERVER), "the original server is not at " + ORIGINAL_SERVER);
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    Process original;
+    try {
+      original =
+          new ProcessBuilder("python3", ORIGINAL_SERVER.getFileName().toString(), "--host", "127.0.0.1", "--port", String.valueOf(port))
+              .directory(ORIGINAL_SERVER.getParent().toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+    } catch (IOException e) {
+      Assumptions.abort("python3 cannot be started: " + e.getMessage());
+      return;
+    }
+    closeables.add(() -> {
+      original.destroy();
+      if (!original.waitFor(5, TimeUnit.SECONDS)) {
+        original.destroyForcibly();
+      }
+    });
+    InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+    awaitAccepting(address, original);
+
+    TestConsole alice = new TestConsole(false);
+    start(address, "alice", alice, dir("alice-downloads"));
+    alice.await(WELCOME);
+    RawPeer bob = RawPeer.joined(address, "bob");
+    closeables.add(bob);
+    alice.await(STAMP + "bob joined the chat\\.$");
+
+    // /users waits for the answer to /extended 1, and the server answers in order: once its
+    // reply is shown, the refusal has come and gone.
+    alice.type("/users");
+    alice.await(STAMP + "\\[Server\\] Online users: alice, bob$");
+    assertFalse(alice.printed().stream().anyMatch(l -> l.contains("Unknown command")), () -> "" + alice.printed());
+
+    alice.type("hello bob");
+    bob.expect(RawPeer.TEXT, "alice::hello bob");
+    bob.send(RawPeer.TEXT, "hi alice");
+    alice.await(STAMP + "bob: hi alice$");
+    alice.type("/help");
+    alice.await("^Commands:");
+    alice.type("/dance");
+    alice.await(STAMP + "\\[Server Error\\]: Unknown command\\. Type /help\\.$");
+
+    List<String> printed = alice.printed();
+    assertEquals(1, printed.stream().filter(l -> l.contains("Unknown command")).count(), () -> "" + printed);
+    assertFalse(printed.stream().anyMatch(l -> l.contains("alice: hello bob")), () -> "own line echoed: " + printed);
+    assertFalse(printed.stream().anyMatch(l -> l.contains("[Server] Commands:")), () -> "/help went to the server: " + printed);
+    assertEquals("> ", alice.currentPrompt());
+  }
+
+  private static Event event(Event.Kind kind, String room, String from, String to, String text) {
+    return new Event(kind, room, 0, System.currentTimeMillis(), from, to, text);
+  }
+
+  private static void send(FakeServer fake, Event event) throws IOException {
+    fake.out.write(event.encodeFrame().toArray());
+    fake.out.flush();
+  }
+
+  @Test
+  void withAnExtendedServerThePipedClientShowsRoomsPrivateMessagesAndItsOwnLines() throws Exception {
+    try (FakeServer fake = new FakeServer()) {
+      closeables.add(fake);
+      TestConsole alice = new TestConsole(false);
+      start(fake.address(), "alice", alice, dir("downloads"));
+      fake.accept();
+      fake.expect(RawPeer.JOIN, "alice");
+      fake.send(RawPeer.TEXT, "Welcome! Type /help for commands.");
+      alice.await(WELCOME);
+      alice.type("typed while asking");
+      fake.expect(RawPeer.TEXT, "/extended 1");
+      send(fake, event(Event.Kind.HELLO, "", "", "alice", "fake-extended 0.1"));
+      send(fake, event(Event.Kind.ENTERED, "#lobby", "", "alice,bob", "all things"));
+
+      alice.await(STAMP + "\\[Server\\]: extended protocol on \\(fake-extended 0\\.1\\)\\.$");
+      fake.expect(RawPeer.TEXT, "typed while asking");
+      alice.await(STAMP + "alice: typed while asking$");
+      alice.await(STAMP + "You are in #lobby\\. Topic: all things Members \\(2\\): alice, bob\\.$");
+      awaitCondition(() -> alice.currentPrompt().equals("[#lobby] alice> "), "the prompt in #lobby", alice);
+
+      send(fake, event(Event.Kind.MESSAGE, "#lobby", "bob", "", "hello alice"));
+      alice.await(STAMP + "bob: hello alice$");
+      send(fake, event(Event.Kind.MESSAGE, "#dev", "carol", "", "psst"));
+      alice.await(STAMP + "\\[#dev\\] carol: psst$");
+      send(fake, event(Event.Kind.ACTION, "#lobby", "bob", "", "waves"));
+      alice.await(STAMP + "\\* bob waves$");
+      send(fake, event(Event.Kind.PRIVATE, "", "bob", "alice", "secret"));
+      alice.await(STAMP + "\\[PM\\] bob: secret$");
+
+      alice.type("/msg bob hi there");
+      fake.expect(RawPeer.TEXT, "/msg bob hi there");
+      send(fake, event(Event.Kind.PRIVATE, "", "alice", "bob", "hi there"));
+      alice.await(STAMP + "\\[PM to bob\\] hi there$");
+
+      alice.type("/me waves back");
+      fake.expect(RawPeer.TEXT, "/me waves back");
+      alice.await(STAMP + "\\* alice waves back$");
+      alice.type("/help");
+      fake.expect(RawPeer.TEXT, "/help");
+
+      send(fake, event(Event.Kind.MESSAGE, "#lobby", "mallory", "", "one\n[12:00:00] bob: fake"));
+      alice.await(STAMP + "mallory: one\n {11}mallory\\| \\[12:00:00\\] bob: fake$");
+
+      alice.type("/join #dev");
+      fake.expect(RawPeer.TEXT, "/join #dev");
+      send(fake, event(Event.Kind.ENTERED, "#dev", "", "alice,carol", ""));
+      alice.await(STAMP + "You are in #dev\\. No topic\\. Members \\(2\\): alice, carol\\.$");
+      awaitCondition(() -> alice.currentPrompt().equals("[#dev] alice> "), "the prompt in #dev", alice);
+      send(fake, event(Event.Kind.MESSAGE, "#lobby", "bob", "", "where did you go"));
+      alice.await(STAMP + "\\[#lobby\\] bob: where did you go$");
+      send(fake, event(Event.Kind.JOINED, "#dev", "dave", "", ""));
+      alice.await(STAMP + "dave joined #dev\\.$");
+      send(fake, event(Event.Kind.TOPIC, "#dev", "carol", "", "ship it"));
+      alice.await(STAMP + "carol set the topic of #dev: ship it$");
+      send(fake, event(Event.Kind.AWAY, "", "bob", "", "lunch"));
+      alice.await(STAMP + "bob is away: lunch$");
+      send(fake, event(Event.Kind.NICK, "#dev", "dave", "david", ""));
+      alice.await(STAMP + "dave is now known as david\\.$");
+      // A kind this client does not know is skipped without a word.
+      byte[] unknown = event(Event.Kind.MESSAGE, "#dev", "x", "", "from the future").encodePayload().toArray();
+      unknown[0] = 99;
+      fake.send(0x07, unknown);
+      send(fake, event(Event.Kind.PARTED, "#dev", "", "", ""));
+      alice.await(STAMP + "You left #dev\\.$");
+      send(fake, event(Event.Kind.ACTIVE, "#lobby", "", "", ""));
+      alice.await(STAMP + "You are talking in #lobby now\\.$");
+      awaitCondition(() -> alice.currentPrompt().equals("[#lobby] alice> "), "the prompt back in #lobby", alice);
+
+      alice.type("bye");
+      fake.expect(RawPeer.TEXT, "bye");
+      alice.await(STAMP + "alice: bye$");
+
+      List<String> printed = alice.printed();
+      assertFalse(printed.stream().anyMatch(l -> l.contains("from the future")), () -> "" + printed);
+      assertFalse(printed.stream().anyMatch(l -> l.contains("Unknown command")), () -> "" + printed);
+      assertFalse(printed.stream().anyMatch(l -> l.contains("Commands:")), () -> "/help answered locally: " + printed);
+    }
+  }
+
+  private static void awaitCondition(java.util.function.BooleanSupplier condition, String what, TestConsole console)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail("no " + what + " within 10 s; printed: " + console.printed());
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  /** Waits until {@code address} accepts connections (the process still running). */
+  private static void awaitAccepting(InetSocketAddress address, Process process) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (true) {
+      try (Socket probe = new Socket()) {
+        probe.connect(address, 1000);
+        return;
+      } catch (IOException notYet) {
+        if (!process.isAlive() || System.nanoTime() > deadline) {
+          fail("the original server did not start listening on " + address);
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  private static List<String> concatLists(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 }

@@ -126,7 +126,7 @@ class DecoderFuzzTest {
 
     assertWellFormedMessages(messages, origin);
 
-    FrameDecoder frames = new FrameDecoder(LIMITS);
+    FrameDecoder frames = FrameDecoder.forFramesFrom(origin, LIMITS);
     MessageDecoder decoder = new MessageDecoder(origin, LIMITS);
     List<Message> unsplit = new ArrayList<>();
     frames.feed(stream.bytes()).forEach(part -> unsplit.addAll(decoder.decode(part)));
@@ -221,8 +221,11 @@ class DecoderFuzzTest {
   Arbitrary<BadFrame> recoverableBadFrame() {
     Arbitrary<ByteString> junk =
         Arbitraries.bytes().array(byte[].class).ofMaxSize(300).map(ByteString::fromArray);
+    // Within the message limit: a longer one is fatal from a client (see anOversizeUnknownType...).
+    Arbitrary<ByteString> smallJunk =
+        Arbitraries.bytes().array(byte[].class).ofMaxSize(LIMITS.maxMessageBytes()).map(ByteString::fromArray);
     Arbitrary<BadFrame> unknownType =
-        Combinators.combine(Arbitraries.integers().between(0, 255).filter(c -> FrameType.ofCode(c).isEmpty()), junk)
+        Combinators.combine(Arbitraries.integers().between(0, 255).filter(c -> FrameType.ofCode(c).isEmpty()), smallJunk)
             .as((code, payload) -> new BadFrame(
                 frame(code, payload), malformed(new FramingError.UnknownType(code)), "unknown type"));
     Arbitrary<BadFrame> fileFrameTooLarge =
@@ -306,7 +309,7 @@ class DecoderFuzzTest {
    */
   @Property(tries = 300)
   void anOversizeSmallFrameIsFatalOnItsHeader(
-      @ForAll("validStream") ValidStream valid,
+      @ForAll("clientStream") ValidStream valid,
       @ForAll("chunking") Chunking chunking,
       @ForAll("anyStream") FuzzStream after,
       @ForAll("smallType") FrameType type,
@@ -331,6 +334,57 @@ class DecoderFuzzTest {
     List<Message> expected = new ArrayList<>(valid.expected());
     expected.add(malformed(new FramingError.MessageTooLarge(type, length - 1, LIMITS.maxMessageBytes())));
     assertEquals(mergeChunks(expected), mergeChunks(messages));
+  }
+
+  /**
+   * From a server, a small frame over the limit is skipped unread and costs only itself: what a
+   * client does, since the original server has no limits.
+   */
+  @Property(tries = 200)
+  void fromAServerAnOversizeSmallFrameCostsOnlyItself(
+      @ForAll("serverStream") ValidStream before,
+      @ForAll("serverStream") ValidStream after,
+      @ForAll("chunking") Chunking chunking,
+      @ForAll("smallType") FrameType type,
+      @ForAll @IntRange(min = 1, max = 4000) int over)
+      throws Exception {
+    long payload = LIMITS.maxMessageBytes() + (long) over;
+    ByteString wire =
+        before.bytes()
+            .concat(header(payload + 1, type.code()))
+            .concat(ByteString.fromArray(new byte[(int) payload]))
+            .concat(after.bytes());
+
+    List<Message> expected = new ArrayList<>(before.expected());
+    expected.add(malformed(new FramingError.MessageSkipped(type, payload, LIMITS.maxMessageBytes())));
+    expected.addAll(after.expected());
+    assertEquals(mergeChunks(expected), mergeChunks(decode(MessageDecoder.Origin.SERVER, chunking.split(wire))));
+  }
+
+  /** A frame of unknown type over the message limit is fatal from a client, as an oversize TEXT. */
+  @Property(tries = 200)
+  void anOversizeUnknownTypeFromAClientIsFatalOnItsHeader(
+      @ForAll("clientStream") ValidStream valid,
+      @ForAll("chunking") Chunking chunking,
+      @ForAll("anyStream") FuzzStream after,
+      @ForAll("oversizeLength") long length,
+      @ForAll @IntRange(min = 8, max = 255) int code)
+      throws Exception {
+    ByteString wire = valid.bytes().concat(header(length, code)).concat(after.bytes());
+
+    List<Message> expected = new ArrayList<>(valid.expected());
+    expected.add(malformed(new FramingError.UnknownTypeTooLarge(code, length - 1, LIMITS.maxMessageBytes())));
+    assertEquals(mergeChunks(expected), mergeChunks(decode(MessageDecoder.Origin.CLIENT, chunking.split(wire))));
+  }
+
+  @Provide
+  Arbitrary<ValidStream> clientStream() {
+    return FrameStreams.validStream(MessageDecoder.Origin.CLIENT, LIMITS, 10);
+  }
+
+  @Provide
+  Arbitrary<ValidStream> serverStream() {
+    return FrameStreams.validStream(MessageDecoder.Origin.SERVER, LIMITS, 10);
   }
 
   @Provide
@@ -428,6 +482,8 @@ class DecoderFuzzTest {
         }
       } else if (m instanceof Message.FileChunk || m == Message.FileEnd.INSTANCE) {
         fail("file data outside a file at " + at + ": " + m);
+      } else if (m instanceof Message.Event || m == Message.Ignored.INSTANCE) {
+        assertEquals(MessageDecoder.Origin.SERVER, origin, "EVENT frames are decoded from a server only");
       } else {
         String text = textOf(m);
         assertTrue(utf8(text).size() <= LIMITS.maxMessageBytes(), "oversize text message");

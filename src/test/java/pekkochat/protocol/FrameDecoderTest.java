@@ -308,7 +308,7 @@ class FrameDecoderTest {
   // ---------------------------------------------------------------- recoverable errors
 
   @ParameterizedTest
-  @ValueSource(ints = {0x00, 0x07, 0x42, 0xff})
+  @ValueSource(ints = {0x00, 0x08, 0x42, 0xff})
   void unknownTypeIsRecoverableAndItsPayloadIsSkipped(int code) {
     // The skipped payload looks like a frame header, to prove it is not parsed.
     ByteString junk = Frames.encode(FrameType.TEXT, "not a frame").concat(filled(40, 'j'));
@@ -326,9 +326,92 @@ class FrameDecoderTest {
   }
 
   @Test
+  void unknownTypeJustAtTheMessageLimitIsStillSkippedRecoverably() {
+    ByteString unknown = bytes(0, 0, (MAX_MESSAGE + 1) >> 8, (MAX_MESSAGE + 1) & 0xff, 0x42).concat(filled(MAX_MESSAGE, 'u'));
+    FrameDecoder decoder = new FrameDecoder(LIMITS);
+
+    assertEquals(new FramingError.UnknownType(0x42), singleInvalid(decoder.feed(unknown)));
+    assertEquals(List.of(new FramePart.Whole(FrameType.TEXT, utf8("next"))), decoder.feed(Frames.encode(FrameType.TEXT, "next")));
+  }
+
+  /**
+   * 64 KiB of random bytes before JOIN: the first five make a header of some unknown type and a
+   * huge length. Skipping it would hold the connection until the join timeout; it is fatal on
+   * its header instead, as an oversize TEXT is.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {MAX_MESSAGE + 1, 0x00ab_cdefL, 0xffff_fffeL})
+  void unknownTypeOverTheMessageLimitIsFatalOnItsHeader(long payload) {
+    FrameDecoder decoder = new FrameDecoder(LIMITS);
+    ByteString header = Frames.header(FrameType.TEXT, payload).take(4).concat(bytes(0x5a));
+
+    FramingError error = singleInvalid(decoder.feed(header.concat(pseudoRandom(64 * 1024, 3))));
+
+    assertEquals(new FramingError.UnknownTypeTooLarge(0x5a, payload, MAX_MESSAGE), error);
+    assertTrue(error.fatal());
+    assertEquals(List.of(), decoder.feed(Frames.encode(FrameType.TEXT, "after")));
+  }
+
+  @Test
+  void theServersFramesAreReadWithTheSkippingPolicyAClientsWithTheFatalOne() {
+    assertEquals(FrameDecoder.Oversize.SKIP, FrameDecoder.forFramesFrom(MessageDecoder.Origin.SERVER, LIMITS).oversize());
+    assertEquals(FrameDecoder.Oversize.FATAL, FrameDecoder.forFramesFrom(MessageDecoder.Origin.CLIENT, LIMITS).oversize());
+    assertEquals(FrameDecoder.Oversize.FATAL, new FrameDecoder(LIMITS).oversize());
+  }
+
+  /**
+   * A client must get past anything the original server may send, which has no limits: a TEXT
+   * over the client's limit is skipped as it arrives, never buffered, and the next frame decodes.
+   */
+  @ParameterizedTest
+  @EnumSource(value = FrameType.class, names = {"TEXT", "JOIN", "LEAVE", "ERROR", "COMMAND", "EVENT"})
+  void fromAServerAnOversizeSmallFrameIsSkippedUnbufferedAndTheStreamGoesOn(FrameType type) {
+    int length = 10 * MAX_MESSAGE;
+    ByteString frame = Frames.encode(type, filled(length, 'x'));
+    ByteString next = Frames.encode(FrameType.TEXT, "after the long one");
+    FrameDecoder decoder = FrameDecoder.forFramesFrom(MessageDecoder.Origin.SERVER, LIMITS);
+
+    FramingError error = singleInvalid(decoder.feed(frame.take(5 + 100)));
+    assertEquals(new FramingError.MessageSkipped(type, length, MAX_MESSAGE), error);
+    assertFalse(error.fatal());
+    for (ByteString piece : split(frame.drop(105), 700)) {
+      assertEquals(List.of(), decoder.feed(piece));
+      assertEquals(0, decoder.bufferedBytes(), "a skipped frame is not buffered");
+    }
+    assertEquals(List.of(new FramePart.Whole(FrameType.TEXT, utf8("after the long one"))), decoder.feed(next));
+    assertFalse(decoder.midFrame());
+  }
+
+  @Test
+  void fromAServerAnOversizeUnknownTypeIsSkippedToo() {
+    ByteString frame = bytes(0, 0, 0x10, 0x01, 0x5a).concat(filled(0x1000, 'u'));
+    FrameDecoder decoder = FrameDecoder.forFramesFrom(MessageDecoder.Origin.SERVER, LIMITS);
+
+    List<FramePart> parts = decoder.feed(frame.concat(Frames.encode(FrameType.JOIN, "bob")));
+
+    assertEquals(
+        List.of(new FramePart.Invalid(new FramingError.UnknownType(0x5a)), new FramePart.Whole(FrameType.JOIN, utf8("bob"))),
+        parts);
+  }
+
+  @Test
+  void fromAServerAFourGigabyteTextIsSkippedWithoutBuffering() {
+    FrameDecoder decoder = FrameDecoder.forFramesFrom(MessageDecoder.Origin.SERVER, LIMITS);
+
+    FramingError error = singleInvalid(decoder.feed(bytes(0xff, 0xff, 0xff, 0xff, FrameType.TEXT.code())));
+
+    assertEquals(new FramingError.MessageSkipped(FrameType.TEXT, 0xFFFF_FFFEL, MAX_MESSAGE), error);
+    for (int i = 0; i < 16; i++) {
+      assertEquals(List.of(), decoder.feed(filled(64 * 1024, 'z')));
+    }
+    assertEquals(0, decoder.bufferedBytes());
+    assertTrue(decoder.midFrame());
+  }
+
+  @Test
   void unknownTypeFollowedByAValidFrameInTheSameChunk() {
     ByteString chunk =
-        bytes(0, 0, 0, 4, 0x07, 1, 2, 3)
+        bytes(0, 0, 0, 4, 0x08, 1, 2, 3)
             .concat(bytes(0, 0, 0, 1, 0xff))
             .concat(Frames.encode(FrameType.JOIN, "bob"));
 
@@ -336,7 +419,7 @@ class FrameDecoderTest {
 
     assertEquals(
         List.of(
-            new FramePart.Invalid(new FramingError.UnknownType(0x07)),
+            new FramePart.Invalid(new FramingError.UnknownType(0x08)),
             new FramePart.Invalid(new FramingError.UnknownType(0xff)),
             new FramePart.Whole(FrameType.JOIN, utf8("bob"))),
         parts);

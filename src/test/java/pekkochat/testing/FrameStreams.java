@@ -132,7 +132,8 @@ public final class FrameStreams {
           case LEAVE -> new Message.Leave(payload);
           case ERROR -> new Message.Error(payload);
           case COMMAND -> new Message.Command(payload);
-          case FILE, EVENT -> throw new IllegalArgumentException(type + " is not a small frame");
+          case FILE -> throw new IllegalArgumentException("FILE is not a small frame");
+          case EVENT -> throw new IllegalArgumentException("EVENT frames have their own layout");
         };
     Outbound outbound =
         switch (type) {

@@ -22,6 +22,8 @@ public final class TestConsole implements Console {
   private final LinkedBlockingQueue<Optional<String>> input = new LinkedBlockingQueue<>();
   private final LinkedBlockingQueue<String> output = new LinkedBlockingQueue<>();
   private final List<String> seen = new ArrayList<>();
+  private final List<String> progressShown = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile String prompt = "> ";
 
   public TestConsole(boolean interactive) {
     this.interactive = interactive;
@@ -68,6 +70,26 @@ public final class TestConsole implements Console {
   @Override
   public boolean interactive() {
     return interactive;
+  }
+
+  @Override
+  public void progress(List<String> lines) {
+    progressShown.addAll(lines);
+  }
+
+  @Override
+  public void prompt(String prompt) {
+    this.prompt = prompt;
+  }
+
+  /** The prompt the client set last. */
+  public String currentPrompt() {
+    return prompt;
+  }
+
+  /** Every progress line shown so far. */
+  public List<String> progressShown() {
+    return List.copyOf(progressShown);
   }
 
   /** Waits for a printed line matching {@code regex} (searched, not anchored) and returns it. */
