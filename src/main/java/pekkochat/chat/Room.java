@@ -242,6 +242,9 @@ public final class Room extends AbstractBehavior<Room.Command> {
     Member from = members.get(share.inbox());
     if (from != null) {
       append(new RoomEvent.FileShared(name, ++seq, now(), from.nick, share.fileId(), share.fileName(), share.size()));
+      share.inbox().tell(new ToUser.FileAnnounced(share.fileId(), members.size() - 1));
+    } else {
+      share.inbox().tell(new ToUser.FileAnnounced(share.fileId(), 0));
     }
     return this;
   }

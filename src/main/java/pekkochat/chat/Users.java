@@ -169,7 +169,10 @@ public final class Users extends AbstractBehavior<Users.Command> {
       send.inbox().tell(new ToUser.Refused("You cannot send a file to yourself."));
     } else {
       to.inbox.tell(new ToUser.PrivateFile(from.nick, send.fileId(), send.fileName(), send.size()));
+      send.inbox().tell(new ToUser.FileAnnounced(send.fileId(), 1));
+      return this;
     }
+    send.inbox().tell(new ToUser.FileAnnounced(send.fileId(), 0));
     return this;
   }
 

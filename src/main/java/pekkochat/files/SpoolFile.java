@@ -33,6 +33,10 @@ public final class SpoolFile {
   private volatile long committed;
   private volatile State state = State.WRITING;
   private volatile String failure = "";
+  private final java.util.concurrent.atomic.AtomicBoolean shareHeld = new java.util.concurrent.atomic.AtomicBoolean(true);
+  private final AtomicInteger acquired = new AtomicInteger();
+  /** How many recipients the announcement reached; the share hold goes once that many acquired. */
+  private volatile int expectedReaders = Integer.MAX_VALUE;
 
   SpoolFile(Spool spool, String id, Path path, long size) {
     this.spool = spool;
@@ -106,6 +110,9 @@ public final class SpoolFile {
         return false;
       }
       if (holders.compareAndSet(h, h + 1)) {
+        if (acquired.incrementAndGet() >= expectedReaders) {
+          releaseShareHold();
+        }
         return true;
       }
     }
@@ -122,9 +129,23 @@ public final class SpoolFile {
     release();
   }
 
-  /** The announcements of the file have reached whoever will read it (or nobody will). */
+  /**
+   * The announcement of the file reached {@code readers} recipients: once that many have acquired
+   * it, nobody else will, and the share hold goes (a recipient that vanished before acquiring
+   * leaves it to the fallback, {@code file-announce-hold}).
+   */
+  public void expectReaders(int readers) {
+    expectedReaders = readers;
+    if (acquired.get() >= readers) {
+      releaseShareHold();
+    }
+  }
+
+  /** The announcements of the file have reached whoever will read it (or nobody will). Idempotent. */
   public void releaseShareHold() {
-    release();
+    if (shareHeld.compareAndSet(true, false)) {
+      release();
+    }
   }
 
   private void notifyListeners() {

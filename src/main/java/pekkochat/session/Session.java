@@ -252,11 +252,17 @@ public final class Session {
    * accepts, for the longest prefix the server puts before a relayed line ({@code [#room] * nick::}).
    */
   public static int maxLineBytes(ServerSettings settings) {
-    return settings.limits().maxMessageBytes() - MAX_PREFIX_BYTES;
+    return Math.max(1, settings.limits().maxMessageBytes() - maxPrefixBytes(settings.maxNameLength()));
   }
 
-  /** Room tag, action mark, nick and separator, at 4 bytes a character: well under this. */
-  public static final int MAX_PREFIX_BYTES = 1024;
+  /**
+   * The most bytes the server adds around a user's text in any frame it relays it in: the
+   * original protocol's {@code [#room] * nick::} or {@code [PM] * nick::}, or an EVENT frame's
+   * fixed part, field lengths, room and two nicks; every character counted at 4 bytes of UTF-8.
+   */
+  static int maxPrefixBytes(int maxNameLength) {
+    return 64 + 4 * (RoomNames.MAX_LENGTH + 1) + 8 * maxNameLength;
+  }
 
   // --- states ---------------------------------------------------------------------------------
 
@@ -633,6 +639,11 @@ public final class Session {
       }
     } else if (message instanceof ToUser.IsAway isAway) {
       sendOrClose(port.text("[Server] " + isAway.nick() + " is away: " + isAway.message()));
+    } else if (message instanceof ToUser.FileAnnounced announced) {
+      SpoolFile file = announcedFiles.remove(announced.fileId());
+      if (file != null) {
+        file.expectReaders(announced.recipients());
+      }
     } else if (message instanceof ToUser.PrivateFile file) {
       sendOrClose(port.privateFile(file.from(), file.fileId(), file.fileName()));
     } else if (message instanceof ToUser.JoinedRoom joinedRoom) {
@@ -875,6 +886,9 @@ public final class Session {
 
   private record FileTarget(String nick, String roomKey) {}
 
+  /** Files announced whose recipient count has not come back yet. */
+  private final Map<String, SpoolFile> announcedFiles = new LinkedHashMap<>();
+
   private final Map<String, FileTarget> pendingTargets = new LinkedHashMap<>();
 
   private Behavior<Command> onUploadRelayable(UploadRelayable relayable) {
@@ -892,9 +906,14 @@ public final class Session {
       }
     }
     context.getLog().info("Relaying {} ({} bytes) from {}", relayable.fileName(), file.size(), nick);
-    // Recipients acquire the file when the announcement reaches them; hold it until then.
-    Duration hold = announced ? settings.fileAnnounceHold() : Duration.ZERO;
-    context.getSystem().scheduler().scheduleOnce(hold, file::releaseShareHold, context.getExecutionContext());
+    // Recipients acquire the file when the announcement reaches them: the file is held until as
+    // many as it reached have (FileAnnounced says how many), or at the latest for the hold.
+    if (announced) {
+      announcedFiles.put(file.id(), file);
+      context.getSystem().scheduler().scheduleOnce(settings.fileAnnounceHold(), file::releaseShareHold, context.getExecutionContext());
+    } else {
+      file.releaseShareHold();
+    }
     return Behaviors.same();
   }
 

@@ -30,8 +30,9 @@ import pekkochat.files.Sizes;
  *       {@code upload-rate-window}: a connection that announces 2 GiB and sends nothing holds that
  *       share of the spool for one window, not for as long as it likes;
  *   <li>once relaying has started, recipients receiving the file can receive nothing else, so the
- *       upload must be complete within {@code relay-completion-timeout}: a sender trickling one
- *       byte a second cannot hold anyone's chat back for longer than that.
+ *       upload must keep arriving (nothing for {@code relay-lead-time} is a stall) and be complete
+ *       within {@code relay-completion-timeout}: a sender trickling one byte a second cannot hold
+ *       anyone's chat back for longer than that.
  * </ul>
  * Either way the file fails: recipients complete the frame with zeros and get a notice, and the
  * sender an ERROR. The rest of the frame is then read and dropped.
@@ -60,6 +61,10 @@ final class Upload extends AbstractBehavior<Upload.Command> {
   }
 
   private enum RelayDeadline implements Command {
+    INSTANCE
+  }
+
+  private enum Stalled implements Command {
     INSTANCE
   }
 
@@ -121,6 +126,7 @@ final class Upload extends AbstractBehavior<Upload.Command> {
         .onMessage(Stored.class, this::onStored)
         .onMessageEquals(RateCheck.INSTANCE, this::onRateCheck)
         .onMessageEquals(RelayDeadline.INSTANCE, this::onRelayDeadline)
+        .onMessageEquals(Stalled.INSTANCE, this::onRelayDeadline)
         .onMessageEquals(Abandon.INSTANCE, () -> {
           fail("the sender disconnected", false);
           return Behaviors.stopped();
@@ -138,6 +144,9 @@ final class Upload extends AbstractBehavior<Upload.Command> {
       return this;
     }
     received += chunk.bytes().size();
+    if (relaying) {
+      expectMore();
+    }
     // Write-ahead: the next chunk is read from the network while this one is written, up to
     // WRITES_IN_FLIGHT chunks; then reading waits for the disk. Memory stays bounded.
     writesInFlight++;
@@ -173,6 +182,7 @@ final class Upload extends AbstractBehavior<Upload.Command> {
     }
     // Every byte is in: recipients now wait for the disk only.
     timers.cancel(RelayDeadline.INSTANCE);
+    timers.cancel(Stalled.INSTANCE);
     timers.cancel(RateCheck.INSTANCE);
     getContext().pipeToSelf(writer.close(), (done, failure) -> new Stored(end.ackTo(), failure));
     return this;
@@ -234,6 +244,16 @@ final class Upload extends AbstractBehavior<Upload.Command> {
     session.tell(new Session.UploadRelayable(fileName, file));
     if (received < file.size()) {
       timers.startSingleTimer(RelayDeadline.INSTANCE, limits.relayCompletionTimeout());
+      expectMore();
+    }
+  }
+
+  /** Once relaying, nothing arriving for the lead time is a stall too (a sender that stopped). */
+  private void expectMore() {
+    if (received < file.size()) {
+      timers.startSingleTimer(Stalled.INSTANCE, limits.relayLeadTime());
+    } else {
+      timers.cancel(Stalled.INSTANCE);
     }
   }
 
@@ -248,6 +268,7 @@ final class Upload extends AbstractBehavior<Upload.Command> {
     discarding = true;
     ended = true;
     timers.cancel(RelayDeadline.INSTANCE);
+    timers.cancel(Stalled.INSTANCE);
     timers.cancel(RateCheck.INSTANCE);
     getContext().getLog().info("File {} abandoned after {} of {} bytes: {}", fileName, file.committed(), file.size(), why);
     file.fail(why);

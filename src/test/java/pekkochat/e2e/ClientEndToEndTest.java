@@ -173,7 +173,7 @@ class ClientEndToEndTest {
     TestConsole bob = new TestConsole(false);
     joined("alice", alice);
     joined("bob", bob);
-    alice.await(STAMP + "bob joined the chat\\.$");
+    alice.await(STAMP + "bob joined (the chat|#lobby)\\.$");
 
     alice.type("hello bob");
     bob.await(STAMP + "alice: hello bob$");
@@ -208,7 +208,7 @@ class ClientEndToEndTest {
     joined("alice", alice);
     joined("bob", bob);
     Path bobDownloads = tmp.resolve("bob-downloads");
-    alice.await("bob joined the chat\\.$");
+    alice.await("bob joined (the chat|#lobby)\\.$");
 
     byte[] first = randomBytes(3 * 1024 * 1024 + 17, 1);
     Path firstFile = Files.write(dir("src1").resolve("data.bin"), first);
@@ -669,7 +669,7 @@ class ClientEndToEndTest {
     alice.await(WELCOME);
     RawPeer bob = RawPeer.joined(address, "bob");
     closeables.add(bob);
-    alice.await(STAMP + "bob joined the chat\\.$");
+    alice.await(STAMP + "bob joined (the chat|#lobby)\\.$");
 
     // /users waits for the answer to /extended 1, and the server answers in order: once its
     // reply is shown, the refusal has come and gone.

@@ -141,7 +141,7 @@ class FileTransferTest {
         ChatClient.start(Servers.clientConfig(), Servers.clientSettings(downloads), address, "carol", console);
     console.await("Welcome");
     try (RawPeer bob = RawPeer.joined(address, "bob")) {
-      console.await("bob joined the chat\\.");
+      console.await("bob joined (the chat|#lobby)\\.");
       bob.sendPatternFile("report.pdf", 3 * MB, 3 * MB);
       console.await("Cannot save report\\.pdf from bob: ");
       bob.send(TEXT, "did it arrive?");
@@ -228,7 +228,7 @@ class FileTransferTest {
     try {
       console.await("Welcome");
       RawPeer bob = RawPeer.joined(address, "bob");
-      console.await("bob joined the chat\\.");
+      console.await("bob joined (the chat|#lobby)\\.");
       bob.sendPatternFile("movie.mkv", 8 * MB, 2 * MB);
       Thread.sleep(300);
       bob.abort();
@@ -261,7 +261,7 @@ class FileTransferTest {
     alice.await("Welcome!");
     ChatClient b = ChatClient.start(Servers.clientConfig(), Servers.clientSettings(dir.resolve("b")), address, "bob", bob);
     try {
-      alice.await("bob joined the chat\\.");
+      alice.await("bob joined (the chat|#lobby)\\.");
       alice.type("/send " + source);
       // Typing goes on while the file is being sent; the line follows the file.
       alice.type("typed during the upload");

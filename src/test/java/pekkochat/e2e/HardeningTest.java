@@ -291,15 +291,65 @@ class HardeningTest {
     }
   }
 
+  /**
+   * Join and leave notices reach everyone in the default room, so fresh connections churning
+   * through it were a flood no limit covered: 500 joins and leaves in 0.1 s reached every member.
+   * New connections from one address are now rate-limited.
+   */
+  @Test
+  void joinAndLeaveChurnFromOneAddressIsCutOffAtTheConnectionRate() throws Exception {
+    InetSocketAddress address =
+        start(Map.of(
+            "pekko-chat.server.new-connections-per-address.burst", 10,
+            "pekko-chat.server.new-connections-per-address.rate", 1));
+    try (RawPeer watcher = RawPeer.connectFrom(address, "127.0.0.2")) {
+      watcher.send(JOIN, "watcher");
+      watcher.expect(TEXT, "Welcome! Type /help for commands.");
+      int joined = 0;
+      int refused = 0;
+      for (int i = 0; i < 50; i++) {
+        try (RawPeer churn = RawPeer.connect(address)) {
+          churn.send(JOIN, "churn" + i);
+          RawPeer.Frame first = churn.read();
+          if (first.type() == TEXT) {
+            joined++;
+          } else {
+            assertEquals(ERROR, first.type(), first.toString());
+            assertEquals("Too many new connections from your address: wait a few seconds.", first.text());
+            refused++;
+          }
+        }
+      }
+      assertTrue(joined <= 12, "joined " + joined + " (burst 10, then 1/s)");
+      assertTrue(refused >= 38, "refused " + refused);
+      // The watcher, on another address, saw only the churn that got in: a JOIN and a LEAVE each.
+      int notices = 0;
+      while (notices < 2 * joined) {
+        int type = watcher.read().type();
+        assertTrue(type == JOIN || type == LEAVE, "type " + type);
+        notices++;
+      }
+      watcher.send(TEXT, "/users");
+      RawPeer.Frame list = watcher.expectType(TEXT);
+      assertEquals("[Server] Online users: watcher", list.text(), "every churn connection has left");
+    }
+  }
+
   // --- names --------------------------------------------------------------------------------
 
   @Test
   void reservedNamesAreRefused() throws Exception {
     InetSocketAddress address = start(Map.of());
     try (RawPeer peer = RawPeer.connect(address)) {
-      for (String name : List.of("server", "Server", " SERVER ", "[Server]", "[admin")) {
+      for (String name : List.of("server", "Server", " SERVER ", "\uFF33erver", "admin")) {
         peer.send(JOIN, name);
         peer.expect(ERROR, "Invalid username: '" + name.strip() + "' is reserved.");
+      }
+      // Brackets can never be in a name, so "[Server]" and its look-alikes cannot pose as notices.
+      for (String name : List.of("[Server]", "\uFF3BServer\uFF3D", "[admin")) {
+        peer.send(JOIN, name);
+        String reason = peer.expectType(ERROR).text();
+        assertTrue(reason.startsWith("Invalid username: '['") || reason.startsWith("Invalid username: U+FF3B"), reason);
       }
       peer.send(JOIN, "servant");
       peer.expect(TEXT, "Welcome! Type /help for commands.");

@@ -94,9 +94,9 @@ class ServerEndToEndTest {
 
       alice.send(TEXT, "/dance");
       alice.expect(ERROR, "Unknown command. Type /help.");
-      // Commands match the whole line, as in the original server.
+      // The command is the first word, as in the original server; /users takes a room.
       alice.send(TEXT, "/users everyone");
-      alice.expect(ERROR, "Unknown command. Type /help.");
+      alice.expect(ERROR, "You are not in #everyone.");
       alice.send(TEXT, "/users  ");
       alice.expect(TEXT, "[Server] Online users: alice, bob");
       bob.expectNothing(QUIET);

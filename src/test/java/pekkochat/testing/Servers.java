@@ -32,6 +32,8 @@ public final class Servers {
     all.put("pekko-chat.server.port", 0);
     all.put("pekko-chat.server.spool-directory", spool.toString());
     all.put("pekko-chat.server.shutdown-grace", "1s");
+    // Tests open many connections from 127.0.0.1 at once; the rate limit has its own test.
+    all.put("pekko-chat.server.new-connections-per-address.burst", 100_000);
     all.putAll(overrides);
     return ChatServer.start(config(all));
   }
