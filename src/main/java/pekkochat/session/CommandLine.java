@@ -10,7 +10,10 @@ import java.util.Locale;
  */
 public sealed interface CommandLine {
 
-  /** {@code /users [room]}. */
+  /**
+   * {@code /users [#room]}: only an argument that starts with {@code #} names a room, since the
+   * original ignores what follows {@code /users} ({@code /users now} lists the users).
+   */
   record Users(String room) implements CommandLine {}
 
   /** {@code /help}. */
@@ -62,7 +65,7 @@ public sealed interface CommandLine {
     String word = (space < 0 ? stripped : stripped.substring(0, space)).toLowerCase(Locale.ROOT);
     String rest = space < 0 ? "" : stripped.substring(space).strip();
     return switch (word) {
-      case "/users" -> new Users(rest);
+      case "/users" -> new Users(rest.startsWith("#") && !hasWhitespace(rest) ? rest : "");
       case "/help" -> new Help();
       case "/quit" -> new Quit();
       case "/join" -> rest.isEmpty() || hasWhitespace(rest) ? new Usage("/join <room>") : new Join(rest);

@@ -111,6 +111,13 @@ public final class Session {
     INSTANCE
   }
 
+  /** The core did not answer a request in time (a room stopped meanwhile): read on anyway. */
+  private enum ReplyTimedOut implements Command {
+    INSTANCE
+  }
+
+  private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(5);
+
   /** How the session reaches its user: the transport opens a port for a given inbound sink. */
   public interface Transport {
     /** A description of the peer for logs (its address). */
@@ -217,6 +224,9 @@ public final class Session {
   /** The key of the active room, where plain lines go; null when in no room. */
   private String active;
   private final Set<Long> recentNickChanges = new LinkedHashSet<>();
+  /** Set by a command that asks the core something; its ack then waits in {@link #replyHeldAck}. */
+  private boolean awaitingReply;
+  private ActorRef<Ack> replyHeldAck;
   /** {@code /sendto}: the user the next file goes to. */
   private String fileTarget;
   private ActorRef<Upload.Command> upload;
@@ -286,6 +296,11 @@ public final class Session {
         .onMessage(UploadEnded.class, this::onUploadEnded)
         .onMessage(FileDelivered.class, this::onFileDelivered)
         .onMessageEquals(IdleTimedOut.INSTANCE, this::onIdleTimedOut)
+        .onMessageEquals(ReplyTimedOut.INSTANCE, () -> {
+          enteredPending.clear();
+          replied();
+          return Behaviors.same();
+        })
         .build();
   }
 
@@ -421,6 +436,13 @@ public final class Session {
     Behavior<Command> next = Behaviors.same();
     if (message instanceof Message.Text text) {
       next = onText(text.text());
+      if (awaitingReply && next == Behaviors.<Command>same()) {
+        // The core answers this one: read nothing more until it has, so that replies come in the
+        // order of the commands, as from the original server (/users then /help: users first).
+        replyHeldAck = ackTo;
+        timers.startSingleTimer(ReplyTimedOut.INSTANCE, REPLY_TIMEOUT);
+        return Behaviors.same();
+      }
     } else if (message instanceof Message.Join) {
       sendOrClose(port.error("You have already joined as " + nick + "."));
     } else {
@@ -434,6 +456,7 @@ public final class Session {
   }
 
   private Behavior<Command> onText(String text) {
+    awaitingReply = false;
     if (!text.startsWith("/")) {
       // As the contract says: every line that is not a command, even a blank one, is relayed.
       return post(text, false);
@@ -444,18 +467,18 @@ public final class Session {
     } else if (command instanceof CommandLine.Help) {
       sendOrClose(port.text(HELP));
     } else if (command instanceof CommandLine.Users users) {
-      withRoom(users.room(), m -> m.ref.tell(new Room.ListMembers(inbox)));
+      withRoom(users.room(), m -> ask(m.ref, new Room.ListMembers(inbox)));
     } else if (command instanceof CommandLine.Join join) {
       onJoinCommand(join.room());
     } else if (command instanceof CommandLine.Part part) {
-      withRoom(part.room(), m -> m.ref.tell(new Room.Part(inbox)));
+      withRoom(part.room(), m -> ask(m.ref, new Room.Part(inbox)));
     } else if (command instanceof CommandLine.Rooms) {
-      core.rooms().tell(new Rooms.ListRooms(inbox));
+      askRooms(new Rooms.ListRooms(inbox));
     } else if (command instanceof CommandLine.Topic topic) {
       onTopicCommand(topic.text());
     } else if (command instanceof CommandLine.Msg msg) {
       if (fitsLine(msg.text())) {
-        core.users().tell(new Users.SendPrivate(inbox, msg.nick(), msg.text(), false));
+        askUsers(new Users.SendPrivate(inbox, msg.nick(), msg.text(), false));
       }
     } else if (command instanceof CommandLine.Me me) {
       return post(me.action(), true);
@@ -522,7 +545,7 @@ public final class Session {
       sendOrClose(port.error("You are in " + rooms.size() + " rooms, the most allowed: /part one first."));
       return;
     }
-    core.rooms().tell(new Rooms.JoinRoom(name, nick, away, inbox));
+    askRooms(new Rooms.JoinRoom(name, nick, away, inbox));
   }
 
   private void onTopicCommand(String text) {
@@ -530,7 +553,7 @@ public final class Session {
     if (room == null) {
       sendOrClose(port.error("You are in no room: /join one first."));
     } else if (text.isEmpty()) {
-      room.ref.tell(new Room.GetTopic(inbox));
+      ask(room.ref, new Room.GetTopic(inbox));
     } else {
       String topic = text.equals("-") ? "" : text;
       Optional<String> problem = lineProblem("Topic", topic, core.settings().maxTopicLength());
@@ -550,7 +573,7 @@ public final class Session {
     } else if (wanted.equals(nick)) {
       sendOrClose(port.text("[Server] You are already " + nick + "."));
     } else {
-      core.users().tell(new Users.Rename(inbox, wanted));
+      askUsers(new Users.Rename(inbox, wanted));
     }
   }
 
@@ -594,7 +617,33 @@ public final class Session {
     // room follows as ACTIVE when all have answered (see onMembers).
     for (Membership m : rooms.values()) {
       enteredPending.add(RoomNames.key(m.name));
-      m.ref.tell(new Room.ListMembers(inbox));
+      ask(m.ref, new Room.ListMembers(inbox));
+    }
+  }
+
+  /** Sends a request the core answers; the inbound ack waits for the answer (see onReceived). */
+  private void ask(ActorRef<Room.Command> room, Room.Command request) {
+    awaitingReply = true;
+    room.tell(request);
+  }
+
+  private void askRooms(Rooms.Command request) {
+    awaitingReply = true;
+    core.rooms().tell(request);
+  }
+
+  private void askUsers(Users.Command request) {
+    awaitingReply = true;
+    core.users().tell(request);
+  }
+
+  /** A reply the core owed: the next message may be read. */
+  private void replied() {
+    if (replyHeldAck != null && enteredPending.isEmpty()) {
+      timers.cancel(ReplyTimedOut.INSTANCE);
+      ActorRef<Ack> held = replyHeldAck;
+      replyHeldAck = null;
+      acknowledgeCounted(held);
     }
   }
 
@@ -629,6 +678,21 @@ public final class Session {
   // --- joined: from the chat core -------------------------------------------------------------
 
   private Behavior<Command> onChat(ToUser message) {
+    handleChat(message);
+    if (isReply(message)) {
+      replied();
+    }
+    return Behaviors.same();
+  }
+
+  private static boolean isReply(ToUser m) {
+    return m instanceof ToUser.JoinedRoom || m instanceof ToUser.AlreadyInRoom || m instanceof ToUser.PartedRoom
+        || m instanceof ToUser.Refused || m instanceof ToUser.NickGranted || m instanceof ToUser.NickRefused
+        || m instanceof ToUser.Members || m instanceof ToUser.RoomList || m instanceof ToUser.Topic
+        || m instanceof ToUser.PrivateSent;
+  }
+
+  private void handleChat(ToUser message) {
     if (message instanceof ToUser.RoomEvents events) {
       onRoomEvents(events);
     } else if (message instanceof ToUser.PrivateMessage pm) {
@@ -678,7 +742,6 @@ public final class Session {
     } else if (message instanceof ToUser.Refused refused) {
       sendOrClose(port.error(refused.reason()));
     }
-    return Behaviors.same();
   }
 
   private Membership addMembership(ToUser.JoinedRoom joinedRoom) {
@@ -1044,6 +1107,10 @@ public final class Session {
   }
 
   private void releasePendingAck() {
+    if (replyHeldAck != null) {
+      replyHeldAck.tell(Ack.INSTANCE);
+      replyHeldAck = null;
+    }
     if (pendingAck != null) {
       pendingAck.tell(Ack.INSTANCE);
       pendingAck = null;

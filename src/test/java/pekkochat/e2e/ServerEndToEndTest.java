@@ -94,8 +94,10 @@ class ServerEndToEndTest {
 
       alice.send(TEXT, "/dance");
       alice.expect(ERROR, "Unknown command. Type /help.");
-      // The command is the first word, as in the original server; /users takes a room.
+      // The command is the first word, as in the original server, which ignores the rest.
       alice.send(TEXT, "/users everyone");
+      alice.expect(TEXT, "[Server] Online users: alice, bob");
+      alice.send(TEXT, "/users #everyone");
       alice.expect(ERROR, "You are not in #everyone.");
       alice.send(TEXT, "/users  ");
       alice.expect(TEXT, "[Server] Online users: alice, bob");
