@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import pekkochat.config.ServerSettings;
+import pekkochat.files.Spool;
 
 /**
  * A running chat server: its actor system and the address it listens on. Used by {@link
@@ -18,10 +19,12 @@ public final class ChatServer implements AutoCloseable {
 
   private final ActorSystem<?> system;
   private final InetSocketAddress address;
+  private final Spool spool;
 
-  private ChatServer(ActorSystem<?> system, InetSocketAddress address) {
+  private ChatServer(ActorSystem<?> system, Guardian.Started started) {
     this.system = system;
-    this.address = address;
+    this.address = started.address();
+    this.spool = started.spool();
   }
 
   /**
@@ -33,7 +36,7 @@ public final class ChatServer implements AutoCloseable {
   }
 
   public static ChatServer start(ServerSettings settings, Config config) throws StartFailed {
-    CompletableFuture<InetSocketAddress> started = new CompletableFuture<>();
+    CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Guardian.Command> system =
         ActorSystem.create(Guardian.create(settings, started), "pekko-chat-server", config);
     try {
@@ -49,6 +52,11 @@ public final class ChatServer implements AutoCloseable {
 
   public InetSocketAddress address() {
     return address;
+  }
+
+  /** The file service: what is in transit, and its quota. */
+  public Spool spool() {
+    return spool;
   }
 
   public ActorSystem<?> system() {

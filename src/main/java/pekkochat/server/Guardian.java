@@ -47,13 +47,16 @@ final class Guardian {
 
   sealed interface Command {}
 
+  /** What a started server is: where it listens, and its file service (for tests and stats). */
+  record Started(InetSocketAddress address, Spool spool) {}
+
   private record Bound(Tcp.ServerBinding binding) implements Command {}
 
   private record BindFailed(Throwable cause) implements Command {}
 
   private Guardian() {}
 
-  static Behavior<Command> create(ServerSettings settings, CompletableFuture<InetSocketAddress> started) {
+  static Behavior<Command> create(ServerSettings settings, CompletableFuture<Started> started) {
     return Behaviors.setup(
         context -> {
           Optional<ServerTls> tls;
@@ -87,7 +90,7 @@ final class Guardian {
                   .run(context.getSystem());
           context.pipeToSelf(binding, (bound, failure) -> failure == null ? new Bound(bound) : new BindFailed(failure));
           return Behaviors.receive(Command.class)
-              .onMessage(Bound.class, bound -> onBound(context, bound.binding(), room, settings, tls, started))
+              .onMessage(Bound.class, bound -> onBound(context, bound.binding(), room, settings, tls, spool, started))
               .onMessage(BindFailed.class, failed -> onBindFailed(context, failed.cause(), settings, started))
               .build();
         });
@@ -123,7 +126,8 @@ final class Guardian {
       ActorRef<Listener.Command> room,
       ServerSettings settings,
       Optional<ServerTls> tls,
-      CompletableFuture<InetSocketAddress> started) {
+      Spool spool,
+      CompletableFuture<Started> started) {
     ActorSystem<?> system = context.getSystem();
     if (tls.isPresent()) {
       X509Certificate cert = tls.get().certificate();
@@ -146,7 +150,7 @@ final class Guardian {
         CoordinatedShutdown.PhaseServiceRequestsDone(),
         "close-chat-connections",
         () -> AskPattern.ask(room, Listener.Shutdown::new, askTimeout, system.scheduler()));
-    started.complete(binding.localAddress());
+    started.complete(new Started(binding.localAddress(), spool));
     return Behaviors.empty();
   }
 
@@ -154,7 +158,7 @@ final class Guardian {
       ActorContext<Command> context,
       Throwable cause,
       ServerSettings settings,
-      CompletableFuture<InetSocketAddress> started) {
+      CompletableFuture<Started> started) {
     String where = settings.host() + ":" + settings.port();
     context.getLog().error("Cannot listen on {}: {}", where, Failures.rootMessage(cause));
     started.completeExceptionally(new IOException("cannot listen on " + where + ": " + Failures.rootMessage(cause), cause));

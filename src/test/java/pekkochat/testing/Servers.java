@@ -50,6 +50,11 @@ public final class Servers {
     return config(Map.of());
   }
 
+  /** Bytes the server's spool has reserved for files in transit. */
+  public static long spoolReserved(ChatServer server) {
+    return server.spool().reserved();
+  }
+
   /** Waits up to 5 s for {@code spool} to hold no spool files (they are deleted asynchronously). */
   public static void assertSpoolEmptySoon(Path spool) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
