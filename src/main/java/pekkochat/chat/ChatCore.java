@@ -3,7 +3,8 @@ package pekkochat.chat;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * Where a session finds the chat core: the rooms registry and the nick registry, with the core's
- * settings. One per server (later: per node, with sharded rooms behind the same references).
+ * Where a session finds the chat core: the rooms registry, the nick registry, the file service
+ * that hears of file announcements ({@link FileAnnounced}), and the core's settings. One per server (later: per node, with sharded rooms behind the same references).
  */
-public record ChatCore(ActorRef<Rooms.Command> rooms, ActorRef<Users.Command> users, ChatSettings settings) {}
+public record ChatCore(
+    ActorRef<Rooms.Command> rooms, ActorRef<Users.Command> users, ActorRef<FileAnnounced> files, ChatSettings settings) {}

@@ -54,9 +54,13 @@ public final class Room extends AbstractBehavior<Room.Command> {
     public Post {}
   }
 
-  /** The member behind {@code inbox} shares a file held by the file service under {@code fileId}. */
+  /**
+   * The member behind {@code inbox} shares a file held by the file service under {@code fileId};
+   * how many members the announcement reached goes to {@code announceTo}.
+   */
   public record ShareFile(
       @JsonProperty("inbox") ActorRef<ToUser> inbox,
+      @JsonProperty("announceTo") ActorRef<FileAnnounced> announceTo,
       @JsonProperty("fileId") String fileId,
       @JsonProperty("fileName") String fileName,
       @JsonProperty("size") long size)
@@ -242,9 +246,9 @@ public final class Room extends AbstractBehavior<Room.Command> {
     Member from = members.get(share.inbox());
     if (from != null) {
       append(new RoomEvent.FileShared(name, ++seq, now(), from.nick, share.fileId(), share.fileName(), share.size()));
-      share.inbox().tell(new ToUser.FileAnnounced(share.fileId(), members.size() - 1));
+      share.announceTo().tell(new FileAnnounced(share.fileId(), members.size() - 1));
     } else {
-      share.inbox().tell(new ToUser.FileAnnounced(share.fileId(), 0));
+      share.announceTo().tell(new FileAnnounced(share.fileId(), 0));
     }
     return this;
   }

@@ -173,12 +173,6 @@ public sealed interface ToUser extends CborSerializable {
     public PrivateFile {}
   }
 
-  /** A file this user shared was announced to {@code recipients} users. */
-  record FileAnnounced(@JsonProperty("fileId") String fileId, @JsonProperty("recipients") int recipients) implements ToUser {
-    @JsonCreator
-    public FileAnnounced {}
-  }
-
   /** {@code nick}, to whom this user sent a private message, is away: {@code message}. */
   record IsAway(@JsonProperty("nick") String nick, @JsonProperty("message") String message) implements ToUser {
     @JsonCreator

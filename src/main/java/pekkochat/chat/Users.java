@@ -48,6 +48,7 @@ public final class Users extends AbstractBehavior<Users.Command> {
   /** A file for {@code to} alone, held by the file service under {@code fileId}. */
   public record SendFile(
       @JsonProperty("inbox") ActorRef<ToUser> inbox,
+      @JsonProperty("announceTo") ActorRef<FileAnnounced> announceTo,
       @JsonProperty("to") String to,
       @JsonProperty("fileId") String fileId,
       @JsonProperty("fileName") String fileName,
@@ -169,10 +170,10 @@ public final class Users extends AbstractBehavior<Users.Command> {
       send.inbox().tell(new ToUser.Refused("You cannot send a file to yourself."));
     } else {
       to.inbox.tell(new ToUser.PrivateFile(from.nick, send.fileId(), send.fileName(), send.size()));
-      send.inbox().tell(new ToUser.FileAnnounced(send.fileId(), 1));
+      send.announceTo().tell(new FileAnnounced(send.fileId(), 1));
       return this;
     }
-    send.inbox().tell(new ToUser.FileAnnounced(send.fileId(), 0));
+    send.announceTo().tell(new FileAnnounced(send.fileId(), 0));
     return this;
   }
 

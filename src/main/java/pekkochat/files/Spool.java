@@ -106,6 +106,11 @@ public final class Spool {
     return file != null && file.acquire() ? Optional.of(file) : Optional.empty();
   }
 
+  /** The file {@code id} if it is still here, without taking hold of it. */
+  public Optional<SpoolFile> find(String id) {
+    return Optional.ofNullable(files.get(id));
+  }
+
   synchronized void written(long bytes) {
     written += bytes;
   }

@@ -31,6 +31,7 @@ import pekkochat.chat.ChatSettings;
 import pekkochat.chat.Rooms;
 import pekkochat.chat.Users;
 import pekkochat.config.ServerSettings;
+import pekkochat.files.FileService;
 import pekkochat.files.Spool;
 import pekkochat.transport.tcp.Listener;
 import pekkochat.tls.ServerTls;
@@ -81,7 +82,11 @@ final class Guardian {
           }
           ChatSettings chat = ChatSettings.fromConfig(context.getSystem().settings().config());
           ChatCore core =
-              new ChatCore(context.spawn(Rooms.create(chat), "rooms"), context.spawn(Users.create(), "users"), chat);
+              new ChatCore(
+                  context.spawn(Rooms.create(chat), "rooms"),
+                  context.spawn(Users.create(), "users"),
+                  context.spawn(FileService.create(spool), "files"),
+                  chat);
           ActorRef<Listener.Command> room = context.spawn(Listener.create(settings, core, spool), "listener");
           // The binding only hands connections over: nothing that goes wrong with one reaches it.
           var binding =

@@ -91,9 +91,7 @@ public final class Session {
   /** From the port: a file this user was receiving has been sent, completely or not. */
   public record FileDelivered(SpoolFile file, String from, String fileName) implements Command {}
 
-  private enum UploadChildStopped implements Command {
-    INSTANCE
-  }
+  private record UploadChildStopped(ActorRef<Upload.Command> child) implements Command {}
 
   private enum CloseTimedOut implements Command {
     INSTANCE
@@ -251,7 +249,9 @@ public final class Session {
     this.inbox = context.messageAdapter(ToUser.class, FromChat::new);
     this.flood = new TokenBucket(settings.policy().floodBurst(), settings.policy().floodRate(), System.nanoTime());
     this.uploadLimits =
-        new Upload.Limits(settings.relayLeadTime(), settings.relayCompletionTimeout(), settings.uploadMinRate(), settings.uploadRateWindow());
+        new Upload.Limits(
+            settings.relayLeadTime(), settings.relayCompletionTimeout(), settings.uploadMinRate(), settings.uploadRateWindow(),
+            settings.fileAnnounceHold());
     this.maxLineBytes = maxLineBytes(settings);
     timers.startSingleTimer(JoinTimedOut.INSTANCE, settings.policy().joinTimeout());
     context.getLog().debug("Connection from {}", peer);
@@ -323,8 +323,11 @@ public final class Session {
     return BehaviorBuilder.<Command>create()
         .onMessage(StreamStarted.class, s -> ack(s.ackTo()))
         .onMessageEquals(FloodWaitOver.INSTANCE, this::onFloodWaitOver)
-        .onMessageEquals(UploadChildStopped.INSTANCE, () -> {
-          upload = null;
+        .onMessage(UploadChildStopped.class, stopped -> {
+          if (stopped.child().equals(upload)) {
+            upload = null; // it failed mid-frame: the rest of the frame is dropped here
+            discardingFile = true;
+          }
           return Behaviors.same();
         })
         .onMessage(Close.class, c -> closeWith(() -> port.text(c.notice())))
@@ -703,11 +706,6 @@ public final class Session {
       }
     } else if (message instanceof ToUser.IsAway isAway) {
       sendOrClose(port.text("[Server] " + isAway.nick() + " is away: " + isAway.message()));
-    } else if (message instanceof ToUser.FileAnnounced announced) {
-      SpoolFile file = announcedFiles.remove(announced.fileId());
-      if (file != null) {
-        file.expectReaders(announced.recipients());
-      }
     } else if (message instanceof ToUser.PrivateFile file) {
       sendOrClose(port.privateFile(file.from(), file.fileId(), file.fileName()));
     } else if (message instanceof ToUser.JoinedRoom joinedRoom) {
@@ -940,43 +938,30 @@ public final class Session {
     }
     SpoolFile file = reservation.file();
     discardingFile = false;
-    upload = context.spawnAnonymous(Upload.create(fileName, file, context.getSelf(), uploadLimits));
-    context.watchWith(upload, UploadChildStopped.INSTANCE);
-    pendingTargets.put(file.id(), target == null ? new FileTarget(null, active) : new FileTarget(target, null));
+    upload = context.spawnAnonymous(Upload.create(fileName, file, context.getSelf(), announcement(target), uploadLimits));
+    context.watchWith(upload, new UploadChildStopped(upload));
     // A FILE counts towards flood control like a line: 300 tiny files are 300 messages.
     return acknowledgeCounted(ackTo);
   }
 
-  private record FileTarget(String nick, String roomKey) {}
-
-  /** Files announced whose recipient count has not come back yet. */
-  private final Map<String, SpoolFile> announcedFiles = new LinkedHashMap<>();
-
-  private final Map<String, FileTarget> pendingTargets = new LinkedHashMap<>();
+  /**
+   * How an upload announces its file: to {@code nick} alone, or to the active room as it is now.
+   * Recipients acquire the file when the announcement reaches them; it is held until as many as it
+   * reached have (the core tells the file service how many), or at the latest for
+   * file-announce-hold (scheduled by the Upload).
+   */
+  private Upload.Announcement announcement(String nick) {
+    ActorRef<ToUser> from = inbox;
+    ChatCore chat = core;
+    if (nick != null) {
+      return (file, name) -> chat.users().tell(new Users.SendFile(from, chat.files(), nick, file.id(), name, file.size()));
+    }
+    ActorRef<Room.Command> room = activeRoom().ref;
+    return (file, name) -> room.tell(new Room.ShareFile(from, chat.files(), file.id(), name, file.size()));
+  }
 
   private Behavior<Command> onUploadRelayable(UploadRelayable relayable) {
-    SpoolFile file = relayable.file();
-    FileTarget target = pendingTargets.remove(file.id());
-    boolean announced = false;
-    if (target != null && target.nick() != null) {
-      core.users().tell(new Users.SendFile(inbox, target.nick(), file.id(), relayable.fileName(), file.size()));
-      announced = true;
-    } else if (target != null) {
-      Membership room = rooms.get(target.roomKey());
-      if (room != null) {
-        room.ref.tell(new Room.ShareFile(inbox, file.id(), relayable.fileName(), file.size()));
-        announced = true;
-      }
-    }
-    context.getLog().info("Relaying {} ({} bytes) from {}", relayable.fileName(), file.size(), nick);
-    // Recipients acquire the file when the announcement reaches them: the file is held until as
-    // many as it reached have (FileAnnounced says how many), or at the latest for the hold.
-    if (announced) {
-      announcedFiles.put(file.id(), file);
-      context.getSystem().scheduler().scheduleOnce(settings.fileAnnounceHold(), file::releaseShareHold, context.getExecutionContext());
-    } else {
-      file.releaseShareHold();
-    }
+    context.getLog().info("Relaying {} ({} bytes) from {}", relayable.fileName(), relayable.file().size(), nick);
     return Behaviors.same();
   }
 

@@ -22,9 +22,9 @@ import pekkochat.files.Sizes;
  * for. Each chunk is written to the spool file (up to {@link #WRITES_IN_FLIGHT} at once) and
  * acknowledged once it is in, so memory holds a few chunks whatever the file's size.
  *
- * <p>It tells the session when relaying can start ({@link Session.UploadRelayable}: once the rest is
- * expected within {@code relay-lead-time}, or when complete) and when it ends ({@link
- * Session.UploadEnded}). Two guards keep one sender from hurting others:
+ * <p>It announces the file to its recipients when relaying can start (once the rest is expected
+ * within {@code relay-lead-time}, or when complete), and tells the session so ({@link
+ * Session.UploadRelayable}) and when it ends ({@link Session.UploadEnded}). Two guards keep one sender from hurting others:
  * <ul>
  *   <li>before relaying, the upload must average at least {@code upload-min-rate} over each
  *       {@code upload-rate-window}: a connection that announces 2 GiB and sends nothing holds that
@@ -71,19 +71,35 @@ final class Upload extends AbstractBehavior<Upload.Command> {
   /** Upload chunks being written to the spool at once (each up to one TCP read, ~128 KiB). */
   static final int WRITES_IN_FLIGHT = 8;
 
+  /**
+   * Tells the chat core that a file can be relayed (to the sender's room, or to one user). Called by
+   * the upload itself, not by its session, so that a file announced as its sender disconnects is
+   * still counted by the file service, and let go.
+   */
+  @FunctionalInterface
+  interface Announcement {
+    void announce(SpoolFile file, String fileName);
+  }
+
   /** The guards' settings. */
-  record Limits(Duration relayLeadTime, Duration relayCompletionTimeout, long minRateBytesPerSecond, Duration rateWindow) {}
+  record Limits(
+      Duration relayLeadTime,
+      Duration relayCompletionTimeout,
+      long minRateBytesPerSecond,
+      Duration rateWindow,
+      Duration announceHold) {}
 
   static Behavior<Command> create(
-      String fileName, SpoolFile file, ActorRef<Session.Command> session, Limits limits) {
+      String fileName, SpoolFile file, ActorRef<Session.Command> session, Announcement announcement, Limits limits) {
     return Behaviors.setup(
-        context -> Behaviors.withTimers(timers -> new Upload(context, timers, fileName, file, session, limits)));
+        context -> Behaviors.withTimers(timers -> new Upload(context, timers, fileName, file, session, announcement, limits)));
   }
 
   private final TimerScheduler<Command> timers;
   private final String fileName;
   private final SpoolFile file;
   private final ActorRef<Session.Command> session;
+  private final Announcement announcement;
   private final Limits limits;
   private final ChunkWriter writer;
   private final long startNanos = System.nanoTime();
@@ -102,12 +118,14 @@ final class Upload extends AbstractBehavior<Upload.Command> {
       String fileName,
       SpoolFile file,
       ActorRef<Session.Command> session,
+      Announcement announcement,
       Limits limits) {
     super(context);
     this.timers = timers;
     this.fileName = fileName;
     this.file = file;
     this.session = session;
+    this.announcement = announcement;
     this.limits = limits;
     Executor blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     this.writer = ChunkWriter.open(file.path(), blockingIo);
@@ -241,7 +259,12 @@ final class Upload extends AbstractBehavior<Upload.Command> {
 
   private void startRelay() {
     relaying = true;
+    announcement.announce(file, fileName);
     session.tell(new Session.UploadRelayable(fileName, file));
+    // The announcement's recipients normally release the share hold themselves, by count (see
+    // SpoolFile.expectReaders); this is the fallback, on the system's scheduler so that it holds
+    // even once this actor and its session are gone.
+    getContext().getSystem().scheduler().scheduleOnce(limits.announceHold(), file::releaseShareHold, getContext().getExecutionContext());
     if (received < file.size()) {
       timers.startSingleTimer(RelayDeadline.INSTANCE, limits.relayCompletionTimeout());
       expectMore();

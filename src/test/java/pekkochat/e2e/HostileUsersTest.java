@@ -104,6 +104,8 @@ class HostileUsersTest {
     try (RawPeer alice = RawPeer.joined(address, "alice");
         RawPeer bob = RawPeer.joined(address, "bob");
         RawPeer mallory = RawPeer.joined(address, "mallory")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.expect(JOIN, "mallory joined the chat.");
       byte[] prefix = "big.iso::".getBytes(StandardCharsets.UTF_8);
       long announced = 2L << 20;
       mallory.sendRaw(ByteBuffer.allocate(5).putInt((int) (1 + prefix.length + announced)).put((byte) FILE).array());
