@@ -132,7 +132,7 @@ public final class FrameStreams {
           case LEAVE -> new Message.Leave(payload);
           case ERROR -> new Message.Error(payload);
           case COMMAND -> new Message.Command(payload);
-          case FILE -> throw new IllegalArgumentException("FILE is not a small frame");
+          case FILE, EVENT -> throw new IllegalArgumentException(type + " is not a small frame");
         };
     Outbound outbound =
         switch (type) {
