@@ -58,4 +58,44 @@ class CeilingServerTest {
       assertEquals("LEAVE bob left the chat.", next(alice));
     }
   }
+
+  private ChatPeer joined(String name) throws IOException {
+    ChatPeer peer = ChatPeer.connect("127.0.0.1", server.port(), name);
+    peer.send(ChatPeer.JOIN, name);
+    assertEquals("TEXT " + CeilingServer.WELCOME, next(peer));
+    return peer;
+  }
+
+  @Test
+  void linesGoToTheSendersActiveRoomOnly() throws IOException {
+    try (ChatPeer alice = joined("alice"); ChatPeer bob = joined("bob"); ChatPeer carol = joined("carol")) {
+      assertEquals("JOIN bob joined the chat.", next(alice));
+      assertEquals("JOIN carol joined the chat.", next(alice));
+      assertEquals("JOIN carol joined the chat.", next(bob));
+      alice.send(ChatPeer.TEXT, "/join #r1");
+      alice.send(ChatPeer.TEXT, "/part #lobby");
+      bob.send(ChatPeer.TEXT, "/JOIN #R1");
+      bob.send(ChatPeer.TEXT, "/part #lobby");
+
+      bob.send(ChatPeer.TEXT, "in r1");
+      assertEquals("TEXT bob::in r1", next(alice));
+      carol.send(ChatPeer.TEXT, "in the lobby"); // nobody else is in the lobby: goes nowhere
+      alice.send(ChatPeer.TEXT, "/join bad name");
+      assertEquals("ERROR Invalid room name: 'bad name'.", next(alice));
+
+      carol.send(ChatPeer.TEXT, "/join #r1");
+      carol.send(ChatPeer.TEXT, "hello r1");
+      assertEquals("TEXT carol::hello r1", next(alice), "the lobby line went nowhere");
+      assertEquals("TEXT carol::hello r1", next(bob));
+
+      carol.send(ChatPeer.TEXT, "/part #r1"); // back to the lobby, where nobody is
+      carol.send(ChatPeer.TEXT, "lonely");
+      alice.send(ChatPeer.TEXT, "after carol left r1");
+      assertEquals("TEXT alice::after carol left r1", next(bob));
+
+      carol.close(); // in the lobby only: nobody to tell
+      bob.close();
+      assertEquals("LEAVE bob left the chat.", next(alice), "carol's lines and leave never reached alice");
+    }
+  }
 }
