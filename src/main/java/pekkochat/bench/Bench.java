@@ -18,15 +18,15 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    subcommands = {FilesScenario.class, FanoutScenario.class, ConnectionsScenario.class, StartupScenario.class,
-        ConnectionsWorker.class, CommandLine.HelpCommand.class},
+    subcommands = {FilesScenario.class, FanoutScenario.class, RoomsScenario.class, ConnectionsScenario.class,
+        StartupScenario.class, ConnectionsWorker.class, CommandLine.HelpCommand.class},
     version = "pekko-chat bench",
     description = {
         "Measures pekko-chat over loopback. Each subcommand is one scenario: it prints the machine, "
             + "one result row and the exact command, and appends the row to a CSV file.",
         "Without --host/--port the project's server is started as a separate JVM (scripts/run-server) "
             + "on a free port, with -Xmx from --server-heap and a fresh temporary spool directory "
-            + "(fanout --server ceiling starts the bare reference relay instead)."})
+            + "(fanout, rooms and connections --server ceiling start the bare reference relay instead)."})
 public final class Bench implements Runnable {
 
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
@@ -42,7 +42,7 @@ public final class Bench implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files, fanout, connections, startup");
+    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files, fanout, rooms, connections, startup");
   }
 
   /** The project directory (set by scripts/bench), else the working directory. */

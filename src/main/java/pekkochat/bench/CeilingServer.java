@@ -12,7 +12,11 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The ceiling: what this machine can relay with the chat framing when nothing else is done. One
@@ -21,9 +25,16 @@ import java.util.List;
  * ratio to it.
  *
  * <p>It speaks just enough of the protocol for the bench's load generator: a JOIN is answered with
- * the welcome TEXT and announced to the others ({@code <name> joined the chat.}); a TEXT goes to
- * every other joined connection as {@code name::text}; a closed connection is announced with
- * LEAVE. Nothing else: no commands, no name checks, no flood control, no file relay. Each broadcast
+ * the welcome TEXT, puts the user in {@code #lobby} and is announced to the lobby's others ({@code
+ * <name> joined the chat.}); a TEXT goes to every other member of the sender's active room as
+ * {@code name::text}; a closed connection is announced with LEAVE to the members of its rooms.
+ * Rooms ({@code scripts/bench rooms}): TEXT {@code /join #name} enters a room (created on demand)
+ * and makes it the active one, {@code /part #name} leaves it (if it was the active room, another of
+ * the user's rooms becomes active, if any: otherwise the user's lines go nowhere); neither is
+ * answered unless the name is not a room name (1-32 letters, digits, {@code -} and {@code _},
+ * unique regardless of case), which gets an ERROR. Nothing else: no other commands (every other
+ * TEXT is relayed, {@code /users} included), no notices of room changes, no name checks, no flood
+ * control, no file relay. Each broadcast
  * is encoded once and copied into every recipient's output buffer; a buffer is written when its
  * socket is writable (OP_WRITE is set only while the buffer holds data), and a recipient whose
  * buffer would exceed {@link #MAX_OUTPUT}, or the JVM's direct memory, is dropped.
@@ -40,7 +51,10 @@ public final class CeilingServer implements AutoCloseable {
   static final byte TEXT = 0x01;
   static final byte JOIN = 0x03;
   static final byte LEAVE = 0x04;
+  static final byte ERROR = 0x05;
   static final String WELCOME = "Welcome! Type /help for commands.";
+  static final String LOBBY = "#lobby";
+  private static final Pattern ROOM_NAME = Pattern.compile("#[A-Za-z0-9_-]{1,32}");
 
   /** Largest frame length (type byte + payload) accepted: the real server's 64 KiB payload limit. */
   static final int MAX_FRAME = 64 * 1024 + 1;
@@ -51,7 +65,8 @@ public final class CeilingServer implements AutoCloseable {
 
   private final Selector selector;
   private final ServerSocketChannel listener;
-  private final List<Connection> members = new ArrayList<>();
+  private final Map<String, Room> rooms = new HashMap<>(); // by lower-cased name
+  private final Room lobby = new Room(LOBBY);
   private final List<Connection> dirty = new ArrayList<>();
   private final List<Connection> doomed = new ArrayList<>();
   // Buffers of closed connections, for the next ones: direct memory is freed only by a GC, which
@@ -61,6 +76,18 @@ public final class CeilingServer implements AutoCloseable {
   /** One broadcast, encoded once, then copied to every recipient. */
   private ByteBuffer frame = ByteBuffer.allocateDirect(MAX_FRAME + 4 + 256);
   private volatile boolean running = true;
+  /** Marks the recipients of a LEAVE notice, so that one in several of the leaver's rooms gets it once. */
+  private long noticeRound;
+
+  /** A room and its members, in the order they joined. */
+  private static final class Room {
+    final String name;
+    final List<Connection> members = new ArrayList<>();
+
+    Room(String name) {
+      this.name = name;
+    }
+  }
 
   /** One client: its socket, a read buffer, its pending output and, once joined, its name. */
   private static final class Connection {
@@ -69,6 +96,9 @@ public final class CeilingServer implements AutoCloseable {
     final ByteBuffer in;
     ByteBuffer out; // write mode: pending data in [0, position)
     byte[] name; // UTF-8, null until joined
+    final List<Room> rooms = new ArrayList<>(2);
+    Room active; // where its lines go; null if it has left every room
+    long noticeRound;
     boolean dirty;
     boolean doomed;
     boolean closed;
@@ -84,6 +114,7 @@ public final class CeilingServer implements AutoCloseable {
   private CeilingServer(Selector selector, ServerSocketChannel listener) {
     this.selector = selector;
     this.listener = listener;
+    rooms.put(key(LOBBY), lobby);
   }
 
   /** Binds (port 0: a free port); {@link #run()} then serves on the calling thread. */
@@ -214,7 +245,7 @@ public final class CeilingServer implements AutoCloseable {
           join(c, in);
         }
       } else if (type == TEXT) {
-        broadcast(c, TEXT, c.name, in);
+        text(c, in);
       }
       in.limit(end).position(next);
     }
@@ -225,10 +256,65 @@ public final class CeilingServer implements AutoCloseable {
     byte[] name = new byte[payload.remaining()];
     payload.get(name);
     c.name = name;
-    members.add(c);
+    enter(c, lobby);
     send(c, TEXT, WELCOME.getBytes(StandardCharsets.UTF_8));
     byte[] notice = (new String(name, StandardCharsets.UTF_8) + " joined the chat.").getBytes(StandardCharsets.UTF_8);
-    broadcast(c, JOIN, null, ByteBuffer.wrap(notice));
+    broadcast(c, lobby.members, JOIN, null, ByteBuffer.wrap(notice));
+  }
+
+  /** A chat line for the active room, or {@code /join} and {@code /part} (only lines starting with '/' are decoded). */
+  private void text(Connection c, ByteBuffer payload) {
+    if (payload.hasRemaining() && payload.get(payload.position()) == '/') {
+      String line = StandardCharsets.UTF_8.decode(payload.duplicate()).toString().strip();
+      String[] words = line.split("\\s+", 2);
+      String command = words[0].toLowerCase(Locale.ROOT);
+      if (command.equals("/join") || command.equals("/part")) {
+        String room = words.length > 1 ? words[1].strip() : "";
+        if (!ROOM_NAME.matcher(room).matches()) {
+          send(c, ERROR, ("Invalid room name: '" + room + "'.").getBytes(StandardCharsets.UTF_8));
+        } else if (command.equals("/join")) {
+          Room r = rooms.computeIfAbsent(key(room), k -> new Room(room));
+          enter(c, r);
+          c.active = r;
+        } else {
+          Room r = rooms.get(key(room));
+          if (r != null) {
+            leave(c, r);
+          }
+        }
+        return;
+      }
+    }
+    if (c.active != null) {
+      broadcast(c, c.active.members, TEXT, c.name, payload);
+    }
+  }
+
+  private static String key(String room) {
+    return room.toLowerCase(Locale.ROOT);
+  }
+
+  private static void enter(Connection c, Room r) {
+    if (!c.rooms.contains(r)) {
+      c.rooms.add(r);
+      r.members.add(c);
+    }
+    if (c.active == null) {
+      c.active = r;
+    }
+  }
+
+  private void leave(Connection c, Room r) {
+    if (!c.rooms.remove(r)) {
+      return;
+    }
+    r.members.remove(c);
+    if (r.members.isEmpty() && r != lobby) {
+      rooms.remove(key(r.name));
+    }
+    if (c.active == r) {
+      c.active = c.rooms.isEmpty() ? null : c.rooms.get(c.rooms.size() - 1);
+    }
   }
 
   private void send(Connection to, byte type, byte[] payload) {
@@ -237,8 +323,20 @@ public final class CeilingServer implements AutoCloseable {
     append(to, frame);
   }
 
-  /** Encodes {@code [prefix::]payload} once and appends it to every joined connection but {@code from}. */
-  private void broadcast(Connection from, byte type, byte[] prefix, ByteBuffer payload) {
+  /** Encodes {@code [prefix::]payload} once and appends it to every connection of {@code to} but {@code from}. */
+  private void broadcast(Connection from, List<Connection> members, byte type, byte[] prefix, ByteBuffer payload) {
+    encode(type, prefix, payload);
+    for (int i = 0; i < members.size(); i++) {
+      Connection to = members.get(i);
+      if (to != from) {
+        append(to, frame);
+        frame.rewind();
+      }
+    }
+  }
+
+  /** Puts {@code [prefix::]payload} as one frame into {@link #frame}, ready to be copied. */
+  private void encode(byte type, byte[] prefix, ByteBuffer payload) {
     int length = 1 + payload.remaining() + (prefix == null ? 0 : prefix.length + SEPARATOR.length);
     if (frame.capacity() < 4 + length) {
       frame = ByteBuffer.allocateDirect(4 + length);
@@ -249,13 +347,6 @@ public final class CeilingServer implements AutoCloseable {
       frame.put(prefix).put(SEPARATOR);
     }
     frame.put(payload).flip();
-    for (int i = 0; i < members.size(); i++) {
-      Connection to = members.get(i);
-      if (to != from) {
-        append(to, frame);
-        frame.rewind();
-      }
-    }
   }
 
   private void append(Connection to, ByteBuffer encoded) {
@@ -327,9 +418,22 @@ public final class CeilingServer implements AutoCloseable {
     if (c.out.capacity() == INITIAL_OUTPUT) {
       freeOut.push(c.out.clear());
     }
-    if (c.name != null && members.remove(c)) {
+    if (c.name != null && !c.rooms.isEmpty()) {
       byte[] notice = (new String(c.name, StandardCharsets.UTF_8) + " left the chat.").getBytes(StandardCharsets.UTF_8);
-      broadcast(c, LEAVE, null, ByteBuffer.wrap(notice));
+      encode(LEAVE, null, ByteBuffer.wrap(notice));
+      long round = ++noticeRound;
+      c.noticeRound = round;
+      for (Room r : List.copyOf(c.rooms)) {
+        for (int i = 0; i < r.members.size(); i++) {
+          Connection to = r.members.get(i);
+          if (to.noticeRound != round) {
+            to.noticeRound = round;
+            append(to, frame);
+            frame.rewind();
+          }
+        }
+        leave(c, r);
+      }
     }
   }
 

@@ -23,6 +23,16 @@ import org.HdrHistogram.Histogram;
  * them send chat lines on a fixed schedule, and every connection counts the lines relayed to it and
  * records their latency.
  *
+ * <p>With {@code roomSize > 0} ({@code bench rooms}) the users are split into rooms of that many
+ * instead: after its welcome each user sends TEXT {@code /join #<names>r<room>} and {@code /part
+ * #lobby}, and a line is expected at the other members of its sender's room only. The senders are
+ * then taken from every room in turn (sender {@code j} is member {@code j / rooms} of room {@code j
+ * mod rooms}), so that consecutive lines go to different rooms. What the server says to the room
+ * commands is not known in advance: every TEXT that is not a bench line, every JOIN and LEAVE notice
+ * and every ERROR after the welcome is only counted (an ERROR's text is kept for the report), and
+ * the measurement fails as soon as a user receives a line from another room (a server without
+ * rooms), and if more lines arrived than the rooms sent.
+ *
  * <p>The schedule: line {@code k} is due at {@code t0 + k / rate} and goes out on sender {@code k
  * mod senders}. Each line carries its due time, and latency is measured from it, not from when the
  * line was actually written: a send delayed by a slow server (or by the bench) counts as latency
@@ -42,23 +52,62 @@ final class FanoutLoad {
   /**
    * What to run.
    *
-   * @param names prefix of the user names ({@code <names>u1} ...), unique per room
+   * @param names prefix of the user names ({@code <names>u1} ...) and room names, unique per run
    * @param linesPerSecond offered lines per second, all senders together
    * @param readers threads reading the connections
+   * @param roomSize users per room, dividing {@code users}; 0: all in one room, no room commands
    */
   record Params(String host, int port, String names, int users, int senders, double linesPerSecond,
-      Duration warmup, Duration duration, Duration drain, int lineBytes, int readers) {
+      Duration warmup, Duration duration, Duration drain, int lineBytes, int readers, int roomSize) {
 
     Params {
       if (users < 2 || senders < 1 || senders > users || linesPerSecond <= 0 || readers < 1
           || lineBytes < LineFormat.HEADER_BYTES || duration.isNegative() || duration.isZero()
-          || warmup.isNegative() || drain.isNegative()) {
+          || warmup.isNegative() || drain.isNegative()
+          || (roomSize != 0 && (roomSize < 2 || users % roomSize != 0))) {
         throw new IllegalArgumentException("fanout: invalid parameters " + this);
       }
     }
 
+    /** Everyone in one room, as {@code bench fanout} has it. */
+    Params(String host, int port, String names, int users, int senders, double linesPerSecond,
+        Duration warmup, Duration duration, Duration drain, int lineBytes, int readers) {
+      this(host, port, names, users, senders, linesPerSecond, warmup, duration, drain, lineBytes, readers, 0);
+    }
+
+    boolean inRooms() {
+      return roomSize > 0;
+    }
+
+    int rooms() {
+      return inRooms() ? users / roomSize : 1;
+    }
+
+    /** Users each line is relayed to: the others of its sender's room. */
+    int recipients() {
+      return (inRooms() ? roomSize : users) - 1;
+    }
+
     double deliveriesPerSecond() {
-      return linesPerSecond * (users - 1);
+      return linesPerSecond * recipients();
+    }
+
+    /** The room of user {@code i} (from 0) when {@link #inRooms()}. */
+    String roomName(int i) {
+      return "#" + names + "r" + (i / roomSize + 1);
+    }
+
+    /** The user (from 0) that sends as sender {@code j}: in rooms, every room's in turn. */
+    int sender(int j) {
+      return inRooms() ? (j % rooms()) * roomSize + j / rooms() : j;
+    }
+
+    /**
+     * Read buffer per connection: room for the largest frame expected. Large with one room (the
+     * fan-out bench reads much per connection), small in rooms, where there are many connections.
+     */
+    int readBufferBytes() {
+      return inRooms() ? Math.max(8 << 10, LineFormat.frameBytes(lineBytes) + 1024) : 128 * 1024;
     }
   }
 
@@ -72,6 +121,10 @@ final class FanoutLoad {
    * @param receivedInWindow relays of any bench line that arrived within the window
    * @param unsent lines the bench could not even queue (its buffer for that sender was full)
    * @param maxBacklogBytes most bytes waiting in the bench's buffers for the senders' sockets
+   * @param otherFrames frames that were neither bench lines nor the welcome (notices; in rooms,
+   *     LEAVE and ERROR frames too)
+   * @param errors ERROR frames after the welcome, in rooms (elsewhere they fail the run)
+   * @param firstError the text of the first of them, or null
    * @param latency nanoseconds from due time to arrival, of the {@code delivered} relays
    * @param serverCpuSeconds user + system CPU of the server process in the window, NaN if unknown
    * @param benchCpuSeconds the same for this JVM
@@ -80,8 +133,8 @@ final class FanoutLoad {
    *     as for a server not started by the bench)
    */
   record Outcome(Params params, long lines, long expected, long delivered, long stragglers,
-      long receivedInWindow, long unsent, long maxBacklogBytes, long otherFrames, Histogram latency,
-      double serverCpuSeconds, double benchCpuSeconds, Machine.CpuTimes machine, double otherCpuSeconds) {
+      long receivedInWindow, long unsent, long maxBacklogBytes, long otherFrames, long errors,
+      String firstError, Histogram latency, double serverCpuSeconds, double benchCpuSeconds, Machine.CpuTimes machine, double otherCpuSeconds) {
 
     double seconds() {
       return params.duration().toNanos() / 1e9;
@@ -107,10 +160,7 @@ final class FanoutLoad {
 
   }
 
-  private static final int READ_BUFFER = 128 * 1024;
-  /** Frames larger than this fail the run: the server sends nothing near it to the bench. */
-  private static final int MAX_FRAME = READ_BUFFER - 4;
-  /** All senders' buffers together; each gets its share, within [256 KiB, 4 MiB]. */
+  /** All senders' buffers together; each gets its share, within [8 KiB, 4 MiB] (and one line at least). */
   private static final int SEND_BUFFERS = 16 << 20;
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -153,9 +203,14 @@ final class FanoutLoad {
   }
 
   private Outcome run() throws BenchFailure, InterruptedException {
-    join();
     startReaders();
-    awaitJoinNotices();
+    join();
+    if (params.inRooms()) {
+      // What the server tells about room changes is its own: the warm-up lets the rooms settle.
+      watchdog.progress();
+    } else {
+      awaitJoinNotices();
+    }
 
     // The schedule, and the measured window within it (after the pacer's buffers are allocated:
     // that may wait for a GC to free direct memory).
@@ -192,7 +247,7 @@ final class FanoutLoad {
     long drainEnd = end + params.drain().toNanos();
     while (true) {
       watchdog.throwIfFailed();
-      if (pacer.scheduleDone && measuredDelivered() >= pacer.measuredLines * (long) (params.users() - 1)) {
+      if (pacer.scheduleDone && measuredDelivered() >= pacer.measuredLines * (long) params.recipients()) {
         break;
       }
       long now = System.nanoTime();
@@ -209,15 +264,24 @@ final class FanoutLoad {
     long stragglers = 0;
     long inWindow = 0;
     long other = 0;
+    long errors = 0;
     for (Reader r : readers) {
       latency.add(r.histogram);
       delivered += r.measured;
       stragglers += r.stragglers;
       inWindow += r.inWindow;
       other += r.otherFrames;
+      errors += r.errors;
     }
-    return new Outcome(params, pacer.measuredLines, pacer.measuredLines * (params.users() - 1), delivered,
-        stragglers, inWindow, pacer.unsent, pacer.maxBacklog, other, latency,
+    long expected = pacer.measuredLines * params.recipients();
+    String firstError = peers.stream().map(p -> p.firstError).filter(e -> e != null).findFirst().orElse(null);
+    if (delivered > expected) {
+      throw new BenchFailure(String.format(Locale.ROOT, "%d relays of the measured lines arrived, more than the %d "
+          + "expected: users received lines from outside their room (does the server know /join?)%s", delivered,
+          expected, firstError == null ? "" : "; the first ERROR it sent: " + firstError));
+    }
+    return new Outcome(params, pacer.measuredLines, expected, delivered,
+        stragglers, inWindow, pacer.unsent, pacer.maxBacklog, other, errors, firstError, latency,
         serverCpu0 == null ? Double.NaN : seconds(serverCpu1.minus(serverCpu0)),
         seconds(benchCpu1.minus(benchCpu0)),
         machine0 == null || machine1 == null ? null : machine1.minus(machine0),
@@ -225,7 +289,11 @@ final class FanoutLoad {
         server == null || others1.isEmpty() ? Double.NaN : Machine.otherCpuSeconds(others0, others1));
   }
 
-  /** Connects and joins every user in turn, each waiting for its welcome (blocking sockets). */
+  /**
+   * Connects and joins every user in turn, each waiting for its welcome (blocking socket), then
+   * sending its room commands; then its connection goes to a reader, so that what the server sends
+   * it while the others join is read at once.
+   */
   private void join() throws BenchFailure, InterruptedException {
     InetSocketAddress address = new InetSocketAddress(params.host(), params.port());
     for (int i = 0; i < params.users(); i++) {
@@ -233,7 +301,7 @@ final class FanoutLoad {
       watchdog.phase("joining " + name + " (" + (i + 1) + " of " + params.users() + ")");
       try {
         SocketChannel channel = SocketChannel.open();
-        Peer peer = new Peer(name, channel);
+        Peer peer = new Peer(i, name, channel);
         synchronized (peers) {
           peers.add(peer);
         }
@@ -251,6 +319,11 @@ final class FanoutLoad {
           }
           watchdog.throwIfFailed();
         }
+        if (params.inRooms()) {
+          peer.command("/join " + params.roomName(i));
+          peer.command("/part " + CeilingServer.LOBBY);
+        }
+        hand(peer, readers.get(i % readers.size()));
       } catch (IOException e) {
         watchdog.checkServerAfterIoFailure();
         watchdog.throwIfFailed();
@@ -268,18 +341,19 @@ final class FanoutLoad {
       for (int i = 0; i < params.readers(); i++) {
         readers.add(new Reader(i));
       }
-      for (int i = 0; i < peers.size(); i++) {
-        Peer peer = peers.get(i);
-        peer.channel.configureBlocking(false);
-        peer.reader = readers.get(i % readers.size());
-        peer.channel.register(peer.reader.selector, SelectionKey.OP_READ, peer);
-      }
     } catch (IOException e) {
       throw new BenchFailure("cannot set up the readers: " + e.getMessage(), e);
     }
     for (Reader r : readers) {
       r.thread.start();
     }
+  }
+
+  /** From now on {@code reader} reads the joined {@code peer}'s connection (non-blocking). */
+  private static void hand(Peer peer, Reader reader) throws IOException {
+    peer.channel.configureBlocking(false);
+    peer.reader = reader; // published to the reader's thread by the registration
+    peer.channel.register(reader.selector, SelectionKey.OP_READ, peer);
   }
 
   /**
@@ -405,15 +479,18 @@ final class FanoutLoad {
 
   /** One user's connection: its read buffer and what its frames told so far. */
   private final class Peer implements FrameScanner.Handler {
+    final int index;
     final String name;
     final SocketChannel channel;
-    final ByteBuffer in = ByteBuffer.allocateDirect(READ_BUFFER);
-    Reader reader; // null while joining
+    final ByteBuffer in = ByteBuffer.allocateDirect(params.readBufferBytes());
+    volatile Reader reader; // null while joining
     boolean welcomed;
+    volatile String firstError; // in rooms: the first ERROR after the welcome
     volatile int joinNotices; // written by one thread at a time: the joining caller, then a reader
     long now; // clock reading of the current read
 
-    Peer(String name, SocketChannel channel) {
+    Peer(int index, String name, SocketChannel channel) {
+      this.index = index;
       this.name = name;
       this.channel = channel;
     }
@@ -427,12 +504,22 @@ final class FanoutLoad {
       now = System.nanoTime();
       in.flip();
       try {
-        FrameScanner.scan(in, MAX_FRAME, this);
+        FrameScanner.scan(in, in.capacity() - 4, this);
       } catch (FrameScanner.BadFrame e) {
         throw new IOException(name + " received a bad frame: " + e.getMessage());
       }
       in.compact();
       return true;
+    }
+
+    /** Sends a TEXT command while the connection is still blocking (joining). */
+    void command(String text) throws IOException {
+      byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+      ByteBuffer frame = ByteBuffer.allocate(5 + payload.length)
+          .putInt(1 + payload.length).put((byte) ChatPeer.TEXT).put(payload).flip();
+      while (frame.hasRemaining()) {
+        channel.write(frame);
+      }
     }
 
     @Override
@@ -441,6 +528,11 @@ final class FanoutLoad {
         case ChatPeer.TEXT -> {
           long intended = LineFormat.intendedNanos(buffer, offset, length);
           if (intended != LineFormat.NOT_A_LINE && reader != null) {
+            if (params.inRooms() && senderRoom(buffer, offset, length) != index / params.roomSize()) {
+              watchdog.fail(name + " (room " + params.roomName(index) + ") received a line from another room: "
+                  + text(buffer, offset, Math.min(length, 60)) + "...: does the server know /join?"
+                  + (firstError == null ? "" : " (the first ERROR it sent: " + firstError + ")"));
+            }
             reader.line(intended, now);
           } else if (!welcomed && text(buffer, offset, length).startsWith("Welcome")) {
             welcomed = true;
@@ -448,16 +540,50 @@ final class FanoutLoad {
             reader.otherFrames++;
           }
         }
-        case ChatPeer.JOIN -> joinNotices++;
-        case ChatPeer.ERROR -> watchdog.fail("the server sent " + name + " an ERROR: " + text(buffer, offset, length));
-        case ChatPeer.LEAVE -> watchdog.fail(name + " was told that a user left during the run: "
-            + text(buffer, offset, length));
+        case ChatPeer.JOIN -> {
+          joinNotices++;
+          if (params.inRooms() && reader != null) {
+            reader.otherFrames++;
+          }
+        }
+        case ChatPeer.ERROR -> {
+          if (params.inRooms() && welcomed && reader != null) {
+            reader.errors++;
+            reader.otherFrames++;
+            if (firstError == null) {
+              firstError = name + ": " + text(buffer, offset, length);
+            }
+          } else {
+            watchdog.fail("the server sent " + name + " an ERROR: " + text(buffer, offset, length));
+          }
+        }
+        case ChatPeer.LEAVE -> {
+          if (params.inRooms() && reader != null) {
+            reader.otherFrames++; // e.g. a notice of someone leaving #lobby
+          } else {
+            watchdog.fail(name + " was told that a user left during the run: " + text(buffer, offset, length));
+          }
+        }
         default -> {
           if (reader != null) {
             reader.otherFrames++;
           }
         }
       }
+    }
+
+    /** The room of the sender of a relayed bench line {@code <names>u<n>::L...}, -1 if it is not one of ours. */
+    private int senderRoom(ByteBuffer buffer, int offset, int length) {
+      int n = 0;
+      int end = offset + length;
+      for (int i = offset + params.names().length() + 1; i < end; i++) {
+        int b = buffer.get(i);
+        if (b < '0' || b > '9') {
+          break;
+        }
+        n = n * 10 + (b - '0');
+      }
+      return n < 1 || n > params.users() ? -1 : (n - 1) / params.roomSize();
     }
 
     private String text(ByteBuffer buffer, int offset, int length) {
@@ -479,6 +605,7 @@ final class FanoutLoad {
     long stragglers;
     long inWindow;
     long otherFrames;
+    long errors;
     volatile long seen;
     volatile long measuredSeen;
     private long start;
@@ -573,8 +700,11 @@ final class FanoutLoad {
     Pacer() {
       this.periodNanos = 1e9 / params.linesPerSecond();
       this.frameBytes = LineFormat.frameBytes(params.lineBytes());
-      this.senders = peers.subList(0, params.senders()).toArray(new Peer[0]);
-      int share = Math.max(256 * 1024, Math.min(4 << 20, SEND_BUFFERS / params.senders()));
+      this.senders = new Peer[params.senders()];
+      for (int j = 0; j < senders.length; j++) {
+        senders[j] = peers.get(params.sender(j));
+      }
+      int share = Math.max(8 << 10, Math.min(4 << 20, SEND_BUFFERS / params.senders()));
       this.buffers = new ByteBuffer[params.senders()];
       for (int i = 0; i < buffers.length; i++) {
         buffers[i] = ByteBuffer.allocateDirect(Math.max(share, frameBytes));

@@ -1,12 +1,12 @@
 package pekkochat.bench;
 
-import java.io.IOException;
+import static pekkochat.bench.LoadReport.ms;
+import static pekkochat.bench.LoadReport.pct;
+import static pekkochat.bench.LoadReport.secs;
+import static pekkochat.bench.LoadReport.trim;
+
 import java.io.PrintStream;
-import java.math.BigDecimal;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -67,46 +67,19 @@ final class FanoutScenario implements Callable<Integer> {
       description = "How many of the users send lines (default: ${DEFAULT-VALUE}).")
   int senders;
 
+  /** --rate (default 1000 lines/s; with --ramp the first step's) or --deliveries. */
   @ArgGroup(exclusive = true)
-  Load load = new Load();
+  OfferedLoad load = new OfferedLoad();
 
-  static final class Load {
-    @Option(names = "--rate", paramLabel = "LINES", converter = Amount.class,
-        description = "Offered lines per second, all senders together (k and m suffixes: 30k); "
-            + "with --ramp the first step's rate (default: 1000).")
-    Double lines;
-
-    @Option(names = "--deliveries", paramLabel = "D", converter = Amount.class,
-        description = "Offered deliveries per second instead: lines/s = D / (users - 1) (e.g. 3m).")
-    Double deliveries;
-  }
-
-  @Option(names = "--duration", paramLabel = "TIME", converter = Time.class,
-      description = "Measured time of a run, or of each --ramp step (default: 10s, with --ramp 4s).")
-  Duration duration;
-
-  @Option(names = "--warmup", paramLabel = "TIME", converter = Time.class,
-      description = "Sending before the measured time, not recorded (default: 3s, with --ramp 1s).")
-  Duration warmup;
-
-  @Option(names = "--drain", paramLabel = "TIME", converter = Time.class, defaultValue = "5s",
-      description = "After the measured time, how long to wait for lines still on their way (default: ${DEFAULT-VALUE}).")
-  Duration drain;
-
-  @Option(names = "--line-bytes", paramLabel = "BYTES", defaultValue = "64",
-      description = "Bytes of each chat line as sent, at least " + LineFormat.HEADER_BYTES
-          + " (default: ${DEFAULT-VALUE}).")
-  int lineBytes;
-
-  @Option(names = "--readers", paramLabel = "THREADS", defaultValue = "1",
-      description = "Bench threads reading the users' connections (default: ${DEFAULT-VALUE}).")
-  int readers;
+  @Mixin
+  LoadOptions options;
 
   @Mixin
   ServerChoice server;
 
   @Option(names = "--ramp",
-      description = "Find the highest offered rate that holds p99 <= --max-p99 with every delivery made.")
+      description = "Find the highest offered rate that holds p99 <= --max-p99 with every delivery made, "
+          + "starting from --rate (default, as for a single run: 1000 lines/s).")
   boolean ramp;
 
   @Option(names = "--ramp-factor", paramLabel = "F", defaultValue = "1.3",
@@ -139,41 +112,21 @@ final class FanoutScenario implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    String problem = check();
-    if (problem != null) {
-      err.println("bench fanout: " + problem);
-      return 2;
-    }
-    String build = RunHeader.print(out).build();
+    List<Results> rows = new ArrayList<>();
     TargetServer.Launch launch = server.launch(SERVER_SETTINGS, SERVER_SETTINGS_WHY, "", "");
-    try (Cleanup cleanup = new Cleanup()) {
-      TargetServer target = null;
-      List<Results> rows = new ArrayList<>();
-      try {
-        target = TargetServer.open(SCENARIO, common, launch, cleanup, out);
-        out.println(String.format(Locale.ROOT,
-            "fanout: %d users, %d senders, %d-byte lines, %s s measured after %s s warm-up%s, drain up to %s s, "
-                + "%d reader thread(s)",
-            users, senders, lineBytes, secs(duration()), secs(warmup()), ramp ? " per step" : "", secs(drain),
-            readers));
-        return ramp ? ramp(target, build, rows) : fixed(target, build, rows);
-      } catch (BenchFailure e) {
-        if (!rows.isEmpty()) {
-          out.println();
-          Results.printTable(rows, out); // the steps measured before the failure (already in the CSV)
-        }
-        err.println("bench fanout: FAILED: " + e.getMessage());
-        if (target != null) {
-          target.describeFailure(err); // before the cleanup stops the server
-        }
-        return 1;
-      } finally {
-        if (target != null && target.process() != null) {
-          target.process().close();
-          out.println("server: " + target.process().stopReport());
-        }
+    return LoadReport.frame(SCENARIO, check(), launch, common, out, err, (target, build) -> {
+      out.println(String.format(Locale.ROOT,
+          "fanout: %d users, %d senders, %d-byte lines, %s s measured after %s s warm-up%s, drain up to %s s, "
+              + "%d reader thread(s)",
+          users, senders, options.lineBytes, secs(duration()), secs(warmup()), ramp ? " per step" : "",
+          secs(options.drain), options.readers));
+      return ramp ? ramp(target, build, rows) : fixed(target, build, rows);
+    }, () -> {
+      if (!rows.isEmpty()) {
+        out.println();
+        Results.printTable(rows, out); // the steps measured before the failure (already in the CSV)
       }
-    }
+    });
   }
 
   private String check() {
@@ -183,17 +136,12 @@ final class FanoutScenario implements Callable<Integer> {
     if (senders < 1 || senders > users) {
       return "--senders must be between 1 and --users";
     }
-    if (lineBytes < LineFormat.HEADER_BYTES || lineBytes > 60_000) {
-      return "--line-bytes must be between " + LineFormat.HEADER_BYTES + " and 60000";
-    }
-    if (readers < 1 || readers > users) {
-      return "--readers must be between 1 and --users";
+    String problem = options.problem(ramp, users, 60_000);
+    if (problem != null) {
+      return problem;
     }
     if (linesPerSecond() <= 0 || (load.lines != null && load.lines > rampMax && ramp)) {
       return "the rate must be positive (and at most --ramp-max with --ramp)";
-    }
-    if (duration().isZero() || duration().isNegative() || warmup().isNegative() || drain.isNegative()) {
-      return "--duration must be positive, --warmup and --drain not negative";
     }
     if (rampFactor <= 1 || rampBisections < 0) {
       return "--ramp-factor must be above 1 and --ramp-bisections at least 0";
@@ -202,23 +150,27 @@ final class FanoutScenario implements Callable<Integer> {
   }
 
   double linesPerSecond() {
-    if (load.deliveries != null) {
-      return load.deliveries / (users - 1);
-    }
-    return load.lines != null ? load.lines : 1000;
+    return load.linesPerSecond(users - 1, 1000);
   }
 
   Duration duration() {
-    return duration != null ? duration : Duration.ofSeconds(ramp ? 4 : 10);
+    return options.duration(ramp);
   }
 
   Duration warmup() {
-    return warmup != null ? warmup : Duration.ofSeconds(ramp ? 1 : 3);
+    return options.warmup(ramp);
   }
 
   /** One measurement: its outcome, or why it failed. */
-  private record Step(int index, String phase, double rate, FanoutLoad.Outcome outcome, String failure,
-      String loadBefore) {}
+  private record Step(int index, String phase, double rate, LoadReport.Attempt attempt) {
+    FanoutLoad.Outcome outcome() {
+      return attempt.outcome();
+    }
+
+    String failure() {
+      return attempt.failure();
+    }
+  }
 
   private int fixed(TargetServer target, String build, List<Results> rows)
       throws BenchFailure, InterruptedException {
@@ -303,21 +255,9 @@ final class FanoutScenario implements Callable<Integer> {
 
   private Step step(TargetServer target, int index, String phase, double rate)
       throws BenchFailure, InterruptedException {
-    String loadBefore = Machine.loadAverage();
     FanoutLoad.Params params = new FanoutLoad.Params(target.host(), target.port(), "b" + index + "-", users,
-        senders, rate, warmup(), duration(), drain, lineBytes, readers);
-    Watchdog watchdog = new Watchdog(common.stallTimeoutSeconds, target.process());
-    try {
-      return new Step(index, phase, rate, FanoutLoad.run(params, watchdog, target.process()), null, loadBefore);
-    } catch (BenchFailure e) {
-      ServerProcess p = target.process();
-      if (p != null && !p.isAlive()) {
-        throw e; // nothing more to measure
-      }
-      return new Step(index, phase, rate, null, e.getMessage(), loadBefore);
-    } finally {
-      watchdog.close();
-    }
+        senders, rate, warmup(), duration(), options.drain, options.lineBytes, options.readers);
+    return new Step(index, phase, rate, LoadReport.attempt(params, target, common.stallTimeoutSeconds));
   }
 
   private String progressLine(Step s, String verdict) {
@@ -338,111 +278,38 @@ final class FanoutScenario implements Callable<Integer> {
     for (Step s : steps) {
       if (s.failure() != null) {
         out.println("  step " + s.index() + " failed: " + s.failure());
-      } else if (s.outcome().unsent() > 0) {
-        out.println("  step " + s.index() + ": " + s.outcome().unsent() + " line(s) not sent: the bench's buffer for "
-            + "a sender was full (the server did not read them)");
+      } else {
+        LoadReport.printUnsent("step " + s.index(), s.outcome(), out);
       }
     }
-    out.println("  offered = the schedule's lines/s, and x (users - 1) deliveries/s; achieved = relays that "
-        + "arrived per second of the measured time; delivered = relays of the measured lines that arrived, "
-        + "drain included, of lines x (users - 1); latency from each line's intended send time to its arrival, "
-        + "in ms; CPU s = user + system CPU of the server JVM, of the bench JVM, and of all other processes "
-        + "during the measured time (" + Runtime.getRuntime().availableProcessors() + " CPUs x "
-        + secs(duration()) + " s = " + trim(Runtime.getRuntime().availableProcessors() * duration().toNanos() / 1e9)
-        + " CPU-s available; the kernel's network processing, softirq, is mostly counted in the time of the process "
-        + "it interrupted; other CPU above 5% of what is available marks a disturbed measurement).");
+    out.println(LoadReport.legend("users - 1", duration()));
     out.println("command: " + Bench.commandLine());
     out.println("results: appended to " + common.resultsFile(SCENARIO));
   }
 
-  /** Adds a row and appends it to the CSV at once, so a run that dies later keeps its earlier steps. */
   private void record(List<Results> rows, Results row) {
-    rows.add(row);
-    Path file = common.resultsFile(SCENARIO);
-    try {
-      row.appendCsv(file);
-    } catch (IOException e) {
-      err.println("bench fanout: could not append to " + file + ": " + e);
-    }
+    LoadReport.record(rows, row, common.resultsFile(SCENARIO), SCENARIO, err);
   }
 
   /** One row; {@code verdict} is the ramp's, null for a fixed run. */
   private Results row(TargetServer target, Step s, String build, String verdict) {
     FanoutLoad.Outcome o = s.outcome();
-    ServerProcess p = target.process();
-    String rss = p != null ? Rss.read(p.pid(), "VmHWM").stream().mapToObj(ByteSize::mib).findFirst().orElse("n/a")
-        : "n/a";
-    String na = "n/a";
-    Results r = new Results()
-        .csv("time", OffsetDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX")))
-        .csv("scenario", SCENARIO)
+    Results r = LoadReport.start(SCENARIO)
         .add("server", "server", target.process() != null ? server.kind.name() : target.describe())
         .add("step", "step", ramp ? s.index() + " " + s.phase() : "1")
         .add("users", "users", users)
         .add("senders", "senders", senders)
         .add("offered lines/s", "offered_lines_per_s", Math.round(s.rate()))
-        .add("offered deliv/s", "offered_deliveries_per_s", Math.round(s.rate() * (users - 1)))
-        .add("achieved deliv/s", "achieved_deliveries_per_s", o == null ? na : fmt("%.0f", o.achievedDeliveriesPerSecond()))
-        .add("delivered %", "delivered_pct", o == null ? na : pct(o.deliveredFraction()))
-        .add("p50 ms", "p50_ms", o == null ? na : ms(o.percentileMillis(50)))
-        .add("p99 ms", "p99_ms", o == null ? na : ms(o.percentileMillis(99)))
-        .add("p99.9 ms", "p999_ms", o == null ? na : ms(o.percentileMillis(99.9)))
-        .add("max ms", "max_ms", o == null ? na : ms(o.maxMillis()))
-        .add("server CPU s", "server_cpu_seconds", o == null || Double.isNaN(o.serverCpuSeconds()) ? na
-            : fmt("%.2f", o.serverCpuSeconds()))
-        .add("bench CPU s", "bench_cpu_seconds", o == null ? na : fmt("%.2f", o.benchCpuSeconds()))
-        .add("other CPU s", "other_cpu_seconds", o == null || Double.isNaN(o.otherCpuSeconds()) ? na
-            : fmt("%.2f", o.otherCpuSeconds()))
-        .add("server peak RSS MiB", "server_peak_rss_mib", rss);
+        .add("offered deliv/s", "offered_deliveries_per_s", Math.round(s.rate() * (users - 1)));
+    LoadReport.measured(r, o, target);
     if (verdict != null) {
       r.add("verdict", "ramp_verdict", verdict);
     } else {
       r.csv("ramp_verdict", ""); // the same columns for both kinds of run
     }
-    Machine.CpuTimes m = o == null ? null : o.machine();
-    return r
-        .csv("machine_interrupt_cpu_seconds", m == null ? na : fmt("%.2f", m.interruptSeconds()))
-        .csv("machine_idle_cpu_seconds", m == null ? na : fmt("%.2f", m.idleSeconds()))
-        .csv("machine_steal_cpu_seconds", m == null ? na : fmt("%.2f", m.stealSeconds()))
-        .csv("expected", o == null ? na : o.expected())
-        .csv("delivered", o == null ? na : o.delivered())
-        .csv("lost", o == null ? na : o.expected() - o.delivered())
-        .csv("stragglers", o == null ? na : o.stragglers())
-        .csv("unsent_lines", o == null ? na : o.unsent())
-        .csv("max_send_backlog_bytes", o == null ? na : o.maxBacklogBytes())
-        .csv("other_frames", o == null ? na : o.otherFrames())
-        .csv("latency_count", o == null ? na : o.latency().getTotalCount())
-        .csv("failure", s.failure() == null ? "" : s.failure().replace('\n', ' '))
-        .csv("seconds", secs(duration()))
-        .csv("warmup_seconds", secs(warmup()))
-        .csv("drain_seconds", secs(drain))
-        .csv("line_bytes", lineBytes)
-        .csv("readers", readers)
-        .csv("server_heap", target.heap())
-        .csv("server_settings", !server.ceiling() && target.process() != null ? SERVER_SETTINGS : "")
-        .csv("loadavg_before", s.loadBefore())
-        .csv("build", build)
-        .csv("command", Bench.commandLine());
-  }
-
-  private static String ms(double millis) {
-    return Double.isNaN(millis) ? "n/a" : fmt("%.3f", millis);
-  }
-
-  private static String pct(double fraction) {
-    return fmt("%.3f", fraction * 100);
-  }
-
-  private static String secs(Duration d) {
-    return trim(d.toNanos() / 1e9);
-  }
-
-  private static String trim(double v) {
-    return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
-  }
-
-  private static String fmt(String format, Object... args) {
-    return String.format(Locale.ROOT, format, args);
+    LoadReport.details(r, o, s.failure());
+    return LoadReport.run(r, duration(), warmup(), options, target,
+        !server.ceiling() && target.process() != null ? SERVER_SETTINGS : "", s.attempt().loadBefore(), build);
   }
 
   /** A count with an optional decimal suffix: 1500, 30k, 3m, 3.5M. */

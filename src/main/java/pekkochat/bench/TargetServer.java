@@ -134,6 +134,14 @@ final class TargetServer {
     return process;
   }
 
+  /** Stops a server started here and prints how it went ({@code server: stopped ...}); nothing for an external one. */
+  void stop(PrintStream out) {
+    if (process != null) {
+      process.close();
+      out.println("server: " + process.stopReport());
+    }
+  }
+
   /** The -Xmx given to the started server, or "n/a". */
   String heap() {
     return heap != null ? heap : "n/a";

@@ -3,8 +3,6 @@ package pekkochat.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -39,20 +37,22 @@ class FanoutEndToEndTest {
 
   @Test
   void theCeilingServerRelaysEveryLine() throws Exception {
-    CeilingServer ceiling = CeilingServer.bind(new InetSocketAddress("127.0.0.1", 0));
-    Thread serving = new Thread(() -> {
-      try {
-        ceiling.run();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }, "ceiling");
-    serving.start();
-    try (Watchdog watchdog = new Watchdog(20, null)) {
+    try (RunningCeiling ceiling = new RunningCeiling(); Watchdog watchdog = new Watchdog(20, null)) {
       assertAllDelivered(FanoutLoad.run(params(ceiling.port()), watchdog, null));
-    } finally {
-      ceiling.close();
-      serving.join(5000);
+    }
+  }
+
+  @Test
+  void inRoomsTheCeilingRelaysEachLineToItsRoomOnly() throws Exception {
+    try (RunningCeiling ceiling = new RunningCeiling(); Watchdog watchdog = new Watchdog(20, null)) {
+      // 4 rooms of 3, everyone sending: 300 lines in 1 s, each to the 2 others of its room.
+      FanoutLoad.Params rooms = new FanoutLoad.Params("127.0.0.1", ceiling.port(), "t-", 12, 12, 300,
+          Duration.ofMillis(300), Duration.ofSeconds(1), Duration.ofSeconds(3), 64, 2, 3);
+      FanoutLoad.Outcome o = FanoutLoad.run(rooms, watchdog, null);
+      assertEquals(300, o.lines());
+      assertEquals(600, o.expected());
+      assertEquals(600, o.delivered(), "each line reached the 2 others of its room, and nobody else");
+      assertEquals(0, o.errors());
     }
   }
 
