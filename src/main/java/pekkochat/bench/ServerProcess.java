@@ -71,7 +71,10 @@ final class ServerProcess implements AutoCloseable {
     if (!Files.isExecutable(script)) {
       throw new BenchFailure("cannot start the server: " + script + " is missing or not executable");
     }
+    // The bench opens thousands of connections from a few loopback addresses in a burst: the
+    // per-address rate of new connections (a guard against join/leave churn) would refuse them.
     String javaOpts = "-Xmx" + heap + " -Dpekko-chat.server.spool-directory=" + spool
+        + " -Dpekko-chat.server.new-connections-per-address.burst=1000000"
         + (extraJavaOpts == null || extraJavaOpts.isBlank() ? "" : " " + extraJavaOpts.trim());
     return launch(home, List.of(script.toString(), "--host", HOST, "--port", Integer.toString(port)), javaOpts, log);
   }

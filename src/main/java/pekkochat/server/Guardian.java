@@ -4,12 +4,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Date;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -19,11 +16,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.io.Inet;
-import org.apache.pekko.io.TcpSO;
-import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import pekkochat.Failures;
 import pekkochat.chat.ChatCore;
@@ -34,6 +27,7 @@ import pekkochat.config.ServerSettings;
 import pekkochat.files.FileService;
 import pekkochat.files.Spool;
 import pekkochat.transport.tcp.Listener;
+import pekkochat.transport.tcp.TcpBinding;
 import pekkochat.tls.ServerTls;
 import pekkochat.tls.TlsSetupException;
 
@@ -54,6 +48,9 @@ final class Guardian {
   private record Bound(Tcp.ServerBinding binding) implements Command {}
 
   private record BindFailed(Throwable cause) implements Command {}
+
+  /** A child that must live as long as the server stopped. */
+  private record Died(String what) implements Command {}
 
   private Guardian() {}
 
@@ -88,9 +85,16 @@ final class Guardian {
                   context.spawn(FileService.create(spool), "files"),
                   chat);
           ActorRef<Listener.Command> room = context.spawn(Listener.create(settings, core, spool), "listener");
+          // Nothing of the core or the listener may die silently, leaving the binding accepting
+          // into dead letters: if one stops, the server stops cleanly and says why (run-server
+          // exits non-zero, and a service manager restarts it with its state intact).
+          context.watchWith(core.rooms(), new Died("the rooms registry"));
+          context.watchWith(core.users(), new Died("the nick registry"));
+          context.watchWith(core.files(), new Died("the file service"));
+          context.watchWith(room, new Died("the connection listener"));
           // The binding only hands connections over: nothing that goes wrong with one reaches it.
           var binding =
-              connections(Tcp.get(context.getSystem()), settings, tls)
+              TcpBinding.connections(Tcp.get(context.getSystem()), settings, tls)
                   .to(Sink.foreach(connection -> room.tell(new Listener.Connected(connection))))
                   .run(context.getSystem());
           context.pipeToSelf(binding, (bound, failure) -> failure == null ? new Bound(bound) : new BindFailed(failure));
@@ -99,30 +103,6 @@ final class Guardian {
               .onMessage(BindFailed.class, failed -> onBindFailed(context, failed.cause(), settings, started))
               .build();
         });
-  }
-
-  /**
-   * The accepted connections: plain TCP, or with TLS under it, in which case each connection's
-   * flow already carries plaintext and everything above it (framing, sessions) is the same. The
-   * TLS engine is made when the session materializes the connection, so it cannot fail the
-   * binding. {@code eagerClose}: when a session completes its outbound side (ERROR, /quit_ack,
-   * shutdown), TLS sends close_notify and the connection closes, as it does without TLS.
-   */
-  private static Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections(
-      Tcp tcp, ServerSettings settings, Optional<ServerTls> tls) {
-    if (tls.isEmpty()) {
-      return tcp.bind(settings.host(), settings.port(), settings.backlog(), socketOptions(settings), false, Optional.empty());
-    }
-    ServerTls serverTls = tls.get();
-    return tcp.bindWithTls(
-        settings.host(),
-        settings.port(),
-        serverTls::newEngine,
-        settings.backlog(),
-        socketOptions(settings),
-        Optional.empty(),
-        session -> Optional.empty(),
-        TLSClosing.eagerClose());
   }
 
   private static Behavior<Command> onBound(
@@ -156,7 +136,20 @@ final class Guardian {
         "close-chat-connections",
         () -> AskPattern.ask(room, Listener.Shutdown::new, askTimeout, system.scheduler()));
     started.complete(new Started(binding.localAddress(), spool));
-    return Behaviors.empty();
+    return Behaviors.receive(Command.class)
+        .onMessage(Died.class, died -> {
+          context.getLog().error("Stopping the server: {} stopped unexpectedly", died.what());
+          CoordinatedShutdown.get(system).run(ComponentDied.INSTANCE);
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  /** The shutdown reason when a part of the server died: {@code run-server} then exits with 3. */
+  static final class ComponentDied implements CoordinatedShutdown.Reason {
+    static final ComponentDied INSTANCE = new ComponentDied();
+
+    private ComponentDied() {}
   }
 
   private static Behavior<Command> onBindFailed(
@@ -168,18 +161,5 @@ final class Guardian {
     context.getLog().error("Cannot listen on {}: {}", where, Failures.rootMessage(cause));
     started.completeExceptionally(new IOException("cannot listen on " + where + ": " + Failures.rootMessage(cause), cause));
     return Behaviors.stopped();
-  }
-
-
-  /** Options for the listening socket and, through afterConnect, for every accepted one. */
-  private static List<Inet.SocketOption> socketOptions(ServerSettings settings) {
-    List<Inet.SocketOption> options = new ArrayList<>();
-    // Lets a restarted server bind the port at once, while the last run's connections linger in
-    // TIME_WAIT (the JDK sets this on Linux anyway; this makes it explicit and portable).
-    options.add(TcpSO.reuseAddress(true));
-    if (settings.policy().keepalive().enabled()) {
-      options.add(new TcpKeepalive(settings.policy().keepalive()));
-    }
-    return options;
   }
 }

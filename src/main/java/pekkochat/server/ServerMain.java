@@ -87,6 +87,9 @@ public final class ServerMain implements Callable<Integer> {
       return 1;
     }
     server.system().getWhenTerminated().toCompletableFuture().join();
-    return 0;
+    // A part of the server died (logged): non-zero, so that a service manager restarts it.
+    return org.apache.pekko.actor.CoordinatedShutdown.get(server.system()).getShutdownReason()
+            .filter(reason -> reason instanceof Guardian.ComponentDied)
+            .isPresent() ? 3 : 0;
   }
 }

@@ -104,6 +104,10 @@ public final class Listener extends AbstractBehavior<Listener.Command> {
           refusals.flush(System.nanoTime());
           return this;
         })
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
+          refusals.flushAll(System.nanoTime());
+          return this;
+        })
         .build();
   }
 

@@ -1,4 +1,4 @@
-package pekkochat.server;
+package pekkochat.transport.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;

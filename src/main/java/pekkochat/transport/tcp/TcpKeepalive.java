@@ -1,4 +1,4 @@
-package pekkochat.server;
+package pekkochat.transport.tcp;
 
 import java.io.IOException;
 import java.net.Socket;
