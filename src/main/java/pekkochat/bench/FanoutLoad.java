@@ -558,8 +558,11 @@ final class FanoutLoad {
           }
         }
         case ChatPeer.LEAVE -> {
-          if (params.inRooms() && reader != null) {
-            reader.otherFrames++; // e.g. a notice of someone leaving #lobby
+          if (params.inRooms()) {
+            // Someone leaving #lobby for their room, before or after this user's own part.
+            if (reader != null) {
+              reader.otherFrames++;
+            }
           } else {
             watchdog.fail(name + " was told that a user left during the run: " + text(buffer, offset, length));
           }
