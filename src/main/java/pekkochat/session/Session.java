@@ -218,7 +218,13 @@ public final class Session {
   private ActorRef<Ack> pendingAck;
   private ActorRef<Ack> floodHeldAck;
   private boolean floodLogged;
+  /** The rooms this user is in, by key (for what the user types) ... */
   private final Map<String, Membership> rooms = new LinkedHashMap<>();
+  /**
+   * ... and by the exact name the room calls itself, for what the core sends: a key is a
+   * confusable skeleton (ICU), too dear to compute for every batch.
+   */
+  private final Map<String, Membership> roomsByName = new java.util.HashMap<>();
   /** The key of the active room, where plain lines go; null when in no room. */
   private String active;
   private final Set<Long> recentNickChanges = new LinkedHashSet<>();
@@ -746,16 +752,54 @@ public final class Session {
     Membership m = new Membership(joinedRoom.room(), joinedRoom.ref(), joinedRoom.seq(), nick);
     String key = RoomNames.key(joinedRoom.room());
     rooms.put(key, m);
+    roomsByName.put(m.name, m);
     context.watchWith(joinedRoom.ref(), new RoomStopped(key, joinedRoom.ref()));
     return m;
   }
 
   private void onRoomEvents(ToUser.RoomEvents batch) {
-    Membership m = rooms.get(RoomNames.key(batch.room()));
+    Membership m = roomsByName.get(batch.room());
     if (m == null) {
       return; // parted meanwhile
     }
     List<RoomEvent> events = batch.events();
+    BatchIndex index = batch.derived(BatchIndex.KEY, BatchIndex::of);
+    if (index.lastSeq <= m.joinedSeq) {
+      return; // all of it came before this user joined
+    }
+    BitSet skip;
+    if (index.hasNickChanges) {
+      skip = walk(events, m);
+    } else {
+      // Nearly always: nothing to skip but this user's own lines (one lookup) and, in the batch
+      // it joined in, what came before it.
+      skip = NOTHING;
+      int[] own = index.sentBy.get(m.nick);
+      if (own != null || index.firstSeq <= m.joinedSeq) {
+        skip = new BitSet(events.size());
+        for (int i = 0; i < events.size() && events.get(i).seq() <= m.joinedSeq; i++) {
+          skip.set(i);
+        }
+        if (own != null) {
+          for (int i : own) {
+            skip.set(i);
+          }
+        }
+      }
+    }
+    if (skip.cardinality() < events.size()) {
+      sendOrClose(port.roomEvents(batch, skip, m == activeRoom()));
+    }
+  }
+
+  /** Never written to: the skip set of a batch with nothing to skip. */
+  private static final BitSet NOTHING = new BitSet(0);
+
+  /**
+   * What of a batch with a nick change in it is not for this member, event by event: its own
+   * lines are those sent under its nick at that point of the room's order.
+   */
+  private BitSet walk(List<RoomEvent> events, Membership m) {
     BitSet skip = new BitSet(events.size());
     for (int i = 0; i < events.size(); i++) {
       RoomEvent e = events.get(i);
@@ -778,9 +822,7 @@ public final class Session {
         }
       }
     }
-    if (skip.cardinality() < events.size()) {
-      sendOrClose(port.roomEvents(batch, skip, RoomNames.key(batch.room()).equals(active)));
-    }
+    return skip;
   }
 
   /** Records a nick change; false if it was already seen. */
@@ -800,6 +842,7 @@ public final class Session {
     if (m == null) {
       return;
     }
+    roomsByName.remove(m.name);
     context.unwatch(m.ref);
     boolean wasActive = key.equals(active);
     if (wasActive) {
@@ -824,6 +867,7 @@ public final class Session {
       return;
     }
     rooms.remove(stopped.key());
+    roomsByName.remove(m.name);
     boolean wasActive = stopped.key().equals(active);
     if (wasActive) {
       active = rooms.isEmpty() ? null : new ArrayList<>(rooms.keySet()).get(rooms.size() - 1);
@@ -846,7 +890,7 @@ public final class Session {
     for (ToUser.MemberInfo info : members.members()) {
       shown.add(info.away().isEmpty() ? info.nick() : info.nick() + " (away: " + info.away() + ")");
     }
-    boolean isDefault = RoomNames.key(members.room()).equals(RoomNames.key(core.settings().defaultRoom()));
+    boolean isDefault = members.room().equals(core.settings().defaultRoom());
     // The original's exact words for the default room; a list over the frame limit is continued.
     String head = isDefault ? "[Server] Online users: " : "[Server] Users in " + members.room() + ": ";
     for (String part : Listing.split(head, "[Server] (continued) ", shown, ", ", maxLineBytes)) {

@@ -40,8 +40,11 @@ final class SeedEncoding {
     EXTENDED
   }
 
-  /** A batch's frames back to back, and where each event's frames end ({@code ends[i]}). */
-  record Encoded(ByteString bytes, int[] ends) {
+  /**
+   * A batch's frames back to back, where each event's frames end ({@code ends[i]}), and which
+   * events are files (sent as their own element, not in these bytes).
+   */
+  record Encoded(ByteString bytes, int[] ends, int[] files) {
 
     /** The bytes of the events from {@code from} up to (not including) {@code to} that are not in {@code skip}. */
     ByteString slice(int from, int to, BitSet skip) {
@@ -68,25 +71,31 @@ final class SeedEncoding {
   }
 
   /** The key under which a batch's form for {@code view} is kept. */
-  record Key(View view, String defaultRoomKey) {}
+  record Key(View view, String defaultRoom) {}
 
   private SeedEncoding() {}
 
-  static Encoded encode(ToUser.RoomEvents batch, View view, String defaultRoomKey) {
+  /** {@code defaultRoom}: the default room's name exactly as the room calls itself. */
+  static Encoded encode(ToUser.RoomEvents batch, View view, String defaultRoom) {
     List<RoomEvent> events = batch.events();
     ByteStringBuilder b = new ByteStringBuilder();
     int[] ends = new int[events.size()];
+    int[] files = new int[0];
     for (int i = 0; i < events.size(); i++) {
       RoomEvent e = events.get(i);
-      ByteString frame = view == View.EXTENDED ? extended(e) : seed(e, view == View.ACTIVE, defaultRoomKey);
+      if (e instanceof RoomEvent.FileShared) {
+        files = java.util.Arrays.copyOf(files, files.length + 1);
+        files[files.length - 1] = i;
+      }
+      ByteString frame = view == View.EXTENDED ? extended(e) : seed(e, view == View.ACTIVE, defaultRoom);
       b.append(frame);
       ends[i] = b.length();
     }
-    return new Encoded(b.result(), ends);
+    return new Encoded(b.result(), ends, files);
   }
 
-  private static ByteString seed(RoomEvent e, boolean active, String defaultRoomKey) {
-    boolean defaultRoom = pekkochat.chat.RoomNames.key(e.room()).equals(defaultRoomKey);
+  private static ByteString seed(RoomEvent e, boolean active, String defaultRoomName) {
+    boolean defaultRoom = e.room().equals(defaultRoomName);
     if (e instanceof RoomEvent.Posted p) {
       return text(tag(e.room(), active) + (p.action() ? "* " : "") + p.from() + Frames.SEPARATOR + p.text());
     } else if (e instanceof RoomEvent.UserJoined j) {

@@ -14,7 +14,6 @@ import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import pekkochat.chat.RoomEvent;
-import pekkochat.chat.RoomNames;
 import pekkochat.chat.ToUser;
 import pekkochat.files.Spool;
 import pekkochat.files.SpoolFile;
@@ -40,7 +39,8 @@ class TcpPort implements ClientPort {
   private final int capacity;
   private final Spool spool;
   private final ActorRef<Session.Command> session;
-  private final String defaultRoomKey;
+  /** The default room's name as the room calls itself (its events carry exactly that). */
+  private final String defaultRoom;
   private final int chunkSize;
   private final Duration stallTimeout;
   /** Files acquired for this connection whose frame has not finished: released if it never does. */
@@ -59,7 +59,7 @@ class TcpPort implements ClientPort {
     this.capacity = capacity;
     this.spool = spool;
     this.session = session;
-    this.defaultRoomKey = RoomNames.key(defaultRoom);
+    this.defaultRoom = defaultRoom;
     this.chunkSize = chunkSize;
     this.stallTimeout = stallTimeout;
   }
@@ -88,10 +88,10 @@ class TcpPort implements ClientPort {
   public boolean roomEvents(ToUser.RoomEvents batch, BitSet skip, boolean active) {
     SeedEncoding.View view = extended ? SeedEncoding.View.EXTENDED : active ? SeedEncoding.View.ACTIVE : SeedEncoding.View.OTHER;
     SeedEncoding.Encoded encoded =
-        batch.derived(new SeedEncoding.Key(view, defaultRoomKey), b -> SeedEncoding.encode(b, view, defaultRoomKey));
+        batch.derived(new SeedEncoding.Key(view, defaultRoom), b -> SeedEncoding.encode(b, view, defaultRoom));
     List<RoomEvent> events = batch.events();
     int from = 0;
-    for (int i = 0; i < events.size(); i++) {
+    for (int i : encoded.files()) {
       if (events.get(i) instanceof RoomEvent.FileShared file && !skip.get(i)) {
         if (!offerBytes(encoded.slice(from, i, skip))) {
           return false;
