@@ -204,15 +204,12 @@ public final class Room extends AbstractBehavior<Room.Command> {
       join.inbox().tell(new ToUser.AlreadyInRoom(name, getContext().getSelf()));
       return this;
     }
-    List<String> nicks = new ArrayList<>(members.size() + 1);
-    members.values().forEach(m -> nicks.add(m.nick));
-    nicks.add(join.nick());
     members.put(join.inbox(), new Member(join.nick(), join.away(), join.inbox()));
     getContext().watchWith(join.inbox(), new MemberGone(join.inbox()));
     long joinedAt = ++seq;
     // The reply goes before the event's flush, and both go from this actor to the member: it
     // always learns it joined (and at which seq) before it sees anything that came after.
-    join.inbox().tell(new ToUser.JoinedRoom(name, getContext().getSelf(), joinedAt, topic, nicks));
+    join.inbox().tell(new ToUser.JoinedRoom(name, getContext().getSelf(), joinedAt, topic, members.size()));
     append(new RoomEvent.UserJoined(name, joinedAt, now(), join.nick()));
     return this;
   }

@@ -61,19 +61,19 @@ public sealed interface ToUser extends CborSerializable {
 
   /**
    * {@code /join} succeeded: this user is now a member of {@code room} (display name), whose events
-   * up to {@code seq} came before it. {@code ref} takes the room's commands.
+   * up to {@code seq} came before it, with {@code members} members now. {@code ref} takes the
+   * room's commands. (Not the member list: a join storm into a big room would copy it once per
+   * join; who wants the list asks with {@link Room.ListMembers}.)
    */
   record JoinedRoom(
       @JsonProperty("room") String room,
       @JsonProperty("ref") ActorRef<Room.Command> ref,
       @JsonProperty("seq") long seq,
       @JsonProperty("topic") String topic,
-      @JsonProperty("members") List<String> members)
+      @JsonProperty("members") int members)
       implements ToUser {
     @JsonCreator
-    public JoinedRoom {
-      members = List.copyOf(members);
-    }
+    public JoinedRoom {}
   }
 
   /** This user was already in {@code room}. */

@@ -718,7 +718,9 @@ public final class Session {
       Membership m = addMembership(joinedRoom);
       active = RoomNames.key(m.name);
       if (port.extended()) {
-        sendOrClose(port.event(entered(m.name, joinedRoom.topic(), joinedRoom.members())));
+        // ENTERED lists the members: asked for now, sent when the room answers (onMembers).
+        enteredPending.add(RoomNames.key(m.name));
+        ask(m.ref, new Room.ListMembers(inbox));
       } else {
         sendOrClose(port.text("[Server] You joined " + m.name + membersSummary(joinedRoom.members()) + topicSummary(joinedRoom.topic())
             + " Plain lines now go to " + m.name + "."));
@@ -938,8 +940,8 @@ public final class Session {
     return new Event(Event.Kind.ENTERED, room, 0, System.currentTimeMillis(), "", String.join(",", members), topic);
   }
 
-  private static String membersSummary(List<String> members) {
-    return " (" + members.size() + (members.size() == 1 ? " user)." : " users).");
+  private static String membersSummary(int members) {
+    return " (" + members + (members == 1 ? " user)." : " users).");
   }
 
   private static String topicSummary(String topic) {
