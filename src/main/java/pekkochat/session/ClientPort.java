@@ -25,9 +25,6 @@ public interface ClientPort {
   /** The original's {@code /quit_ack}. */
   boolean quitAck();
 
-  /** A JOIN notice of the default room, as the original sends it. */
-  boolean joinNotice(String text);
-
   /**
    * Events of one room. {@code skip} marks, by index into the batch, events not for this user
    * (before it joined, its own lines, a nick change it was already told of). {@code active}: the

@@ -80,11 +80,6 @@ class TcpPort implements ClientPort {
   }
 
   @Override
-  public boolean joinNotice(String text) {
-    return offer(Frames.join(text));
-  }
-
-  @Override
   public boolean roomEvents(ToUser.RoomEvents batch, BitSet skip, boolean active) {
     SeedEncoding.View view = extended ? SeedEncoding.View.EXTENDED : active ? SeedEncoding.View.ACTIVE : SeedEncoding.View.OTHER;
     SeedEncoding.Encoded encoded =
