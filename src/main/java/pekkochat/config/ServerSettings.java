@@ -12,6 +12,7 @@ public record ServerSettings(
     int port,
     int backlog,
     int outboundQueueSize,
+    long outboundQueueBytes,
     Duration broadcastFlushIntervalPerUser,
     Duration closeTimeout,
     int maxNameLength,
@@ -64,6 +65,7 @@ public record ServerSettings(
         port,
         c.getInt("backlog"),
         c.getInt("outbound-queue-size"),
+        c.getBytes("outbound-queue-bytes"),
         c.getDuration("broadcast-flush-interval-per-user"),
         c.getDuration("close-timeout"),
         c.getInt("max-name-length"),
@@ -85,7 +87,7 @@ public record ServerSettings(
 
   public ServerSettings withSpoolDirectory(Path dir) {
     return new ServerSettings(
-        host, port, backlog, outboundQueueSize, broadcastFlushIntervalPerUser, closeTimeout, maxNameLength, dir, spoolMaxSize,
+        host, port, backlog, outboundQueueSize, outboundQueueBytes, broadcastFlushIntervalPerUser, closeTimeout, maxNameLength, dir, spoolMaxSize,
         spoolMinFreeSpace, relayLeadTime, relayStallTimeout, relayCompletionTimeout, uploadMinRate, uploadRateWindow,
         fileAnnounceHold, fileChunkSize, shutdownGrace, tls, limits, policy);
   }

@@ -172,6 +172,9 @@ public final class Session {
 
   private static final int RECENT_NICK_CHANGES = 64;
 
+  /** {@code /rooms} lists the biggest rooms up to this many (a full list of 10,000 is megabytes). */
+  static final int MAX_ROOMS_LISTED = 100;
+
   public static Behavior<Command> create(Transport transport, ChatCore core, Spool spool, ServerSettings settings) {
     return Behaviors.setup(
         context ->
@@ -228,6 +231,12 @@ public final class Session {
   /** The key of the active room, where plain lines go; null when in no room. */
   private String active;
   private final Set<Long> recentNickChanges = new LinkedHashSet<>();
+  /**
+   * What the message being handled costs in flood control: 1, or for a command that fans out to
+   * every room the user is in ({@code /nick}, {@code /away}), one per room.
+   */
+  private int floodCost = 1;
+
   /** Set by a command that asks the core something; its ack then waits in {@link #replyHeldAck}. */
   private boolean awaitingReply;
   private ActorRef<Ack> replyHeldAck;
@@ -492,8 +501,10 @@ public final class Session {
     } else if (command instanceof CommandLine.Me me) {
       return post(me.action(), true);
     } else if (command instanceof CommandLine.Nick newNick) {
+      floodCost = rooms.size();
       onNickCommand(newNick.nick());
     } else if (command instanceof CommandLine.Away awayCommand) {
+      floodCost = rooms.size();
       onAwayCommand(awayCommand.text());
     } else if (command instanceof CommandLine.SendTo sendTo) {
       fileTarget = sendTo.nick();
@@ -888,9 +899,15 @@ public final class Session {
       }
       return;
     }
+    // Nicks only in the list (the original's exact form); away messages, which their users chose
+    // and which could read like more nicks, on lines of their own after it.
     List<String> shown = new ArrayList<>(members.members().size());
+    List<String> awayLines = new ArrayList<>();
     for (ToUser.MemberInfo info : members.members()) {
-      shown.add(info.away().isEmpty() ? info.nick() : info.nick() + " (away: " + info.away() + ")");
+      shown.add(info.nick());
+      if (!info.away().isEmpty()) {
+        awayLines.add("[Server] " + info.nick() + " is away: " + info.away());
+      }
     }
     boolean isDefault = members.room().equals(core.settings().defaultRoom());
     // The original's exact words for the default room; a list over the frame limit is continued.
@@ -900,16 +917,31 @@ public final class Session {
         return;
       }
     }
+    int listed = Math.min(awayLines.size(), MAX_AWAY_LISTED);
+    for (String line : awayLines.subList(0, listed)) {
+      if (!sendOrClose(port.text(line))) {
+        return;
+      }
+    }
+    if (awayLines.size() > listed) {
+      sendOrClose(port.text("[Server] ... and " + (awayLines.size() - listed) + " more away."));
+    }
   }
+
+  /** {@code /users} shows the away messages of this many members at most. */
+  static final int MAX_AWAY_LISTED = 20;
 
   /** Rooms whose member list, asked for by {@link #onExtended}, is to be sent as ENTERED. */
   private final Set<String> enteredPending = new LinkedHashSet<>();
 
   private void onRoomList(ToUser.RoomList list) {
-    List<String> lines = new ArrayList<>(list.rooms().size());
-    for (ToUser.RoomInfo room : list.rooms()) {
+    List<String> lines = new ArrayList<>(Math.min(list.rooms().size(), MAX_ROOMS_LISTED) + 1);
+    for (ToUser.RoomInfo room : list.rooms().subList(0, Math.min(list.rooms().size(), MAX_ROOMS_LISTED))) {
       lines.add(room.name() + " (" + room.members() + (room.members() == 1 ? " user)" : " users)")
           + (room.topic().isEmpty() ? "" : ": " + room.topic()));
+    }
+    if (list.rooms().size() > MAX_ROOMS_LISTED) {
+      lines.add("... and " + (list.rooms().size() - MAX_ROOMS_LISTED) + " smaller rooms.");
     }
     String head = "[Server] Rooms" + (list.complete() ? "" : " (some did not answer in time)") + ":\n";
     for (String part : Listing.split(head, "[Server] Rooms (continued):\n", lines, "\n", maxLineBytes)) {
@@ -1047,7 +1079,9 @@ public final class Session {
    * go through as usual.
    */
   private Behavior<Command> acknowledgeCounted(ActorRef<Ack> ackTo) {
-    long waitNanos = flood.take(System.nanoTime());
+    int cost = Math.max(1, floodCost);
+    floodCost = 1;
+    long waitNanos = flood.take(System.nanoTime(), cost);
     if (waitNanos == 0) {
       ackTo.tell(Ack.INSTANCE);
       return Behaviors.same();

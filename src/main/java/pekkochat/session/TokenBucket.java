@@ -26,9 +26,17 @@ final class TokenBucket {
    * the nanoseconds to wait before reading the next one. The message is counted either way.
    */
   long take(long nowNanos) {
+    return take(nowNanos, 1);
+  }
+
+  /**
+   * Counts a message that costs {@code cost} messages' worth (one that fans out to many rooms),
+   * as {@link #take(long)} counts one.
+   */
+  long take(long nowNanos, int cost) {
     tokens = Math.min(burst, tokens + (nowNanos - last) * perNano);
     last = nowNanos;
-    tokens -= 1;
+    tokens -= cost;
     return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / perNano);
   }
 }

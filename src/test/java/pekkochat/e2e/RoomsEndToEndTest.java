@@ -123,12 +123,14 @@ class RoomsEndToEndTest {
       bob.send(TEXT, "/away lunch");
       bob.expect(TEXT, "[Server] You are marked as away: lunch");
       alice.send(TEXT, "/users");
-      alice.expect(TEXT, "[Server] Online users: alice, bob (away: lunch)");
+      alice.expect(TEXT, "[Server] Online users: alice, bob");
+      alice.expect(TEXT, "[Server] bob is away: lunch");
       join(alice, "#dev");
       alice.send(TEXT, "/USERS");
       alice.expect(TEXT, "[Server] Users in #dev: alice");
       alice.send(TEXT, "/users #lobby");
-      alice.expect(TEXT, "[Server] Online users: alice, bob (away: lunch)");
+      alice.expect(TEXT, "[Server] Online users: alice, bob");
+      alice.expect(TEXT, "[Server] bob is away: lunch");
       bob.send(TEXT, "/away");
       bob.expect(TEXT, "[Server] You are back.");
     }

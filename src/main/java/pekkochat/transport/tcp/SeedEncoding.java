@@ -97,7 +97,7 @@ final class SeedEncoding {
   private static ByteString seed(RoomEvent e, boolean active, String defaultRoomName) {
     boolean defaultRoom = e.room().equals(defaultRoomName);
     if (e instanceof RoomEvent.Posted p) {
-      return text(tag(e.room(), active) + (p.action() ? "* " : "") + p.from() + Frames.SEPARATOR + p.text());
+      return userText(tag(e.room(), active) + (p.action() ? "* " : "") + p.from() + Frames.SEPARATOR, p.text());
     } else if (e instanceof RoomEvent.UserJoined j) {
       return defaultRoom
           ? Frames.join(j.nick() + " joined the chat.").encoded()
@@ -146,7 +146,49 @@ final class SeedEncoding {
 
   /** A private message as the original protocol shows it: {@code [PM] alice::hi}. */
   static ByteString privateMessage(ToUser.PrivateMessage pm) {
-    return text("[PM] " + (pm.action() ? "* " : "") + pm.from() + Frames.SEPARATOR + pm.text());
+    return userText("[PM] " + (pm.action() ? "* " : "") + pm.from() + Frames.SEPARATOR, pm.text());
+  }
+
+  /**
+   * A user's text for an original client, which prints what it gets as it is: each line of it is
+   * a frame of its own with the sender's prefix, so a line break cannot start a line that looks
+   * like another user's or a private message, and terminal controls (escape sequences, carriage
+   * returns, bidi overrides) are replaced by U+FFFD. A single plain line, the usual case, is the
+   * original's {@code sender::text} byte for byte. (Extended clients get the text as sent; ours
+   * escapes what it displays.)
+   */
+  static ByteString userText(String prefix, String text) {
+    if (isPlainLine(text)) {
+      return text(prefix + text);
+    }
+    ByteStringBuilder b = new ByteStringBuilder();
+    for (String line : text.split("\r\n|\n|\r", -1)) {
+      b.append(text(prefix + displaySafe(line)));
+    }
+    return b.result();
+  }
+
+  private static boolean isPlainLine(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (isControl(text.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String displaySafe(String line) {
+    StringBuilder sb = new StringBuilder(line.length());
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      sb.append(isControl(c) ? '\uFFFD' : c);
+    }
+    return sb.toString();
+  }
+
+  /** C0 and C1 controls but TAB, DEL, and the bidi embeddings, overrides and isolates. */
+  private static boolean isControl(char c) {
+    return c < 0x20 && c != '\t' || c >= 0x7F && c <= 0x9F || c >= 0x202A && c <= 0x202E || c >= 0x2066 && c <= 0x2069;
   }
 
   /** A private message as an extended EVENT ({@code echo}: the copy for its sender). */

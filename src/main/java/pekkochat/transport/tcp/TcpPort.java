@@ -37,6 +37,10 @@ class TcpPort implements ClientPort {
 
   private final BoundedSourceQueue<Outbound> queue;
   private final int capacity;
+  /** Most bytes of small frames waiting in the queue before the user counts as not reading. */
+  private final long maxQueuedBytes;
+  /** Bytes of small frames offered and not yet taken by the connection's stream. */
+  private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
   private final Spool spool;
   private final ActorRef<Session.Command> session;
   /** The default room's name as the room calls itself (its events carry exactly that). */
@@ -50,6 +54,7 @@ class TcpPort implements ClientPort {
   TcpPort(
       BoundedSourceQueue<Outbound> queue,
       int capacity,
+      long maxQueuedBytes,
       Spool spool,
       ActorRef<Session.Command> session,
       String defaultRoom,
@@ -57,6 +62,7 @@ class TcpPort implements ClientPort {
       Duration stallTimeout) {
     this.queue = queue;
     this.capacity = capacity;
+    this.maxQueuedBytes = maxQueuedBytes;
     this.spool = spool;
     this.session = session;
     this.defaultRoom = defaultRoom;
@@ -145,6 +151,13 @@ class TcpPort implements ClientPort {
     releaseDeliveries();
   }
 
+  /** The connection's stream took {@code element} from the queue (see {@link TcpTransport}). */
+  void taken(Outbound element) {
+    if (element instanceof Outbound.Frame f) {
+      queuedBytes.addAndGet(-f.encoded().size());
+    }
+  }
+
   /** The outbound side has ended: files it never got to are let go. */
   void releaseDeliveries() {
     for (Delivery d : deliveries) {
@@ -157,9 +170,13 @@ class TcpPort implements ClientPort {
   }
 
   private boolean offer(Outbound element) {
-    if (queue.size() >= capacity) {
+    long bytes = element instanceof Outbound.Frame f ? f.encoded().size() : 0;
+    // Full by count or by bytes: a user that stops reading while asking for long replies (a
+    // /rooms of thousands of rooms is megabytes) is cut off, not kept at the server's expense.
+    if (queue.size() >= capacity || queuedBytes.get() + bytes > maxQueuedBytes && queue.size() > 0) {
       return false;
     }
+    queuedBytes.addAndGet(bytes);
     QueueOfferResult result = queue.offer(element);
     // Anything but "dropped" means the outbound side has ended: the peer is gone, and its end
     // reaches the session through the inbound side.

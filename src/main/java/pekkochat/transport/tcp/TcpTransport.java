@@ -54,8 +54,13 @@ final class TcpTransport implements Session.Transport {
   public Session.Opened open(Sink<Message, NotUsed> inbound, ActorRef<Session.Command> session) {
     // One slot more than the configured size: the port treats the queue as full one element
     // early, which keeps room for the ERROR that tells an overflowing user why it is cut off.
+    TcpPort[] port = new TcpPort[1]; // set below, before anything can be offered
     Source<Outbound, Pair<Pair<BoundedSourceQueue<Outbound>, UniqueKillSwitch>, CompletionStage<Done>>> outbound =
         Source.<Outbound>queue(settings.outboundQueueSize() + 1)
+            .map(element -> {
+              port[0].taken(element);
+              return element;
+            })
             .viaMat(KillSwitches.single(), Keep.both())
             .watchTermination(Keep.both());
     // Deliberately not coupled: completing the outbound queue must let its last frames (an
@@ -71,16 +76,17 @@ final class TcpTransport implements Session.Transport {
     BoundedSourceQueue<Outbound> queue = handles.first().first();
     UniqueKillSwitch killSwitch = handles.first().second();
     CompletionStage<Done> done = handles.second();
-    TcpPort port =
-        new TcpPort(queue, settings.outboundQueueSize(), spool, session, defaultRoom, settings.fileChunkSize(), settings.relayStallTimeout()) {
+    port[0] =
+        new TcpPort(queue, settings.outboundQueueSize(), settings.outboundQueueBytes(), spool, session, defaultRoom,
+            settings.fileChunkSize(), settings.relayStallTimeout()) {
           @Override
           public void abort() {
             super.abort();
             killSwitch.abort(new SessionClosed());
           }
         };
-    done.whenComplete((d, failure) -> port.releaseDeliveries());
-    return new Session.Opened(port, done);
+    done.whenComplete((d, failure) -> port[0].releaseDeliveries());
+    return new Session.Opened(port[0], done);
   }
 
   /** Why a session's stream was cut; not an error worth a stack trace. */
