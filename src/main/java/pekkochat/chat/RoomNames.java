@@ -58,8 +58,19 @@ public final class RoomNames {
     if (!NameRules.isStrippedNfc(name)) {
       return Optional.of(PREFIX + "it is not in normalized (NFC) form.");
     }
-    return NameRules.scriptProblem(PREFIX, name);
+    Optional<String> script = NameRules.scriptProblem(PREFIX, name);
+    if (script.isPresent()) {
+      return script;
+    }
+    // "[#PM] eve: x" must not read as the private message "[PM] eve: x", nor a room pass for the server.
+    if (RESERVED_KEYS.contains(NameRules.key(name))) {
+      return Optional.of(PREFIX + "'" + normalized + "' is reserved.");
+    }
+    return Optional.empty();
   }
+
+  private static final java.util.Set<String> RESERVED_KEYS =
+      java.util.Set.of("pm", "server", "admin", "system").stream().map(NameRules::key).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   /**
    * The key under which a room is unique: {@code #} and the TR39 confusable skeleton of the

@@ -47,6 +47,12 @@ public interface ClientPort {
   /** An extended-protocol event for this connection only (HELLO, ENTERED, ACTIVE, PARTED, AWAY). */
   boolean event(Event event);
 
+  /**
+   * The session is about to send its last frame (why it closes): the port takes it even past its
+   * limits, so the user learns why.
+   */
+  void closing();
+
   /** Sends what is queued, then closes the connection. */
   void close();
 

@@ -60,10 +60,10 @@ public sealed interface CommandLine {
 
   /** Parses {@code line}, which starts with {@code /}. */
   static CommandLine parse(String line) {
-    String stripped = line.strip();
+    String stripped = strip(line);
     int space = indexOfWhitespace(stripped);
     String word = (space < 0 ? stripped : stripped.substring(0, space)).toLowerCase(Locale.ROOT);
-    String rest = space < 0 ? "" : stripped.substring(space).strip();
+    String rest = space < 0 ? "" : strip(stripped.substring(space));
     return switch (word) {
       case "/users" -> new Users(rest.startsWith("#") && !hasWhitespace(rest) ? rest : "");
       case "/help" -> new Help();
@@ -84,10 +84,23 @@ public sealed interface CommandLine {
 
   private static CommandLine msg(String rest) {
     int space = indexOfWhitespace(rest);
-    if (space < 0 || rest.substring(space).isBlank()) {
+    if (space < 0 || strip(rest.substring(space)).isEmpty()) {
       return new Usage("/msg <nick> <text>");
     }
     return new Msg(rest.substring(0, space), rest.substring(space + 1));
+  }
+
+  /** Python's {@code str.strip()}: white space as {@link #isWhitespace} has it, both ends. */
+  static String strip(String s) {
+    int from = 0;
+    int to = s.length();
+    while (from < to && isWhitespace(s.charAt(from))) {
+      from++;
+    }
+    while (to > from && isWhitespace(s.charAt(to - 1))) {
+      to--;
+    }
+    return s.substring(from, to);
   }
 
   private static boolean hasWhitespace(String s) {
@@ -97,10 +110,18 @@ public sealed interface CommandLine {
   /** Where the first white space is (as Python's str.split() sees it), or -1. */
   private static int indexOfWhitespace(String s) {
     for (int i = 0; i < s.length(); i++) {
-      if (Character.isWhitespace(s.charAt(i)) || Character.isSpaceChar(s.charAt(i))) {
+      if (isWhitespace(s.charAt(i))) {
         return i;
       }
     }
     return -1;
+  }
+
+  /**
+   * White space as Python's {@code str.isspace()} has it, which the original's {@code split()}
+   * uses: Java's white space and space characters (the no-break spaces too), and NEL (U+0085).
+   */
+  private static boolean isWhitespace(char c) {
+    return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
   }
 }

@@ -495,7 +495,10 @@ public final class Session {
     } else if (command instanceof CommandLine.Topic topic) {
       onTopicCommand(topic.text());
     } else if (command instanceof CommandLine.Msg msg) {
-      if (fitsLine(msg.text())) {
+      Optional<String> badNick = nickArgumentProblem(msg.nick());
+      if (badNick.isPresent()) {
+        sendOrClose(port.error(badNick.get()));
+      } else if (fitsLine(msg.text())) {
         askUsers(new Users.SendPrivate(inbox, msg.nick(), msg.text(), false));
       }
     } else if (command instanceof CommandLine.Me me) {
@@ -507,8 +510,13 @@ public final class Session {
       floodCost = rooms.size();
       onAwayCommand(awayCommand.text());
     } else if (command instanceof CommandLine.SendTo sendTo) {
-      fileTarget = sendTo.nick();
-      sendOrClose(port.text("[Server] Your next file goes to " + sendTo.nick() + " only."));
+      Optional<String> badNick = nickArgumentProblem(sendTo.nick());
+      if (badNick.isPresent()) {
+        sendOrClose(port.error(badNick.get()));
+      } else {
+        fileTarget = sendTo.nick();
+        sendOrClose(port.text("[Server] Your next file goes to " + sendTo.nick() + " only."));
+      }
     } else if (command instanceof CommandLine.Extended extended) {
       onExtended(extended.version());
     } else if (command instanceof CommandLine.Usage usage) {
@@ -517,6 +525,15 @@ public final class Session {
       sendOrClose(port.error(UNKNOWN_COMMAND));
     }
     return Behaviors.same();
+  }
+
+  /**
+   * Why a nick typed as an argument cannot be anybody's, if it cannot: checked here, so that the
+   * nick registry never works on, and no reply ever echoes, an argument of any length.
+   */
+  private Optional<String> nickArgumentProblem(String typed) {
+    return Nicks.problem(Nicks.normalize(typed), settings.maxNameLength())
+        .map(problem -> "No such user: " + problem.substring(problem.indexOf(':') + 2));
   }
 
   private Behavior<Command> post(String text, boolean action) {
@@ -625,7 +642,8 @@ public final class Session {
 
   private void onExtended(String version) {
     if (!version.equals("1")) {
-      sendOrClose(port.error("Unsupported extended protocol version '" + version + "': this server speaks 1."));
+      String shown = version.length() > 16 ? version.substring(0, 16) + "..." : version;
+      sendOrClose(port.error("Unsupported extended protocol version '" + shown + "': this server speaks 1."));
       return;
     }
     if (port.extended()) {
@@ -1142,6 +1160,7 @@ public final class Session {
   /** Sends a last frame, then flushes and closes; cuts the connection if that takes too long. */
   private Behavior<Command> closeWith(java.util.function.BooleanSupplier lastFrame) {
     closingStarted = true;
+    port.closing();
     lastFrame.getAsBoolean();
     if (upload != null) {
       upload.tell(Upload.Abandon.INSTANCE);

@@ -291,9 +291,6 @@ class OriginalClientDisplayTest {
    * original client prints it as it is, so what follows the break is displayed as a line of its
    * own, without the sender's name: here a forged private message.
    */
-  @Disabled("bug: a chat line, /me or /msg text containing \\n or \\r is relayed as it is, so the "
-      + "original client displays what follows the break as a line of its own, unattributed "
-      + "(e.g. a forged '[PM] carol: fake'); topics and away texts refuse control characters, chat lines do not")
   @ParameterizedTest(name = "{0} client")
   @MethodSource("seeds")
   void aLineBreakCannotStartAForgedLine(SeedImplementation seed) throws Exception {

@@ -57,7 +57,6 @@ class ReviewFindingsTest {
    * i.e. up to 64 MiB per connection, 6.4 GiB per address at 100 connections.
    */
   @Test
-  @Disabled("finding 1: outbound queue bounded in elements, not bytes: a non-reader holds tens of MiB")
   void aNonReaderCannotMakeTheServerHoldTensOfMegabytes() throws Exception {
     InetSocketAddress address = start(Map.of("pekko-chat.server.flood.burst", 100_000));
     String topic = "\uD83D\uDE00".repeat(300); // 300 characters, 1,200 bytes
@@ -81,7 +80,14 @@ class ReviewFindingsTest {
       boolean cutOff = false;
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (System.nanoTime() < deadline) {
-        RawPeer.Frame f = victim.read(Duration.ofSeconds(10));
+        RawPeer.Frame f;
+        try {
+          f = victim.read(Duration.ofSeconds(10));
+        } catch (java.io.EOFException | java.net.SocketException closedByTheServer) {
+          // Cut off: its last ERROR was queued behind what it never read, and went with it.
+          cutOff = true;
+          break;
+        }
         bytes += 5 + f.payload().length;
         if (f.type() == ERROR) {
           cutOff = true;
@@ -105,7 +111,6 @@ class ReviewFindingsTest {
    * it can add fake users (and fake away markers) to "[Server] Online users: ...".
    */
   @Test
-  @Disabled("finding 4: /away text forges entries in [Server] Online users: ...")
   void anAwayMessageCannotForgeUsersInTheUsersList() throws Exception {
     InetSocketAddress address = start(Map.of());
     try (RawPeer eve = RawPeer.joined(address, "eve"); RawPeer bob = RawPeer.joined(address, "bob")) {
@@ -125,7 +130,6 @@ class ReviewFindingsTest {
    * line that looks like one of the server's forms.
    */
   @Test
-  @Disabled("finding 5: embedded CR/LF in relayed text forges whole lines on an original client")
   void aLineBreakCannotForgeAPrivateMessageOnAnOriginalClient() throws Exception {
     InetSocketAddress address = start(Map.of());
     try (RawPeer alice = RawPeer.joined(address, "alice"); RawPeer eve = RawPeer.joined(address, "eve")) {
@@ -142,7 +146,6 @@ class ReviewFindingsTest {
    * make a frame over the 64 KiB limit every client accepts, which the docs say is never sent.
    */
   @Test
-  @Disabled("finding 8: /msg with a 65,525-byte nick gets an ERROR frame over max-message-size")
   void noFrameExceedsTheLimitWhenAnArgumentIsEchoed() throws Exception {
     InetSocketAddress address = start(Map.of());
     try (RawPeer eve = RawPeer.joined(address, "eve")) {
@@ -155,7 +158,6 @@ class ReviewFindingsTest {
 
   /** Finding 9: a room may be called #PM (or #Server), so "[#PM] eve: ..." passes for "[PM] eve: ...". */
   @Test
-  @Disabled("finding 9: room names pm/server are not reserved; [#PM] eve: x reads as a private message")
   void aRoomCannotBeNamedLikeThePrivateMessageTag() throws Exception {
     InetSocketAddress address = start(Map.of());
     try (RawPeer eve = RawPeer.joined(address, "eve")) {

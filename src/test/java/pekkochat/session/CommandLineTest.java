@@ -112,10 +112,6 @@ class CommandLineTest {
    * NEL, and Java's {@code String.strip()}, used on the argument, knows neither: the separator is
    * left at the front of the argument.
    */
-  @Disabled("bug: CommandLine strips the argument with String.strip(), which keeps U+00A0, U+2007, U+202F and U+0085, "
-      + "so after a no-break space the argument starts with it: '/users\u00a0#dev' is Users(\"\") (the active room, "
-      + "not #dev), '/join\u00a0#dev' and '/join #dev\u00a0' are Usage errors, '/msg\u00a0bob hi' is Msg(\"\", \"bob hi\"); "
-      + "and U+0085 does not separate the word at all ('/users\u0085now' is Unknown, /users in the original)")
   @ParameterizedTest
   @ValueSource(strings = {"\u00a0", "\u2007", "\u202f", "\u0085"})
   void noBreakSpacesAndNelSeparateAndAreStrippedAsInPython(String separator) {

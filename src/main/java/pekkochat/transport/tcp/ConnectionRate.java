@@ -30,6 +30,7 @@ final class ConnectionRate {
 
   /** Takes one connection's token for {@code address}; false if it has none left. */
   boolean tryAcquire(InetAddress address, long nowNanos) {
+    forgetFullBuckets(nowNanos);
     Bucket b = buckets.get(address);
     if (b == null) {
       if (buckets.size() >= MAX_ADDRESSES) {
@@ -50,6 +51,22 @@ final class ConnectionRate {
     }
     b.tokens -= 1;
     return true;
+  }
+
+  /**
+   * Forgets the least recently seen addresses whose bucket is full again (they are as good as
+   * new); at most a few a call, so the cost stays constant.
+   */
+  private void forgetFullBuckets(long nowNanos) {
+    var it = buckets.values().iterator();
+    for (int n = 0; n < 4 && it.hasNext(); n++) {
+      Bucket b = it.next();
+      if (b.tokens + (nowNanos - b.lastNanos) * ratePerNano >= burst) {
+        it.remove();
+      } else {
+        return;
+      }
+    }
   }
 
   /** Addresses remembered (for tests). */

@@ -50,6 +50,8 @@ class TcpPort implements ClientPort {
   /** Files acquired for this connection whose frame has not finished: released if it never does. */
   private final Set<Delivery> deliveries = ConcurrentHashMap.newKeySet();
   private volatile boolean extended;
+  /** Set once the session sends its last frame, which then passes the byte budget. */
+  private boolean closing;
 
   TcpPort(
       BoundedSourceQueue<Outbound> queue,
@@ -137,6 +139,11 @@ class TcpPort implements ClientPort {
   }
 
   @Override
+  public void closing() {
+    closing = true;
+  }
+
+  @Override
   public void close() {
     try {
       queue.complete();
@@ -173,7 +180,7 @@ class TcpPort implements ClientPort {
     long bytes = element instanceof Outbound.Frame f ? f.encoded().size() : 0;
     // Full by count or by bytes: a user that stops reading while asking for long replies (a
     // /rooms of thousands of rooms is megabytes) is cut off, not kept at the server's expense.
-    if (queue.size() >= capacity || queuedBytes.get() + bytes > maxQueuedBytes && queue.size() > 0) {
+    if (queue.size() >= capacity || !closing && queuedBytes.get() + bytes > maxQueuedBytes && queue.size() > 0) {
       return false;
     }
     queuedBytes.addAndGet(bytes);

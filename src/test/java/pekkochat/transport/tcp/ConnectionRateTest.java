@@ -153,8 +153,6 @@ class ConnectionRateTest {
    * The class's javadoc: "Addresses whose bucket is full again are forgotten". They are not: only
    * the bound evicts, so the map holds every address seen until MAX_ADDRESSES of them have been.
    */
-  @Disabled("bug (doc or code): ConnectionRate's javadoc says addresses whose bucket is full again are forgotten, "
-      + "but tryAcquire never removes one; size() stays at every address ever seen, up to MAX_ADDRESSES")
   @Test
   void anAddressWhoseBucketIsFullAgainIsForgotten() {
     ConnectionRate rate = new ConnectionRate(2, 1);
