@@ -119,11 +119,14 @@ public final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private static final class Member {
+    /** The sequence number of its join: its id in this room's events. */
+    final long id;
     String nick;
     String away;
     final ActorRef<ToUser> inbox;
 
-    Member(String nick, String away, ActorRef<ToUser> inbox) {
+    Member(long id, String nick, String away, ActorRef<ToUser> inbox) {
+      this.id = id;
       this.nick = nick;
       this.away = away;
       this.inbox = inbox;
@@ -193,7 +196,7 @@ public final class Room extends AbstractBehavior<Room.Command> {
     if (from == null) {
       post.inbox().tell(new ToUser.Refused("You are not in " + name + "."));
     } else {
-      append(new RoomEvent.Posted(name, ++seq, now(), from.nick, post.text(), post.action()));
+      append(new RoomEvent.Posted(name, ++seq, now(), from.nick, from.id, post.text(), post.action()));
     }
     return this;
   }
@@ -204,9 +207,9 @@ public final class Room extends AbstractBehavior<Room.Command> {
       join.inbox().tell(new ToUser.AlreadyInRoom(name, getContext().getSelf()));
       return this;
     }
-    members.put(join.inbox(), new Member(join.nick(), join.away(), join.inbox()));
-    getContext().watchWith(join.inbox(), new MemberGone(join.inbox()));
     long joinedAt = ++seq;
+    members.put(join.inbox(), new Member(joinedAt, join.nick(), join.away(), join.inbox()));
+    getContext().watchWith(join.inbox(), new MemberGone(join.inbox()));
     // The reply goes before the event's flush, and both go from this actor to the member: it
     // always learns it joined (and at which seq) before it sees anything that came after.
     join.inbox().tell(new ToUser.JoinedRoom(name, getContext().getSelf(), joinedAt, topic, members.size()));
@@ -242,7 +245,7 @@ public final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onShareFile(ShareFile share) {
     Member from = members.get(share.inbox());
     if (from != null) {
-      append(new RoomEvent.FileShared(name, ++seq, now(), from.nick, share.fileId(), share.fileName(), share.size()));
+      append(new RoomEvent.FileShared(name, ++seq, now(), from.nick, from.id, share.fileId(), share.fileName(), share.size()));
       share.announceTo().tell(new FileAnnounced(share.fileId(), members.size() - 1));
     } else {
       share.announceTo().tell(new FileAnnounced(share.fileId(), 0));
@@ -278,7 +281,7 @@ public final class Room extends AbstractBehavior<Room.Command> {
     if (m != null && !m.nick.equals(rename.newNick())) {
       String old = m.nick;
       m.nick = rename.newNick();
-      append(new RoomEvent.NickChanged(name, ++seq, now(), old, m.nick, rename.changeId()));
+      append(new RoomEvent.NickChanged(name, ++seq, now(), m.id, old, m.nick, rename.changeId()));
     }
     return this;
   }

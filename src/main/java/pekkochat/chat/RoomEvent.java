@@ -28,8 +28,11 @@ public sealed interface RoomEvent extends CborSerializable {
 
   long time();
 
-  /** A chat line ({@code action}: a {@code /me}). */
-  record Posted(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time, @JsonProperty("from") String from, @JsonProperty("text") String text, @JsonProperty("action") boolean action) implements RoomEvent {
+  /**
+   * A chat line ({@code action}: a {@code /me}). {@code fromId} identifies the sender in the room
+   * (the sequence number of its join), which a nick, passed on the moment it changes, cannot.
+   */
+  record Posted(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time, @JsonProperty("from") String from, @JsonProperty("fromId") long fromId, @JsonProperty("text") String text, @JsonProperty("action") boolean action) implements RoomEvent {
     @JsonCreator
     public Posted {}
   }
@@ -58,7 +61,7 @@ public sealed interface RoomEvent extends CborSerializable {
    * A member changed nick. {@code changeId} identifies the change across rooms, so a user who
    * shares several rooms with the renamed one is told once.
    */
-  record NickChanged(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time, @JsonProperty("oldNick") String oldNick, @JsonProperty("newNick") String newNick, @JsonProperty("changeId") long changeId)
+  record NickChanged(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time, @JsonProperty("memberId") long memberId, @JsonProperty("oldNick") String oldNick, @JsonProperty("newNick") String newNick, @JsonProperty("changeId") long changeId)
       implements RoomEvent {
     @JsonCreator
     public NickChanged {}
@@ -74,7 +77,7 @@ public sealed interface RoomEvent extends CborSerializable {
    * {@code from} shared a file with the room: {@code fileId} names it in the file service that holds
    * it ({@code pekkochat.files}), never the bytes themselves.
    */
-  record FileShared(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time, @JsonProperty("from") String from, @JsonProperty("fileId") String fileId, @JsonProperty("fileName") String fileName, @JsonProperty("size") long size)
+  record FileShared(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time, @JsonProperty("from") String from, @JsonProperty("fromId") long fromId, @JsonProperty("fileId") String fileId, @JsonProperty("fileName") String fileName, @JsonProperty("size") long size)
       implements RoomEvent {
     @JsonCreator
     public FileShared {}

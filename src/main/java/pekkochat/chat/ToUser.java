@@ -61,7 +61,7 @@ public sealed interface ToUser extends CborSerializable {
 
   /**
    * {@code /join} succeeded: this user is now a member of {@code room} (display name), whose events
-   * up to {@code seq} came before it, with {@code members} members now. {@code ref} takes the
+   * up to {@code seq} came before it ({@code seq} is also its id in the room's events), with {@code members} members now. {@code ref} takes the
    * room's commands. (Not the member list: a join storm into a big room would copy it once per
    * join; who wants the list asks with {@link Room.ListMembers}.)
    */
@@ -87,6 +87,15 @@ public sealed interface ToUser extends CborSerializable {
   record PartedRoom(@JsonProperty("room") String room) implements ToUser {
     @JsonCreator
     public PartedRoom {}
+  }
+
+  /**
+   * Something this user started failed later, apart from any command (a file for a user who is
+   * not online): not the answer to the command it is waiting on.
+   */
+  record Failed(@JsonProperty("reason") String reason) implements ToUser {
+    @JsonCreator
+    public Failed {}
   }
 
   /** A request was refused; {@code reason} is one sentence for the user. */

@@ -165,9 +165,9 @@ public final class Users extends AbstractBehavior<Users.Command> {
     }
     User to = byKey.get(Nicks.key(Nicks.normalize(send.to())));
     if (to == null) {
-      send.inbox().tell(new ToUser.Refused("No such user online: " + send.to() + ". The file was not sent."));
+      send.inbox().tell(new ToUser.Failed("No such user online: " + send.to() + ". The file was not sent."));
     } else if (to == from) {
-      send.inbox().tell(new ToUser.Refused("You cannot send a file to yourself."));
+      send.inbox().tell(new ToUser.Failed("You cannot send a file to yourself."));
     } else {
       to.inbox.tell(new ToUser.PrivateFile(from.nick, send.fileId(), send.fileName(), send.size()));
       send.announceTo().tell(new FileAnnounced(send.fileId(), 1));

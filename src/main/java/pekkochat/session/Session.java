@@ -132,20 +132,8 @@ public final class Session {
   /** An opened transport: the port, and when its outbound side has ended. */
   public record Opened(ClientPort port, CompletionStage<Done> outboundDone) {}
 
-  /** A room this user is in. {@code nick}: its nick as the room's events call it at this point. */
-  private static final class Membership {
-    final String name;
-    final ActorRef<Room.Command> ref;
-    final long joinedSeq;
-    String nick;
-
-    Membership(String name, ActorRef<Room.Command> ref, long joinedSeq, String nick) {
-      this.name = name;
-      this.ref = ref;
-      this.joinedSeq = joinedSeq;
-      this.nick = nick;
-    }
-  }
+  /** A room this user is in; {@code joinedSeq} is also its id in the room's events. */
+  private record Membership(String name, ActorRef<Room.Command> ref, long joinedSeq) {}
 
   /** The original's four lines, exactly, then ours. */
   public static final String HELP =
@@ -485,11 +473,11 @@ public final class Session {
     } else if (command instanceof CommandLine.Help) {
       sendOrClose(port.text(HELP));
     } else if (command instanceof CommandLine.Users users) {
-      withRoom(users.room(), m -> ask(m.ref, new Room.ListMembers(inbox)));
+      withRoom(users.room(), m -> ask(m.ref(), new Room.ListMembers(inbox)));
     } else if (command instanceof CommandLine.Join join) {
       onJoinCommand(join.room());
     } else if (command instanceof CommandLine.Part part) {
-      withRoom(part.room(), m -> ask(m.ref, new Room.Part(inbox)));
+      withRoom(part.room(), m -> ask(m.ref(), new Room.Part(inbox)));
     } else if (command instanceof CommandLine.Rooms) {
       askRooms(new Rooms.ListRooms(inbox));
     } else if (command instanceof CommandLine.Topic topic) {
@@ -541,7 +529,7 @@ public final class Session {
     if (room == null) {
       sendOrClose(port.error("You are in no room: /join one first."));
     } else if (fitsLine(text)) {
-      room.ref.tell(new Room.Post(inbox, text, action));
+      room.ref().tell(new Room.Post(inbox, text, action));
     }
     return Behaviors.same();
   }
@@ -590,14 +578,14 @@ public final class Session {
     if (room == null) {
       sendOrClose(port.error("You are in no room: /join one first."));
     } else if (text.isEmpty()) {
-      ask(room.ref, new Room.GetTopic(inbox));
+      ask(room.ref(), new Room.GetTopic(inbox));
     } else {
       String topic = text.equals("-") ? "" : text;
       Optional<String> problem = lineProblem("Topic", topic, core.settings().maxTopicLength());
       if (problem.isPresent()) {
         sendOrClose(port.error(problem.get()));
       } else {
-        room.ref.tell(new Room.SetTopic(inbox, topic));
+        room.ref().tell(new Room.SetTopic(inbox, topic));
       }
     }
   }
@@ -622,7 +610,7 @@ public final class Session {
     }
     away = text;
     core.users().tell(new Users.SetAway(inbox, away));
-    rooms.values().forEach(m -> m.ref.tell(new Room.SetAway(inbox, away)));
+    rooms.values().forEach(m -> m.ref().tell(new Room.SetAway(inbox, away)));
     sendOrClose(port.text(away.isEmpty() ? "[Server] You are back." : "[Server] You are marked as away: " + away));
     if (port.extended()) {
       sendOrClose(port.event(new Event(Event.Kind.AWAY, "", 0, System.currentTimeMillis(), nick, "", away)));
@@ -654,8 +642,8 @@ public final class Session {
     // Each room it is in is told as ENTERED once the room has listed its members; the active
     // room follows as ACTIVE when all have answered (see onMembers).
     for (Membership m : rooms.values()) {
-      enteredPending.add(RoomNames.key(m.name));
-      ask(m.ref, new Room.ListMembers(inbox));
+      enteredPending.add(RoomNames.key(m.name()));
+      ask(m.ref(), new Room.ListMembers(inbox));
     }
   }
 
@@ -745,19 +733,19 @@ public final class Session {
       sendOrClose(port.privateFile(file.from(), file.fileId(), file.fileName()));
     } else if (message instanceof ToUser.JoinedRoom joinedRoom) {
       Membership m = addMembership(joinedRoom);
-      active = RoomNames.key(m.name);
+      active = RoomNames.key(m.name());
       if (port.extended()) {
         // ENTERED lists the members: asked for now, sent when the room answers (onMembers).
-        enteredPending.add(RoomNames.key(m.name));
-        ask(m.ref, new Room.ListMembers(inbox));
+        enteredPending.add(RoomNames.key(m.name()));
+        ask(m.ref(), new Room.ListMembers(inbox));
       } else {
-        sendOrClose(port.text("[Server] You joined " + m.name + membersSummary(joinedRoom.members()) + topicSummary(joinedRoom.topic())
-            + " Plain lines now go to " + m.name + "."));
+        sendOrClose(port.text("[Server] You joined " + m.name() + membersSummary(joinedRoom.members()) + topicSummary(joinedRoom.topic())
+            + " Plain lines now go to " + m.name() + "."));
       }
     } else if (message instanceof ToUser.AlreadyInRoom already) {
       Membership m = rooms.get(RoomNames.key(already.room()));
       if (m != null) {
-        active = RoomNames.key(m.name);
+        active = RoomNames.key(m.name());
         announceActive(m);
       }
     } else if (message instanceof ToUser.PartedRoom parted) {
@@ -776,14 +764,16 @@ public final class Session {
       sendOrClose(port.error(refused.reason()));
     } else if (message instanceof ToUser.Refused refused) {
       sendOrClose(port.error(refused.reason()));
+    } else if (message instanceof ToUser.Failed failed) {
+      sendOrClose(port.error(failed.reason()));
     }
   }
 
   private Membership addMembership(ToUser.JoinedRoom joinedRoom) {
-    Membership m = new Membership(joinedRoom.room(), joinedRoom.ref(), joinedRoom.seq(), nick);
+    Membership m = new Membership(joinedRoom.room(), joinedRoom.ref(), joinedRoom.seq());
     String key = RoomNames.key(joinedRoom.room());
     rooms.put(key, m);
-    roomsByName.put(m.name, m);
+    roomsByName.put(m.name(), m);
     context.watchWith(joinedRoom.ref(), new RoomStopped(key, joinedRoom.ref()));
     return m;
   }
@@ -795,26 +785,28 @@ public final class Session {
     }
     List<RoomEvent> events = batch.events();
     BatchIndex index = batch.derived(BatchIndex.KEY, BatchIndex::of);
-    if (index.lastSeq <= m.joinedSeq) {
+    if (index.lastSeq <= m.joinedSeq()) {
       return; // all of it came before this user joined
     }
-    BitSet skip;
-    if (index.hasNickChanges) {
-      skip = walk(events, m);
-    } else {
-      // Nearly always: nothing to skip but this user's own lines (one lookup) and, in the batch
-      // it joined in, what came before it.
-      skip = NOTHING;
-      int[] own = index.sentBy.get(m.nick);
-      if (own != null || index.firstSeq <= m.joinedSeq) {
-        skip = new BitSet(events.size());
-        for (int i = 0; i < events.size() && events.get(i).seq() <= m.joinedSeq; i++) {
+    // Nearly always nothing to skip but this user's own lines (one lookup) and, in the batch it
+    // joined in, what came before it.
+    BitSet skip = NOTHING;
+    int[] own = index.sentBy.get(m.joinedSeq());
+    if (own != null || index.firstSeq <= m.joinedSeq() || index.nickChanges.length > 0) {
+      skip = new BitSet(events.size());
+      for (int i = 0; i < events.size() && events.get(i).seq() <= m.joinedSeq(); i++) {
+        skip.set(i);
+      }
+      if (own != null) {
+        for (int i : own) {
           skip.set(i);
         }
-        if (own != null) {
-          for (int i : own) {
-            skip.set(i);
-          }
+      }
+      for (int i : index.nickChanges) {
+        RoomEvent.NickChanged n = (RoomEvent.NickChanged) events.get(i);
+        // Our own (we told the user when it was granted), or one told through another room.
+        if (n.memberId() == m.joinedSeq() || !rememberNickChange(n.changeId())) {
+          skip.set(i);
         }
       }
     }
@@ -825,36 +817,6 @@ public final class Session {
 
   /** Never written to: the skip set of a batch with nothing to skip. */
   private static final BitSet NOTHING = new BitSet(0);
-
-  /**
-   * What of a batch with a nick change in it is not for this member, event by event: its own
-   * lines are those sent under its nick at that point of the room's order.
-   */
-  private BitSet walk(List<RoomEvent> events, Membership m) {
-    BitSet skip = new BitSet(events.size());
-    for (int i = 0; i < events.size(); i++) {
-      RoomEvent e = events.get(i);
-      if (e.seq() <= m.joinedSeq) {
-        skip.set(i);
-      } else if (e instanceof RoomEvent.Posted p) {
-        if (p.from().equals(m.nick)) {
-          skip.set(i);
-        }
-      } else if (e instanceof RoomEvent.FileShared f) {
-        if (f.from().equals(m.nick)) {
-          skip.set(i);
-        }
-      } else if (e instanceof RoomEvent.NickChanged n) {
-        if (n.oldNick().equals(m.nick)) {
-          m.nick = n.newNick(); // our own: we told the user when it was granted
-          skip.set(i);
-        } else if (!rememberNickChange(n.changeId())) {
-          skip.set(i); // already told through another room
-        }
-      }
-    }
-    return skip;
-  }
 
   /** Records a nick change; false if it was already seen. */
   private boolean rememberNickChange(long changeId) {
@@ -873,8 +835,8 @@ public final class Session {
     if (m == null) {
       return;
     }
-    roomsByName.remove(m.name);
-    context.unwatch(m.ref);
+    roomsByName.remove(m.name());
+    context.unwatch(m.ref());
     boolean wasActive = key.equals(active);
     if (wasActive) {
       // The most recently joined room still held becomes active.
@@ -882,28 +844,34 @@ public final class Session {
     }
     Membership now = activeRoom();
     if (port.extended()) {
-      sendOrClose(port.event(new Event(Event.Kind.PARTED, m.name, 0, System.currentTimeMillis(), "", "", "")));
+      sendOrClose(port.event(new Event(Event.Kind.PARTED, m.name(), 0, System.currentTimeMillis(), "", "", "")));
       if (wasActive && now != null) {
-        sendOrClose(port.event(new Event(Event.Kind.ACTIVE, now.name, 0, System.currentTimeMillis(), "", "", "")));
+        sendOrClose(port.event(new Event(Event.Kind.ACTIVE, now.name(), 0, System.currentTimeMillis(), "", "", "")));
       }
     } else {
-      sendOrClose(port.text("[Server] You left " + m.name + "."
-          + (wasActive ? now == null ? " You are in no room now: /join one." : " Plain lines now go to " + now.name + "." : "")));
+      sendOrClose(port.text("[Server] You left " + m.name() + "."
+          + (wasActive ? now == null ? " You are in no room now: /join one." : " Plain lines now go to " + now.name() + "." : "")));
     }
   }
 
   private void onRoomStopped(RoomStopped stopped) {
     Membership m = rooms.get(stopped.key());
-    if (m == null || !m.ref.equals(stopped.ref())) {
+    if (m == null || !m.ref().equals(stopped.ref())) {
       return;
     }
     rooms.remove(stopped.key());
-    roomsByName.remove(m.name);
+    roomsByName.remove(m.name());
     boolean wasActive = stopped.key().equals(active);
     if (wasActive) {
       active = rooms.isEmpty() ? null : new ArrayList<>(rooms.keySet()).get(rooms.size() - 1);
     }
-    sendOrClose(port.error("The room " + m.name + " was closed after a server error. /join " + m.name + " to return."));
+    sendOrClose(port.error("The room " + m.name() + " was closed after a server error. /join " + m.name() + " to return."));
+    if (port.extended()) {
+      sendOrClose(port.event(new Event(Event.Kind.PARTED, m.name(), 0, System.currentTimeMillis(), "", "", "")));
+    }
+    // A command waiting on that room will never be answered: read on.
+    enteredPending.remove(stopped.key());
+    replied();
   }
 
   private void onMembers(ToUser.Members members) {
@@ -913,7 +881,7 @@ public final class Session {
       sendOrClose(port.event(entered(members.room(), members.topic(), nicks)));
       Membership now = activeRoom();
       if (enteredPending.isEmpty() && now != null) {
-        sendOrClose(port.event(new Event(Event.Kind.ACTIVE, now.name, 0, System.currentTimeMillis(), "", "", "")));
+        sendOrClose(port.event(new Event(Event.Kind.ACTIVE, now.name(), 0, System.currentTimeMillis(), "", "", "")));
       }
       return;
     }
@@ -973,16 +941,16 @@ public final class Session {
     String old = nick;
     nick = granted.nick();
     rememberNickChange(granted.changeId());
-    rooms.values().forEach(m -> m.ref.tell(new Room.Rename(inbox, nick, granted.changeId())));
+    rooms.values().forEach(m -> m.ref().tell(new Room.Rename(inbox, nick, granted.changeId())));
     context.getLog().info("{} is now known as {}", old, nick);
     sendOrClose(port.text("[Server] You are now known as " + nick + "."));
   }
 
   private void announceActive(Membership m) {
     if (port.extended()) {
-      sendOrClose(port.event(new Event(Event.Kind.ACTIVE, m.name, 0, System.currentTimeMillis(), "", "", "")));
+      sendOrClose(port.event(new Event(Event.Kind.ACTIVE, m.name(), 0, System.currentTimeMillis(), "", "", "")));
     } else {
-      sendOrClose(port.text("[Server] Plain lines now go to " + m.name + "."));
+      sendOrClose(port.text("[Server] Plain lines now go to " + m.name() + "."));
     }
   }
 

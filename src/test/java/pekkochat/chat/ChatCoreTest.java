@@ -208,7 +208,7 @@ class ChatCoreTest {
     events(alice, a.seq(), 1);
     a.ref().tell(new Room.Rename(alice.getRef(), "alicia", granted.changeId()));
     RoomEvent renamed = events(bob, b.seq(), 1).get(0);
-    assertEquals(new RoomEvent.NickChanged("#one", b.seq() + 1, renamed.time(), "alice", "alicia", granted.changeId()), renamed);
+    assertEquals(new RoomEvent.NickChanged("#one", b.seq() + 1, renamed.time(), a.seq(), "alice", "alicia", granted.changeId()), renamed);
     a.ref().tell(new Room.ListMembers(bob.getRef()));
     ToUser.Members members = bob.expectMessageClass(ToUser.Members.class);
     assertEquals(List.of("alicia", "bob"), members.members().stream().map(ToUser.MemberInfo::nick).toList());
