@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param maxTopicLength longest topic, in characters
  * @param maxAwayLength longest away message, in characters
  * @param flushIntervalPerUser how long a room waits after a flush, per member it reached, before the next
+ * @param noticeFlushFactor how many times longer it waits when it has only joins and leaves to send
  * @param roomsQueryTimeout how long {@code /rooms} waits for every room to answer
  */
 public record ChatSettings(
@@ -21,6 +22,7 @@ public record ChatSettings(
     int maxTopicLength,
     int maxAwayLength,
     Duration flushIntervalPerUser,
+    int noticeFlushFactor,
     Duration roomsQueryTimeout) {
 
   public static ChatSettings fromConfig(Config config) {
@@ -36,6 +38,7 @@ public record ChatSettings(
         c.getInt("max-topic-length"),
         c.getInt("max-away-length"),
         config.getDuration("pekko-chat.server.broadcast-flush-interval-per-user"),
+        config.getInt("pekko-chat.server.notice-flush-factor"),
         c.getDuration("rooms-query-timeout"));
   }
 }

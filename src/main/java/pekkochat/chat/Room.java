@@ -154,6 +154,8 @@ public final class Room extends AbstractBehavior<Room.Command> {
   private long joinsSeen;
   private List<RoomEvent> pending = new ArrayList<>();
   private boolean flushQueued;
+  /** Whether the pending batch has anything but joins and leaves (see {@link #nanosToNextFlush}). */
+  private boolean pendingHasChat;
   private long lastFlushNanos = System.nanoTime();
   private int lastFlushSize;
 
@@ -317,6 +319,9 @@ public final class Room extends AbstractBehavior<Room.Command> {
 
   private void append(RoomEvent event) {
     pending.add(event);
+    if (!(event instanceof RoomEvent.UserJoined || event instanceof RoomEvent.UserLeft)) {
+      pendingHasChat = true;
+    }
     if (pending.size() >= FLUSH_EVENTS) {
       flush();
       return;
@@ -324,8 +329,7 @@ public final class Room extends AbstractBehavior<Room.Command> {
     if (flushQueued) {
       return;
     }
-    long wait =
-        lastFlushNanos + lastFlushSize * settings.flushIntervalPerUser().toNanos() - System.nanoTime();
+    long wait = nanosToNextFlush();
     if (wait <= 0) {
       // Behind the room's other mail: what is already there joins this flush.
       flushQueued = true;
@@ -337,8 +341,7 @@ public final class Room extends AbstractBehavior<Room.Command> {
 
   private Behavior<Command> onFlush() {
     flushQueued = false;
-    long wait =
-        lastFlushNanos + lastFlushSize * settings.flushIntervalPerUser().toNanos() - System.nanoTime();
+    long wait = nanosToNextFlush();
     if (wait > 0 && pending.size() < FLUSH_EVENTS) {
       if (!timers.isTimerActive(FLUSH_TIMER)) {
         timers.startSingleTimer(FLUSH_TIMER, Flush.INSTANCE, Duration.ofNanos(wait));
@@ -349,10 +352,25 @@ public final class Room extends AbstractBehavior<Room.Command> {
     return this;
   }
 
+  /**
+   * How long until the next flush is due: the interval per member times the members the last one
+   * reached, and for a batch of joins and leaves only, {@code notice-flush-factor} times that. A
+   * join storm into a big room is nearly nothing but notices, and each flush costs a message and
+   * a socket write per member; a chat line arriving meanwhile brings its flush forward.
+   */
+  private long nanosToNextFlush() {
+    long interval = lastFlushSize * settings.flushIntervalPerUser().toNanos();
+    if (!pendingHasChat) {
+      interval *= settings.noticeFlushFactor();
+    }
+    return lastFlushNanos + interval - System.nanoTime();
+  }
+
   private void flush() {
     if (pending.isEmpty()) {
       return;
     }
+    pendingHasChat = false;
     ToUser.RoomEvents batch = new ToUser.RoomEvents(name, pending);
     pending = new ArrayList<>();
     for (Member m : members.values()) {
