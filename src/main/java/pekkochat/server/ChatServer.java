@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import pekkochat.chat.RoomNames;
 import pekkochat.config.ServerSettings;
 import pekkochat.files.Spool;
 
@@ -36,6 +37,11 @@ public final class ChatServer implements AutoCloseable {
   }
 
   public static ChatServer start(ServerSettings settings, Config config) throws StartFailed {
+    // The name rules load ICU's Unicode data (about half a second) the first time they run,
+    // which is at start-up (the default room's name): let that overlap the actor system's start.
+    Thread icu = new Thread(() -> RoomNames.key(RoomNames.normalize("#warm-up")), "icu-warm-up");
+    icu.setDaemon(true);
+    icu.start();
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Guardian.Command> system =
         ActorSystem.create(Guardian.create(settings, started), "pekko-chat-server", config);
