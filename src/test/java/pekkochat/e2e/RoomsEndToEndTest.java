@@ -50,6 +50,14 @@ class RoomsEndToEndTest {
     server.close();
   }
 
+  /** alice and bob, just joined in that order, both enter #dev; alice has seen all of it. */
+  private static void bothInDev(RawPeer alice, RawPeer bob) throws IOException {
+    alice.expect(JOIN, "bob joined the chat.");
+    join(alice, "#dev");
+    join(bob, "#dev");
+    alice.expect(TEXT, "[Server] bob joined #dev.");
+  }
+
   /** Joins {@code room} and reads the reply, skipping what else arrives before it. */
   private static String join(RawPeer peer, String room) throws IOException {
     peer.send(TEXT, "/join " + room);
@@ -99,10 +107,7 @@ class RoomsEndToEndTest {
   void partTellsTheRoomAndMovesTheActiveRoom() throws IOException {
     try (RawPeer alice = RawPeer.joined(address, "alice");
         RawPeer bob = RawPeer.joined(address, "bob")) {
-      alice.expect(JOIN, "bob joined the chat.");
-      join(alice, "#dev");
-      join(bob, "#dev");
-      alice.expect(TEXT, "[Server] bob joined #dev.");
+      bothInDev(alice, bob);
       bob.send(TEXT, "/part");
       bob.expect(TEXT, "[Server] You left #dev. Plain lines now go to #lobby.");
       alice.expect(TEXT, "[Server] bob left #dev.");
@@ -186,10 +191,7 @@ class RoomsEndToEndTest {
   void aNickChangeIsAnnouncedOnceToEveryoneWhoSharesARoom() throws IOException {
     try (RawPeer alice = RawPeer.joined(address, "alice");
         RawPeer bob = RawPeer.joined(address, "bob")) {
-      alice.expect(JOIN, "bob joined the chat.");
-      join(alice, "#dev");
-      join(bob, "#dev");
-      alice.expect(TEXT, "[Server] bob joined #dev.");
+      bothInDev(alice, bob);
       bob.send(TEXT, "/nick robert");
       bob.expect(TEXT, "[Server] You are now known as robert.");
       // Two shared rooms, one notice.
