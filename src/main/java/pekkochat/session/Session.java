@@ -943,7 +943,12 @@ public final class Session {
     rememberNickChange(granted.changeId());
     rooms.values().forEach(m -> m.ref().tell(new Room.Rename(inbox, nick, granted.changeId())));
     context.getLog().info("{} is now known as {}", old, nick);
-    sendOrClose(port.text("[Server] You are now known as " + nick + "."));
+    if (port.extended()) {
+      // The client's own name (and its prompt) follows this; rooms' NICK events skip the user itself.
+      sendOrClose(port.event(new Event(Event.Kind.NICK, "", 0, System.currentTimeMillis(), old, nick, "")));
+    } else {
+      sendOrClose(port.text("[Server] You are now known as " + nick + "."));
+    }
   }
 
   private void announceActive(Membership m) {
