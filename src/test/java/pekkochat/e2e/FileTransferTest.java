@@ -3,6 +3,7 @@ package pekkochat.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static pekkochat.testing.RawPeer.ERROR;
 import static pekkochat.testing.RawPeer.JOIN;
 import static pekkochat.testing.RawPeer.LEAVE;
@@ -38,7 +39,7 @@ import pekkochat.testing.TestConsole;
 class FileTransferTest {
 
   private static final long MB = 1024 * 1024;
-  private static final Duration QUIET = Duration.ofMillis(300);
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
 
   @TempDir Path dir;
   private ChatServer server;
@@ -162,9 +163,11 @@ class FileTransferTest {
       // Far more than the kernel buffers of the stuck connection hold.
       alice.sendPatternFile("big.bin", 32 * MB, 32 * MB);
       alice.expect(LEAVE, "stuck left the chat.");
-      alice.expectNothing(QUIET);
+      // Once the spool is empty the transfer is over on the server; dave's join then comes after
+      // all of it in the room's order, and is the next frame alice (the sender) reads.
+      Servers.assertSpoolEmptySoon(dir.resolve("spool"));
+      expectNothingBefore(alice, "dave");
     }
-    Servers.assertSpoolEmptySoon(dir.resolve("spool"));
   }
 
   @Test
@@ -177,9 +180,11 @@ class FileTransferTest {
       bob.sendPatternFile("big.bin", 10 * MB, 2 * MB);
       bob.abort();
       alice.expect(LEAVE, "bob left the chat.");
-      alice.expectNothing(QUIET);
+      // The partial file is deleted, so nothing of it can be on its way; carol's join comes
+      // after all of it in the room's order, and is the next frame alice reads.
+      Servers.assertSpoolEmptySoon(dir.resolve("spool"));
+      expectNothingBefore(alice, "carol");
     }
-    Servers.assertSpoolEmptySoon(dir.resolve("spool"));
   }
 
   @Test
@@ -194,10 +199,13 @@ class FileTransferTest {
       alice.expect(JOIN, "bob joined the chat.");
       carol.expect(JOIN, "bob joined the chat.");
 
-      CompletableFuture<RawPeer.StreamedFile> atAlice = readAsync(alice);
       bob.sendPatternFile("big.bin", size, 3 * MB);
-      Thread.sleep(300);
+      // bob vanishes only once the server holds all he sent and alice is mid-frame: the file's
+      // first bytes wait in her socket (she reads nothing until bob is gone).
+      awaitSpoolWritten(3 * MB);
+      awaitUnreadBytes(alice, address);
       bob.abort();
+      CompletableFuture<RawPeer.StreamedFile> atAlice = readAsync(alice);
 
       // The frame is completed to its announced length (zeros), so alice's stream stays in step.
       RawPeer.StreamedFile got = atAlice.get(30, TimeUnit.SECONDS);
@@ -230,7 +238,10 @@ class FileTransferTest {
       RawPeer bob = RawPeer.joined(address, "bob");
       console.await("bob joined (the chat|#lobby)\\.");
       bob.sendPatternFile("movie.mkv", 8 * MB, 2 * MB);
-      Thread.sleep(300);
+      // bob vanishes only once the server holds all he sent and the client is mid-download
+      // (it has opened its .part file for the frame).
+      awaitSpoolWritten(2 * MB);
+      awaitPartFile(downloads);
       bob.abort();
       console.await("bob sent movie\\.mkv .*saved to ");
       console.await("Incomplete file: bob::movie\\.mkv");
@@ -309,7 +320,11 @@ class FileTransferTest {
       assertTrue(reason.startsWith("Could not receive file doomed.bin"), reason);
       alice.send(TEXT, "after the failure");
       bob.expect(TEXT, "alice::after the failure");
-      bob.expectNothing(QUIET);
+      // Once the upload has given its room in the spool back it is over; alice's next line then
+      // comes after anything it could have sent bob, and is the next frame bob reads.
+      awaitSpoolReserved(0);
+      alice.send(TEXT, "and after that");
+      bob.expect(TEXT, "alice::and after that");
     }
   }
 
@@ -324,6 +339,88 @@ class FileTransferTest {
             throw new RuntimeException(e);
           }
         });
+  }
+
+  /**
+   * Asserts that nothing more reaches {@code peer} from what went before: {@code newcomer} joins,
+   * and its announcement (after everything earlier in the room's order) must be the next frame.
+   */
+  private void expectNothingBefore(RawPeer peer, String newcomer) throws IOException {
+    try (RawPeer marker = RawPeer.joined(server.address(), newcomer)) {
+      peer.expect(JOIN, newcomer + " joined the chat.");
+    }
+  }
+
+  /** Waits until the spool has {@code bytes} reserved for files in transit. */
+  private void awaitSpoolReserved(long bytes) throws InterruptedException {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (Servers.spoolReserved(server) != bytes) {
+      assertTrue(System.nanoTime() < deadline, () -> "spool reserved " + Servers.spoolReserved(server) + " bytes, not " + bytes);
+      Thread.sleep(10);
+    }
+  }
+
+  /** Waits until at least {@code bytes} of uploads are written to the spool. */
+  private void awaitSpoolWritten(long bytes) throws InterruptedException {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (written() < bytes) {
+      assertTrue(System.nanoTime() < deadline, () -> "only " + written() + " bytes written to the spool");
+      Thread.sleep(10);
+    }
+  }
+
+  private long written() {
+    return server.spool().reserved() - server.spool().promised();
+  }
+
+  /** Waits until a {@code .part} file (a download in progress) is in {@code downloads}. */
+  private static void awaitPartFile(Path downloads) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (true) {
+      if (Files.isDirectory(downloads)) {
+        try (Stream<Path> files = Files.list(downloads)) {
+          if (files.anyMatch(f -> f.getFileName().toString().endsWith(".part"))) {
+            return;
+          }
+        }
+      }
+      assertTrue(System.nanoTime() < deadline, "the client never began the download");
+      Thread.sleep(10);
+    }
+  }
+
+  /**
+   * Waits until {@code peer}'s socket holds bytes it has not read (from /proc/net/tcp and tcp6,
+   * the receive queue of its connection to {@code server}).
+   */
+  private static void awaitUnreadBytes(RawPeer peer, InetSocketAddress server) throws IOException, InterruptedException {
+    assumeTrue(new java.io.File("/proc/net/tcp").canRead(), "needs Linux /proc/net/tcp");
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (unreadBytes(peer.localPort(), server.getPort()) <= 0) {
+      assertTrue(System.nanoTime() < deadline, "nothing reached the recipient's socket");
+      Thread.sleep(10);
+    }
+  }
+
+  private static long unreadBytes(int localPort, int remotePort) throws IOException {
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      Path path = Path.of(table);
+      if (!Files.isReadable(path)) {
+        continue;
+      }
+      for (String line : Files.readAllLines(path)) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length < 5 || !f[1].contains(":") || !f[4].contains(":")) {
+          continue;
+        }
+        int local = Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16);
+        int remote = Integer.parseInt(f[2].substring(f[2].lastIndexOf(':') + 1), 16);
+        if (local == localPort && remote == remotePort && f[3].equals("01")) {
+          return Long.parseLong(f[4].substring(f[4].indexOf(':') + 1), 16);
+        }
+      }
+    }
+    return -1;
   }
 
   /** The project's server in a JVM of its own, so that its heap can be smaller than the file. */

@@ -35,8 +35,6 @@ import pekkochat.testing.Servers;
  */
 class HardeningTest {
 
-  private static final Duration QUIET = Duration.ofMillis(300);
-
   @TempDir Path spool;
   private ChatServer server;
 
@@ -81,7 +79,16 @@ class HardeningTest {
     // alice first waits until she is alone; only then must nothing more arrive.
     try (RawPeer alice = RawPeer.joined(address, "alice")) {
       awaitAlone(alice, "alice");
-      alice.expectNothing(Duration.ofMillis(900));
+      // A witness connected after alice joined, and never joining, is cut off by the join
+      // timeout; alice's join clock (had it kept running) started earlier and would have fired
+      // first. Twice over, as the quiet spell this replaces lasted nearly two timeouts.
+      for (int i = 0; i < 2; i++) {
+        try (RawPeer witness = RawPeer.connect(address)) {
+          witness.expect(ERROR, "Disconnected: no JOIN within 0.5 s.");
+          witness.expectClosed();
+        }
+      }
+      // Still joined: the next frame alice reads is the answer to her /users, no disconnection.
       alice.send(TEXT, "/users");
       alice.expect(TEXT, "[Server] Online users: alice");
     }
@@ -111,9 +118,11 @@ class HardeningTest {
     try (RawPeer alice = RawPeer.joined(address, "alice");
         RawPeer bob = RawPeer.joined(address, "bob")) {
       alice.expect(JOIN, "bob joined the chat.");
-      // alice keeps talking (every 300 ms, for 2.1 s), so only bob goes quiet long enough.
+      // alice keeps talking (every 300 ms, for at least 2.1 s, and on until bob's leave arrives,
+      // 6 s at most), so only bob goes quiet long enough. The pause is the point: it is alice's
+      // pace, shorter than the idle timeout.
       boolean sawLeave = false;
-      for (int i = 0; i < 7; i++) {
+      for (int i = 0; i < 7 || !sawLeave && i < 20; i++) {
         Thread.sleep(300);
         alice.send(TEXT, "/users");
         RawPeer.Frame f;
@@ -136,7 +145,16 @@ class HardeningTest {
     try (RawPeer lurker = RawPeer.joined(address, "lurker");
         RawPeer alice = RawPeer.joined(address, "alice")) {
       lurker.expect(JOIN, "alice joined the chat.");
-      lurker.expectNothing(Duration.ofSeconds(1));
+      // Let the join timeout pass: a witness connected after the lurker joined, and never
+      // joining, is cut off by it. Three in a row, so that the lurker stays quiet for at least
+      // the 900 ms it did before this waited on a condition.
+      for (int i = 0; i < 3; i++) {
+        try (RawPeer witness = RawPeer.connect(address)) {
+          witness.expect(ERROR, "Disconnected: no JOIN within 0.3 s.");
+          witness.expectClosed();
+        }
+      }
+      // The lurker is still there: alice's line is the next frame it reads.
       alice.send(TEXT, "still there?");
       lurker.expect(TEXT, "alice::still there?");
     }
@@ -250,7 +268,8 @@ class HardeningTest {
       warm.send(TEXT, "/users");
       warm.expectType(TEXT);
     }
-    Thread.sleep(300);
+    // The warm-up connection is gone from the server before the count is taken.
+    awaitNoSessions();
     int before = openDescriptors();
     int storm = 2000; // 600 sessions, 1400 refused over the per-address limit
     List<Socket> sockets = new ArrayList<>();
@@ -408,6 +427,21 @@ class HardeningTest {
   }
 
   // --- helpers ------------------------------------------------------------------------------
+
+  private static final java.util.regex.Pattern SESSION = java.util.regex.Pattern.compile("session-\\d+");
+
+  /** Waits up to 5 s until the server has no session left. */
+  private void awaitNoSessions() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (true) {
+      String tree = server.system().printTree();
+      if (!SESSION.matcher(tree).find()) {
+        return;
+      }
+      assertTrue(System.nanoTime() < deadline, () -> "sessions still running after 5 s:\n" + tree);
+      Thread.sleep(10);
+    }
+  }
 
   private static int openDescriptors() {
     return Objects.requireNonNull(new File("/proc/self/fd").list()).length;
