@@ -169,7 +169,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   /**
    * The server's notice that a file it relayed was cut off and completed with zero bytes (see
-   * {@code ChatRoom.incompleteNotice}): {@code sender::name}, bytes received, bytes announced.
+   * {@code pekkochat.session.Session.incompleteNotice}): {@code sender::name}, bytes received, bytes announced.
    */
   private static final Pattern INCOMPLETE =
       Pattern.compile("^\\[Server\\] Incomplete file: (.+?)::(.+) was cut off after (\\d+) of (\\d+) bytes");
