@@ -80,11 +80,21 @@ public final class WireProtocol {
     return BidiFlow.fromFlows(render, decode);
   }
 
-  /** The full stack: {@code codec.atop(framing)}. */
+  /**
+   * The full stack: {@code codec.atop(framing)}. A blueprint is immutable (every materialization
+   * gets decoders of its own), so it is built once per origin and limits rather than once per
+   * connection: a join storm of thousands of connections otherwise spends a good part of its
+   * time building the same graph.
+   */
   public static BidiFlow<Outbound, ByteString, ByteString, Message, NotUsed> stack(
       MessageDecoder.Origin origin, ProtocolLimits limits) {
-    return codec(origin, limits).atop(framing(origin, limits));
+    return STACKS.computeIfAbsent(new StackKey(origin, limits), k -> codec(origin, limits).atop(framing(origin, limits)));
   }
+
+  private record StackKey(MessageDecoder.Origin origin, ProtocolLimits limits) {}
+
+  private static final java.util.Map<StackKey, BidiFlow<Outbound, ByteString, ByteString, Message, NotUsed>> STACKS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * Wraps an application flow into the byte flow a TCP connection is handled with: bytes in are
