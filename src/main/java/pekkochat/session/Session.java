@@ -88,8 +88,6 @@ public final class Session {
   /** From the {@link Upload}: it ended; {@code error} for the sender if it failed and should be told. */
   record UploadEnded(String fileName, String error, boolean complete) implements Command {}
 
-  /** From the port: a file this user was receiving has been sent, completely or not. */
-  public record FileDelivered(SpoolFile file, String from, String fileName) implements Command {}
 
   private record UploadChildStopped(ActorRef<Upload.Command> child) implements Command {}
 
@@ -123,7 +121,7 @@ public final class Session {
 
     /**
      * Starts the connection's streams: inbound messages go into {@code inbound}; file deliveries
-     * report to {@code session} as {@link FileDelivered}. Returns the port and, as its second
+     * report to {@code session}. Returns the port and, as its second
      * part, completion of the outbound side.
      */
     Opened open(Sink<Message, NotUsed> inbound, ActorRef<Command> session);
@@ -297,7 +295,6 @@ public final class Session {
         })
         .onMessage(UploadRelayable.class, this::onUploadRelayable)
         .onMessage(UploadEnded.class, this::onUploadEnded)
-        .onMessage(FileDelivered.class, this::onFileDelivered)
         .onMessageEquals(IdleTimedOut.INSTANCE, this::onIdleTimedOut)
         .onMessageEquals(ReplyTimedOut.INSTANCE, () -> {
           enteredPending.clear();
@@ -1040,14 +1037,6 @@ public final class Session {
       if (ended.error() != null) {
         sendOrClose(port.error("Could not receive file " + ended.fileName() + ": " + ended.error() + ". It was not sent completely."));
       }
-    }
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onFileDelivered(FileDelivered delivered) {
-    SpoolFile file = delivered.file();
-    if (file.state() == SpoolFile.State.FAILED) {
-      sendOrClose(port.text(incompleteNotice(delivered.from(), delivered.fileName(), file)));
     }
     return Behaviors.same();
   }

@@ -217,13 +217,21 @@ class TcpPort implements ClientPort {
                             done.whenComplete((d, failure) -> delivery.finish(true));
                             return NotUsed.getInstance();
                           });
+              delivery.started = true;
               return Optional.of(Frames.file(prefix, file.size(), body));
             });
     if (!offer(element)) {
       delivery.finish(false);
       return false;
     }
-    return true;
+    // Right behind the frame, decided when the frame is done: if the upload failed while this
+    // recipient was receiving it, the notice that its copy is incomplete. In the queue, not sent
+    // later, so that it comes before anything the room said after the file (the sender's LEAVE).
+    return offer(
+        new Outbound.Deferred(
+            () -> delivery.started && file.state() == SpoolFile.State.FAILED
+                ? Optional.of(Frames.text(Session.incompleteNotice(from, fileName, file)))
+                : Optional.empty()));
   }
 
   /** One file on its way to this connection; finished exactly once. */
@@ -232,6 +240,8 @@ class TcpPort implements ClientPort {
     final String from;
     final String fileName;
     final AtomicBoolean finished = new AtomicBoolean();
+    /** Set once the frame was begun: the recipient may then hold part of the file. */
+    volatile boolean started;
 
     Delivery(SpoolFile file, String from, String fileName) {
       this.file = file;
@@ -244,9 +254,6 @@ class TcpPort implements ClientPort {
       if (finished.compareAndSet(false, true)) {
         deliveries.remove(this);
         file.release();
-        if (started) {
-          session.tell(new Session.FileDelivered(file, from, fileName));
-        }
       }
     }
   }
