@@ -1032,8 +1032,10 @@ public final class Session {
   }
 
   private Behavior<Command> onUploadEnded(UploadEnded ended) {
+    // A failed upload's child goes on taking the rest of its frame (dropping it) until the frame's
+    // end, then stops: the session keeps handing it the chunks. (Dropping them here instead left
+    // the child waiting for an end it never got, one stray actor per failed upload.)
     if (!ended.complete()) {
-      discardingFile = upload != null || discardingFile; // the rest of the frame is dropped by the child
       if (ended.error() != null) {
         sendOrClose(port.error("Could not receive file " + ended.fileName() + ": " + ended.error() + ". It was not sent completely."));
       }

@@ -377,6 +377,10 @@ class RoomsEndToEndTest {
       alice.expect(TEXT, "[Server] Your next file goes to nobody only.");
       alice.sendFile("x.txt", new byte[] {1, 2, 3});
       alice.expect(ERROR, "No such user online: nobody. The file was not sent.");
+      alice.send(TEXT, "/sendto ALICE");
+      alice.expect(TEXT, "[Server] Your next file goes to ALICE only.");
+      alice.sendFile("y.txt", new byte[] {4});
+      alice.expect(ERROR, "You cannot send a file to yourself.");
       Servers.assertSpoolEmptySoon(spool);
     } catch (InterruptedException e) {
       throw new AssertionError(e);
