@@ -297,7 +297,7 @@ public final class Session {
         .onMessage(UploadEnded.class, this::onUploadEnded)
         .onMessageEquals(IdleTimedOut.INSTANCE, this::onIdleTimedOut)
         .onMessageEquals(ReplyTimedOut.INSTANCE, () -> {
-          enteredPending.clear();
+          releaseHeldBatches();
           replied();
           return Behaviors.same();
         })
@@ -639,7 +639,7 @@ public final class Session {
     // Each room it is in is told as ENTERED once the room has listed its members; the active
     // room follows as ACTIVE when all have answered (see onMembers).
     for (Membership m : rooms.values()) {
-      enteredPending.add(RoomNames.key(m.name()));
+      enteredPending.put(RoomNames.key(m.name()), new ArrayList<>());
       ask(m.ref(), new Room.ListMembers(inbox));
     }
   }
@@ -733,7 +733,7 @@ public final class Session {
       active = RoomNames.key(m.name());
       if (port.extended()) {
         // ENTERED lists the members: asked for now, sent when the room answers (onMembers).
-        enteredPending.add(RoomNames.key(m.name()));
+        enteredPending.put(RoomNames.key(m.name()), new ArrayList<>());
         ask(m.ref(), new Room.ListMembers(inbox));
       } else {
         sendOrClose(port.text("[Server] You joined " + m.name() + membersSummary(joinedRoom.members()) + topicSummary(joinedRoom.topic())
@@ -779,6 +779,11 @@ public final class Session {
     Membership m = roomsByName.get(batch.room());
     if (m == null) {
       return; // parted meanwhile
+    }
+    List<ToUser.RoomEvents> held = enteredPending.get(RoomNames.key(m.name()));
+    if (held != null) {
+      held.add(batch);
+      return;
     }
     List<RoomEvent> events = batch.events();
     BatchIndex index = batch.derived(BatchIndex.KEY, BatchIndex::of);
@@ -872,13 +877,19 @@ public final class Session {
   }
 
   private void onMembers(ToUser.Members members) {
-    if (enteredPending.remove(RoomNames.key(members.room()))) {
-      // Answering onExtended: tell the client of a room it is in.
+    List<ToUser.RoomEvents> held = enteredPending.remove(RoomNames.key(members.room()));
+    if (held != null) {
+      // Answering onExtended or a join: tell the client of a room it is in, then what the room
+      // said meanwhile (held, so that no line of the room reaches a client that has not been told
+      // of the room yet).
       List<String> nicks = members.members().stream().map(ToUser.MemberInfo::nick).toList();
       sendOrClose(port.event(entered(members.room(), members.topic(), nicks)));
       Membership now = activeRoom();
       if (enteredPending.isEmpty() && now != null) {
         sendOrClose(port.event(new Event(Event.Kind.ACTIVE, now.name(), 0, System.currentTimeMillis(), "", "", "")));
+      }
+      for (ToUser.RoomEvents batch : held) {
+        onRoomEvents(batch);
       }
       return;
     }
@@ -914,8 +925,23 @@ public final class Session {
   /** {@code /users} shows the away messages of this many members at most. */
   static final int MAX_AWAY_LISTED = 20;
 
-  /** Rooms whose member list, asked for by {@link #onExtended}, is to be sent as ENTERED. */
-  private final Set<String> enteredPending = new LinkedHashSet<>();
+  /**
+   * Rooms whose member list, asked for by {@link #onExtended} or a join, is to be sent as ENTERED,
+   * each with the batches the room sent meanwhile: they follow the ENTERED. At most one reply
+   * timeout's worth, bounded by the port's queue when they are released.
+   */
+  private final Map<String, List<ToUser.RoomEvents>> enteredPending = new LinkedHashMap<>();
+
+  /** The reply timed out: what was held goes out anyway, without its ENTERED. */
+  private void releaseHeldBatches() {
+    List<List<ToUser.RoomEvents>> held = new ArrayList<>(enteredPending.values());
+    enteredPending.clear();
+    for (List<ToUser.RoomEvents> batches : held) {
+      for (ToUser.RoomEvents batch : batches) {
+        onRoomEvents(batch);
+      }
+    }
+  }
 
   private void onRoomList(ToUser.RoomList list) {
     List<String> lines = new ArrayList<>(Math.min(list.rooms().size(), MAX_ROOMS_LISTED) + 1);
