@@ -29,7 +29,20 @@ public record ServerSettings(
     Duration shutdownGrace,
     Tls tls,
     ProtocolLimits limits,
-    ConnectionPolicy policy) {
+    ConnectionPolicy policy,
+    Transfers transfers) {
+
+  /**
+   * {@code pekko-chat.server.transfers}: chunked transfers of the extended protocol (XFER).
+   *
+   * @param maxPerConnection most uploads, and most downloads being sent, per connection at once
+   * @param offerTimeout how long a file offered to a recipient waits for its ACCEPT or DECLINE
+   */
+  public record Transfers(int maxPerConnection, Duration offerTimeout) {
+    static Transfers fromConfig(Config c) {
+      return new Transfers(c.getInt("max-per-connection"), c.getDuration("offer-timeout"));
+    }
+  }
 
   /**
    * {@code pekko-chat.server.tls}: whether to listen with TLS, and the PKCS12 key store holding
@@ -82,13 +95,14 @@ public record ServerSettings(
         c.getDuration("shutdown-grace"),
         Tls.fromConfig(c.getConfig("tls")),
         ProtocolLimits.fromConfig(config),
-        ConnectionPolicy.fromConfig(c));
+        ConnectionPolicy.fromConfig(c),
+        Transfers.fromConfig(c.getConfig("transfers")));
   }
 
   public ServerSettings withSpoolDirectory(Path dir) {
     return new ServerSettings(
         host, port, backlog, outboundQueueSize, outboundQueueBytes, broadcastFlushIntervalPerUser, closeTimeout, maxNameLength, dir, spoolMaxSize,
         spoolMinFreeSpace, relayLeadTime, relayStallTimeout, relayCompletionTimeout, uploadMinRate, uploadRateWindow,
-        fileAnnounceHold, fileChunkSize, shutdownGrace, tls, limits, policy);
+        fileAnnounceHold, fileChunkSize, shutdownGrace, tls, limits, policy, transfers);
   }
 }

@@ -38,6 +38,9 @@ public final class SpoolFile {
   /** How many recipients the announcement reached; the share hold goes once that many acquired. */
   private volatile int expectedReaders = Integer.MAX_VALUE;
 
+  /** Where recipients' answers about a chunked offer go (the sender's session); none by default. */
+  private volatile java.util.function.BiConsumer<String, String> responses = (who, outcome) -> {};
+
   SpoolFile(Spool spool, String id, Path path, long size) {
     this.spool = spool;
     this.id = id;
@@ -92,6 +95,16 @@ public final class SpoolFile {
     failure = why;
     state = State.FAILED;
     notifyListeners();
+  }
+
+  /** The sender wants to hear how recipients answered (accepted, declined, received, ...). */
+  public void onResponse(java.util.function.BiConsumer<String, String> sink) {
+    responses = sink;
+  }
+
+  /** A recipient {@code who} answered or ended its transfer: {@code outcome} for the sender. */
+  public void respond(String who, String outcome) {
+    responses.accept(who, outcome);
   }
 
   public void addListener(Runnable listener) {

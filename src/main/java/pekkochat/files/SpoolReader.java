@@ -41,11 +41,21 @@ public final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
   private final SpoolFile file;
   private final int chunkSize;
   private final Duration stallTimeout;
+  /** Fail with {@link UploadFailed} when the upload fails, rather than completing with zeros. */
+  private final boolean chunked;
 
-  private SpoolReader(SpoolFile file, int chunkSize, Duration stallTimeout) {
+  private SpoolReader(SpoolFile file, int chunkSize, Duration stallTimeout, boolean chunked) {
     this.file = file;
     this.chunkSize = chunkSize;
     this.stallTimeout = stallTimeout;
+    this.chunked = chunked;
+  }
+
+  /** The upload failed (or its sender cancelled it): a chunked transfer stops with a CANCEL. */
+  public static final class UploadFailed extends IOException {
+    UploadFailed(String why) {
+      super(why, null);
+    }
   }
 
   /** The recipient took no data for the stall timeout. */
@@ -60,7 +70,17 @@ public final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
    * one-chunk buffer by the outbound flow (see {@code WireProtocol.codec}).
    */
   public static Source<ByteString, NotUsed> source(SpoolFile file, int chunkSize, Duration stallTimeout) {
-    return Source.fromGraph(new SpoolReader(file, chunkSize, stallTimeout))
+    return Source.fromGraph(new SpoolReader(file, chunkSize, stallTimeout, false))
+        .withAttributes(Attributes.none().and(ActorAttributes.IODispatcher()));
+  }
+
+  /**
+   * The reader for a chunked (XFER) transfer: the bytes as they are committed, in pieces of at
+   * most {@code chunkSize}; if the upload fails, the stream fails with {@link UploadFailed} where
+   * {@link #source} would pad with zeros, since a chunked transfer can simply stop.
+   */
+  public static Source<ByteString, NotUsed> chunks(SpoolFile file, int chunkSize, Duration stallTimeout) {
+    return Source.fromGraph(new SpoolReader(file, chunkSize, stallTimeout, true))
         .withAttributes(Attributes.none().and(ActorAttributes.IODispatcher()));
   }
 
@@ -138,6 +158,10 @@ public final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
           return;
         }
         SpoolFile.State state = file.state();
+        if (state == SpoolFile.State.FAILED && chunked) {
+          failStage(new UploadFailed(file.failure()));
+          return;
+        }
         if (state == SpoolFile.State.FAILED) {
           int n = (int) Math.min(ZEROS.length, end - position);
           position += n;

@@ -219,11 +219,13 @@ public final class FrameDecoder {
       }
       return;
     }
-    if (payload > limits.maxMessageBytes()) {
+    // An XFER frame is buffered like a small one, up to a full DATA chunk: bounded by its own limit.
+    long limit = t == FrameType.XFER ? limits.maxTransferFrameBytes() : limits.maxMessageBytes();
+    if (payload > limit) {
       switch (oversize) {
-        case FATAL -> corrupt(new FramingError.MessageTooLarge(t, payload, limits.maxMessageBytes()), out);
+        case FATAL -> corrupt(new FramingError.MessageTooLarge(t, payload, limit), out);
         case SKIP -> {
-          out.add(new FramePart.Invalid(new FramingError.MessageSkipped(t, payload, limits.maxMessageBytes())));
+          out.add(new FramePart.Invalid(new FramingError.MessageSkipped(t, payload, limit)));
           skip(payload);
         }
       }

@@ -11,7 +11,9 @@ public enum FrameType {
   ERROR(0x05),
   COMMAND(0x06),
   /** Extended protocol only (see docs/PROTOCOL.md): a structured chat event, server to client. */
-  EVENT(0x07);
+  EVENT(0x07),
+  /** Extended protocol only: one element of a chunked file transfer, both directions. */
+  XFER(0x08);
 
   private static final FrameType[] BY_CODE = new FrameType[256];
 

@@ -141,4 +141,17 @@ public sealed interface FramingError {
       return false;
     }
   }
+
+  /** An XFER frame (extended protocol) whose payload does not follow its layout. */
+  record BadTransfer(String reason) implements FramingError {
+    @Override
+    public String message() {
+      return "Malformed XFER frame: " + reason + ".";
+    }
+
+    @Override
+    public boolean fatal() {
+      return false;
+    }
+  }
 }

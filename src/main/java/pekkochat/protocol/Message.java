@@ -41,6 +41,9 @@ public sealed interface Message {
   /** EVENT (extended protocol, server to client only): a structured chat event. */
   record Event(pekkochat.protocol.Event event) implements Message {}
 
+  /** XFER (extended protocol, both directions): one element of a chunked file transfer. */
+  record Xfer(Transfer transfer) implements Message {}
+
   /** A frame this version skips on purpose (an EVENT of a kind it does not know). */
   enum Ignored implements Message {
     INSTANCE

@@ -5,6 +5,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -74,6 +75,9 @@ public final class MessageDecoder {
     if (w.type() == FrameType.EVENT) {
       return decodeEvent(w.payload());
     }
+    if (w.type() == FrameType.XFER) {
+      return decodeTransfer(w.payload());
+    }
     String text;
     try {
       text = strictUtf8(w.payload());
@@ -87,7 +91,7 @@ public final class MessageDecoder {
       case ERROR -> new Message.Error(text);
       case COMMAND -> new Message.Command(text);
       case FILE -> throw new IllegalStateException("FILE frames are streamed");
-      case EVENT -> throw new IllegalStateException("EVENT frames are decoded apart");
+      case EVENT, XFER -> throw new IllegalStateException(w.type() + " frames are decoded apart");
     };
   }
 
@@ -100,6 +104,24 @@ public final class MessageDecoder {
       return Event.decodePayload(payload).<Message>map(Message.Event::new).orElse(Message.Ignored.INSTANCE);
     } catch (IllegalArgumentException e) {
       return new Message.Malformed(new FramingError.BadEvent(e.getMessage()));
+    }
+  }
+
+  /**
+   * An XFER frame. A kind this version does not know is ignored from a server (a newer one's) and
+   * refused from a client, which must speak the protocol it negotiated.
+   */
+  private Message decodeTransfer(ByteString payload) {
+    try {
+      Optional<Transfer> t = Transfer.decodePayload(payload);
+      if (t.isPresent()) {
+        return new Message.Xfer(t.get());
+      }
+      return origin == Origin.SERVER
+          ? Message.Ignored.INSTANCE
+          : new Message.Malformed(new FramingError.BadTransfer("unknown kind " + (payload.apply(0) & 0xFF)));
+    } catch (IllegalArgumentException e) {
+      return new Message.Malformed(new FramingError.BadTransfer(e.getMessage()));
     }
   }
 

@@ -29,6 +29,14 @@ public record ProtocolLimits(int maxMessageBytes, long maxFileBytes, int maxFile
     return maxFileBytes + maxFileHeaderBytes;
   }
 
+  /**
+   * The largest XFER payload the decoder buffers: a full DATA frame ({@link
+   * Transfer#MAX_PAYLOAD}), or the message limit if that is larger (an OFFER with a long name).
+   */
+  public int maxTransferFrameBytes() {
+    return Math.max(maxMessageBytes, Transfer.MAX_PAYLOAD);
+  }
+
   /** Reads {@code pekko-chat.protocol}. */
   public static ProtocolLimits fromConfig(Config config) {
     Config c = config.getConfig("pekko-chat.protocol");

@@ -2,7 +2,9 @@ package pekkochat.session;
 
 import java.util.BitSet;
 import pekkochat.chat.ToUser;
+import java.util.Optional;
 import pekkochat.protocol.Event;
+import pekkochat.protocol.Transfer;
 
 /**
  * What a {@link Session} needs of its transport: a way to put things in front of its user. The
@@ -38,6 +40,27 @@ public interface ClientPort {
 
   /** A file sent to this user alone, held by the file service under {@code fileId}. */
   boolean privateFile(String from, String fileId, String fileName);
+
+  /** The user's nick, for what senders of files to it are told. */
+  default void named(String nick) {}
+
+  /** Extended: an XFER frame for this connection (a RESPONSE or CANCEL about one of its uploads). */
+  boolean transfer(Transfer transfer);
+
+  /** Extended: the user accepts offered file {@code id}; empty if it starts, otherwise why not. */
+  Optional<String> acceptTransfer(long id);
+
+  /** Extended: the user declines offered file {@code id}; empty if done, otherwise why not. */
+  Optional<String> declineTransfer(long id);
+
+  /** Extended: the user cancels file {@code id} coming to it, offered or on its way. */
+  Optional<String> cancelTransfer(long id);
+
+  /**
+   * Extended: withdraws offer {@code id} if it is still unanswered (it timed out, or its upload
+   * failed), telling the user with a CANCEL for {@code reason} and the sender {@code outcome}.
+   */
+  boolean withdrawTransfer(long id, String outcome, String reason);
 
   /** Switches this connection to the extended protocol (after {@code /extended 1}). */
   void extend();

@@ -38,6 +38,7 @@ import pekkochat.files.SpoolFile;
 import pekkochat.protocol.Event;
 import pekkochat.protocol.FramingError;
 import pekkochat.protocol.Message;
+import pekkochat.protocol.Transfer;
 
 /**
  * One connected user, whatever carries its bytes: it reads the user's messages (with
@@ -85,8 +86,22 @@ public final class Session {
   /** From the {@link Upload}: relaying {@code file} to its recipients can start. */
   record UploadRelayable(String fileName, SpoolFile file) implements Command {}
 
-  /** From the {@link Upload}: it ended; {@code error} for the sender if it failed and should be told. */
-  record UploadEnded(String fileName, String error, boolean complete) implements Command {}
+  /**
+   * From the {@link Upload}: it ended; {@code error} for the sender if it failed and should be
+   * told. {@code transferId} is the XFER upload's id, or {@link Upload#FILE_FRAME} for a FILE.
+   */
+  record UploadEnded(long transferId, String fileName, String error, boolean complete) implements Command {}
+
+  /** From the port: file {@code id} was offered to this (extended) user; its answer is awaited. */
+  public record TransferOffered(long id) implements Command {}
+
+  /** From the port: the upload of offered file {@code id} failed before this user answered. */
+  public record TransferWithdrawn(long id) implements Command {}
+
+  private record OfferTimedOut(long id) implements Command {}
+
+  /** A recipient of this user's XFER upload {@code id} answered, or its transfer ended. */
+  private record TransferResponse(long id, String who, String outcome) implements Command {}
 
 
   private record UploadChildStopped(ActorRef<Upload.Command> child) implements Command {}
@@ -229,6 +244,16 @@ public final class Session {
   /** {@code /sendto}: the user the next file goes to. */
   private String fileTarget;
   private ActorRef<Upload.Command> upload;
+  /** XFER uploads in progress, by the id the client gave them. */
+  private final Map<Long, ActorRef<Upload.Command>> transferUploads = new java.util.HashMap<>();
+  /** Ids of XFER uploads that ended lately: DATA still on its way for them is dropped quietly. */
+  private final Set<Long> endedTransfers =
+      java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+          return size() > 256;
+        }
+      });
   /** Set while the rest of a FILE frame is read and dropped (refused or its upload ended). */
   private boolean discardingFile;
 
@@ -295,6 +320,24 @@ public final class Session {
         })
         .onMessage(UploadRelayable.class, this::onUploadRelayable)
         .onMessage(UploadEnded.class, this::onUploadEnded)
+        .onMessage(TransferOffered.class, offered -> {
+          timers.startSingleTimer(offered, new OfferTimedOut(offered.id()), settings.transfers().offerTimeout());
+          return Behaviors.same();
+        })
+        .onMessage(OfferTimedOut.class, timedOut -> {
+          sendOrClose(port.withdrawTransfer(timedOut.id(), "did not answer",
+              "not accepted within " + seconds(settings.transfers().offerTimeout())));
+          return Behaviors.same();
+        })
+        .onMessage(TransferWithdrawn.class, withdrawn -> {
+          timers.cancel(new TransferOffered(withdrawn.id()));
+          sendOrClose(port.withdrawTransfer(withdrawn.id(), "", "the upload failed"));
+          return Behaviors.same();
+        })
+        .onMessage(TransferResponse.class, r -> {
+          sendOrClose(port.transfer(Transfer.response(r.id(), r.who(), r.outcome())));
+          return Behaviors.same();
+        })
         .onMessageEquals(IdleTimedOut.INSTANCE, this::onIdleTimedOut)
         .onMessageEquals(ReplyTimedOut.INSTANCE, () -> {
           releaseHeldBatches();
@@ -328,6 +371,7 @@ public final class Session {
             upload = null; // it failed mid-frame: the rest of the frame is dropped here
             discardingFile = true;
           }
+          transferUploads.values().removeIf(stopped.child()::equals);
           return Behaviors.same();
         })
         .onMessage(Close.class, c -> closeWith(() -> port.text(c.notice())))
@@ -394,6 +438,7 @@ public final class Session {
       timers.cancel(JoinTimedOut.INSTANCE);
       settings.policy().idleTimeout().ifPresent(idle -> timers.startSingleTimer(IdleTimedOut.INSTANCE, idle));
       context.getLog().info("{} joined from {}", nick, peer);
+      port.named(nick);
       sendOrClose(port.text(WELCOME));
       releasePendingAck();
       return joined();
@@ -414,6 +459,9 @@ public final class Session {
 
   private Behavior<Command> onReceived(Message message, ActorRef<Ack> ackTo) {
     settings.policy().idleTimeout().ifPresent(idle -> timers.startSingleTimer(IdleTimedOut.INSTANCE, idle));
+    if (message instanceof Message.Xfer xfer) {
+      return onTransfer(xfer.transfer(), ackTo);
+    }
     if (message instanceof Message.FileOffer offer) {
       return onFileOffer(offer, ackTo);
     }
@@ -963,6 +1011,7 @@ public final class Session {
   private void onNickGranted(ToUser.NickGranted granted) {
     String old = nick;
     nick = granted.nick();
+    port.named(nick);
     rememberNickChange(granted.changeId());
     rooms.values().forEach(m -> m.ref().tell(new Room.Rename(inbox, nick, granted.changeId())));
     context.getLog().info("{} is now known as {}", old, nick);
@@ -1030,7 +1079,7 @@ public final class Session {
     }
     SpoolFile file = reservation.file();
     discardingFile = false;
-    upload = context.spawnAnonymous(Upload.create(fileName, file, context.getSelf(), announcement(target), uploadLimits));
+    upload = context.spawnAnonymous(Upload.create(Upload.FILE_FRAME, fileName, file, context.getSelf(), announcement(target), uploadLimits));
     context.watchWith(upload, new UploadChildStopped(upload));
     // A FILE counts towards flood control like a line: 300 tiny files are 300 messages.
     return acknowledgeCounted(ackTo);
@@ -1048,8 +1097,137 @@ public final class Session {
     if (nick != null) {
       return (file, name) -> chat.users().tell(new Users.SendFile(from, chat.files(), nick, file.id(), name, file.size()));
     }
-    ActorRef<Room.Command> room = activeRoom().ref;
+    return roomAnnouncement(activeRoom().ref);
+  }
+
+  private Upload.Announcement roomAnnouncement(ActorRef<Room.Command> room) {
+    ActorRef<ToUser> from = inbox;
+    ChatCore chat = core;
     return (file, name) -> room.tell(new Room.ShareFile(from, chat.files(), file.id(), name, file.size()));
+  }
+
+  // --- chunked transfers (XFER, extended protocol) --------------------------------------------
+
+  /**
+   * One XFER frame from an extended client. Who sends a file's bytes ends it with CANCEL, who
+   * receives them with DECLINE: the client's CANCEL and DATA and END are about its uploads (ids
+   * it chose), its ACCEPT and DECLINE about files offered to it (ids the server chose).
+   */
+  private Behavior<Command> onTransfer(Transfer t, ActorRef<Ack> ackTo) {
+    if (!port.extended()) {
+      sendOrClose(port.error("XFER frames are for the extended protocol: send /extended 1 first."));
+      return acknowledgeCounted(ackTo);
+    }
+    long id = t.id();
+    String shown = Long.toUnsignedString(id);
+    switch (t.kind()) {
+      case OFFER -> {
+        return onTransferOffer(t, ackTo);
+      }
+      case DATA -> {
+        ActorRef<Upload.Command> up = transferUploads.get(id);
+        if (up != null) {
+          up.tell(new Upload.Chunk(t.data(), ackTo));
+          return Behaviors.same();
+        }
+        if (endedTransfers.contains(id)) {
+          return ack(ackTo); // sent before the client heard its upload had ended
+        }
+        sendOrClose(port.error("No upload with id " + shown + " is in progress (OFFER it first): DATA dropped."));
+        return acknowledgeCounted(ackTo);
+      }
+      case END -> {
+        ActorRef<Upload.Command> up = transferUploads.remove(id);
+        if (up != null) {
+          endedTransfers.add(id);
+          up.tell(new Upload.End(ackTo));
+          return Behaviors.same();
+        }
+        if (!endedTransfers.contains(id)) {
+          sendOrClose(port.error("No upload with id " + shown + " is in progress: END ignored."));
+        }
+        return acknowledgeCounted(ackTo);
+      }
+      case CANCEL -> {
+        ActorRef<Upload.Command> up = transferUploads.remove(id);
+        if (up != null) {
+          endedTransfers.add(id);
+          up.tell(Upload.Abandon.CANCELLED);
+        } else if (!endedTransfers.contains(id)) {
+          sendOrClose(port.error("No upload with id " + shown + " is in progress: CANCEL ignored."));
+        }
+        return acknowledgeCounted(ackTo);
+      }
+      case ACCEPT -> {
+        timers.cancel(new TransferOffered(id));
+        port.acceptTransfer(id).ifPresent(problem -> sendOrClose(port.error(problem)));
+        return acknowledgeCounted(ackTo);
+      }
+      case DECLINE -> {
+        timers.cancel(new TransferOffered(id));
+        port.cancelTransfer(id).ifPresent(problem -> sendOrClose(port.error(problem)));
+        return acknowledgeCounted(ackTo);
+      }
+      default -> {
+        sendOrClose(port.error("XFER " + t.kind() + " is sent by servers only."));
+        return acknowledgeCounted(ackTo);
+      }
+    }
+  }
+
+  private Behavior<Command> onTransferOffer(Transfer t, ActorRef<Ack> ackTo) {
+    long id = t.id();
+    if (transferUploads.containsKey(id)) {
+      sendOrClose(port.error("Transfer id " + Long.toUnsignedString(id) + " is already in use by an upload in progress."));
+      return acknowledgeCounted(ackTo);
+    }
+    String fileName = SafeFileNames.baseName(t.text());
+    String target = t.who().strip();
+    Upload.Announcement announcement = null;
+    String refusal = null;
+    if (transferUploads.size() >= settings.transfers().maxPerConnection()) {
+      refusal = "at most " + settings.transfers().maxPerConnection() + " uploads at once";
+    } else if (t.size() > settings.limits().maxFileBytes()) {
+      refusal = "the limit is " + Sizes.human(settings.limits().maxFileBytes());
+    } else if (target.isEmpty() && fileTarget != null) {
+      announcement = announcement(fileTarget); // after /sendto
+      fileTarget = null;
+    } else if (target.isEmpty()) {
+      Membership m = activeRoom();
+      if (m == null) {
+        refusal = "you are in no room (/join one, or send it to a nick)";
+      } else {
+        announcement = roomAnnouncement(m.ref());
+      }
+    } else if (target.startsWith("#")) {
+      Membership m = RoomNames.problem(target.substring(1)).isPresent() ? null : rooms.get(RoomNames.key(target));
+      if (m == null) {
+        refusal = "you are not in " + target;
+      } else {
+        announcement = roomAnnouncement(m.ref());
+      }
+    } else {
+      announcement = announcement(target);
+    }
+    Spool.Reservation reservation = refusal == null ? spool.reserve(t.size()) : null;
+    if (reservation != null && reservation.file() == null) {
+      refusal = reservation.refusal();
+    }
+    if (refusal != null) {
+      context.getLog().info("Refused transfer {} ({} bytes) from {}: {}", fileName, t.size(), nick, refusal);
+      endedTransfers.add(id);
+      sendOrClose(port.transfer(Transfer.decline(id, "Could not send " + fileName + " (" + Sizes.human(t.size()) + "): " + refusal + ".")));
+      return acknowledgeCounted(ackTo);
+    }
+    SpoolFile file = reservation.file();
+    ActorRef<Command> self = context.getSelf();
+    file.onResponse((who, outcome) -> self.tell(new TransferResponse(id, who, outcome)));
+    endedTransfers.remove(id);
+    ActorRef<Upload.Command> child =
+        context.spawnAnonymous(Upload.create(id, fileName, file, self, announcement, uploadLimits));
+    context.watchWith(child, new UploadChildStopped(child));
+    transferUploads.put(id, child);
+    return acknowledgeCounted(ackTo);
   }
 
   private Behavior<Command> onUploadRelayable(UploadRelayable relayable) {
@@ -1058,6 +1236,20 @@ public final class Session {
   }
 
   private Behavior<Command> onUploadEnded(UploadEnded ended) {
+    if (ended.transferId() != Upload.FILE_FRAME) {
+      long id = ended.transferId();
+      if (!ended.complete()) {
+        ActorRef<Upload.Command> child = transferUploads.remove(id);
+        endedTransfers.add(id);
+        if (child != null) {
+          child.tell(Upload.Abandon.INSTANCE);
+        }
+        if (ended.error() != null) {
+          sendOrClose(port.transfer(Transfer.decline(id, "Could not send " + ended.fileName() + ": " + ended.error() + ".")));
+        }
+      }
+      return Behaviors.same();
+    }
     // A failed upload's child goes on taking the rest of its frame (dropping it) until the frame's
     // end, then stops: the session keeps handing it the chunks. (Dropping them here instead left
     // the child waiting for an end it never got, one stray actor per failed upload.)
@@ -1156,6 +1348,8 @@ public final class Session {
       upload.tell(Upload.Abandon.INSTANCE);
       upload = null;
     }
+    transferUploads.values().forEach(up -> up.tell(Upload.Abandon.INSTANCE));
+    transferUploads.clear();
     releasePendingAck();
     port.close();
     timers.startSingleTimer(CloseTimedOut.INSTANCE, settings.closeTimeout());

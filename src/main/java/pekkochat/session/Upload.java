@@ -47,10 +47,14 @@ final class Upload extends AbstractBehavior<Upload.Command> {
   /** The frame is complete. */
   record End(ActorRef<Session.Ack> ackTo) implements Command {}
 
-  /** Give up (the connection is closing); the session drains the rest itself. */
+  /** Give up: the connection is closing (the session drains the rest itself), or the sender cancelled. */
   enum Abandon implements Command {
-    INSTANCE
+    INSTANCE,
+    CANCELLED
   }
+
+  /** The {@code transferId} of an upload that came as a FILE frame rather than XFER frames. */
+  static final long FILE_FRAME = -1;
 
   private record Written(Throwable failure) implements Command {}
 
@@ -90,10 +94,12 @@ final class Upload extends AbstractBehavior<Upload.Command> {
       Duration announceHold) {}
 
   static Behavior<Command> create(
-      String fileName, SpoolFile file, ActorRef<Session.Command> session, Announcement announcement, Limits limits) {
+      long transferId, String fileName, SpoolFile file, ActorRef<Session.Command> session, Announcement announcement, Limits limits) {
     return Behaviors.setup(
-        context -> Behaviors.withTimers(timers -> new Upload(context, timers, fileName, file, session, announcement, limits)));
+        context -> Behaviors.withTimers(timers -> new Upload(context, timers, transferId, fileName, file, session, announcement, limits)));
   }
+
+  private final long transferId;
 
   private final TimerScheduler<Command> timers;
   private final String fileName;
@@ -115,6 +121,7 @@ final class Upload extends AbstractBehavior<Upload.Command> {
   private Upload(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
+      long transferId,
       String fileName,
       SpoolFile file,
       ActorRef<Session.Command> session,
@@ -122,6 +129,7 @@ final class Upload extends AbstractBehavior<Upload.Command> {
       Limits limits) {
     super(context);
     this.timers = timers;
+    this.transferId = transferId;
     this.fileName = fileName;
     this.file = file;
     this.session = session;
@@ -149,6 +157,10 @@ final class Upload extends AbstractBehavior<Upload.Command> {
           fail("the sender disconnected", false);
           return Behaviors.stopped();
         })
+        .onMessageEquals(Abandon.CANCELLED, () -> {
+          fail("the sender cancelled it", false);
+          return Behaviors.stopped();
+        })
         .onSignal(PostStop.class, s -> {
           fail("the sender disconnected", false);
           return this;
@@ -162,6 +174,12 @@ final class Upload extends AbstractBehavior<Upload.Command> {
       return this;
     }
     received += chunk.bytes().size();
+    if (received > file.size()) {
+      // Only XFER DATA can overrun: a FILE frame's length is the file's.
+      fail("more bytes came than the " + file.size() + " offered", true);
+      chunk.ackTo().tell(Session.Ack.INSTANCE);
+      return this;
+    }
     if (relaying) {
       expectMore();
     }
@@ -198,6 +216,11 @@ final class Upload extends AbstractBehavior<Upload.Command> {
       end.ackTo().tell(Session.Ack.INSTANCE);
       return Behaviors.stopped();
     }
+    if (received < file.size()) {
+      fail("it ended after " + received + " of the " + file.size() + " bytes offered", true);
+      end.ackTo().tell(Session.Ack.INSTANCE);
+      return Behaviors.stopped();
+    }
     // Every byte is in: recipients now wait for the disk only.
     timers.cancel(RelayDeadline.INSTANCE);
     timers.cancel(Stalled.INSTANCE);
@@ -218,7 +241,7 @@ final class Upload extends AbstractBehavior<Upload.Command> {
         }
         ended = true;
         file.releaseWriter();
-        session.tell(new Session.UploadEnded(fileName, null, true));
+        session.tell(new Session.UploadEnded(transferId, fileName, null, true));
       }
     }
     stored.ackTo().tell(Session.Ack.INSTANCE);
@@ -299,7 +322,7 @@ final class Upload extends AbstractBehavior<Upload.Command> {
     if (!relaying) {
       file.releaseShareHold(); // never announced: nobody will come for it
     }
-    session.tell(new Session.UploadEnded(fileName, tellSender ? why : null, false));
+    session.tell(new Session.UploadEnded(transferId, fileName, tellSender ? why : null, false));
     releaseHeldAck();
   }
 

@@ -21,6 +21,7 @@ import pekkochat.files.SpoolReader;
 import pekkochat.protocol.Event;
 import pekkochat.protocol.Frames;
 import pekkochat.protocol.Outbound;
+import pekkochat.protocol.Transfer;
 import pekkochat.session.ClientPort;
 import pekkochat.session.Session;
 
@@ -49,6 +50,8 @@ class TcpPort implements ClientPort {
   private final Duration stallTimeout;
   /** Files acquired for this connection whose frame has not finished: released if it never does. */
   private final Set<Delivery> deliveries = ConcurrentHashMap.newKeySet();
+  /** Files offered and sent to this connection as chunked transfers (extended protocol). */
+  private final TransferSender transfers;
   private volatile boolean extended;
   /** Set once the session sends its last frame, which then passes the byte budget. */
   private boolean closing;
@@ -61,7 +64,9 @@ class TcpPort implements ClientPort {
       ActorRef<Session.Command> session,
       String defaultRoom,
       int chunkSize,
-      Duration stallTimeout) {
+      Duration stallTimeout,
+      TransferSender transfers) {
+    this.transfers = transfers;
     this.queue = queue;
     this.capacity = capacity;
     this.maxQueuedBytes = maxQueuedBytes;
@@ -101,7 +106,7 @@ class TcpPort implements ClientPort {
         }
         from = i + 1;
         String sender = SeedEncoding.fileSender(file.from(), file.room(), active || extended);
-        if (!offerFile(sender, file.from(), file.fileId(), file.fileName())) {
+        if (!offerFile(sender, file.from(), file.room(), file.fileId(), file.fileName())) {
           return false;
         }
       }
@@ -120,7 +125,37 @@ class TcpPort implements ClientPort {
 
   @Override
   public boolean privateFile(String from, String fileId, String fileName) {
-    return offerFile(SeedEncoding.fileSender(from, null, false), from, fileId, fileName);
+    return offerFile(SeedEncoding.fileSender(from, null, false), from, "", fileId, fileName);
+  }
+
+  @Override
+  public void named(String nick) {
+    transfers.named(nick);
+  }
+
+  @Override
+  public boolean transfer(Transfer transfer) {
+    return extended && offerBytes(transfer.encodeFrame());
+  }
+
+  @Override
+  public Optional<String> acceptTransfer(long id) {
+    return transfers.accept(id);
+  }
+
+  @Override
+  public Optional<String> declineTransfer(long id) {
+    return transfers.decline(id);
+  }
+
+  @Override
+  public Optional<String> cancelTransfer(long id) {
+    return transfers.cancel(id);
+  }
+
+  @Override
+  public boolean withdrawTransfer(long id, String outcome, String reason) {
+    return !transfers.withdraw(id, outcome) || transfer(Transfer.cancel(id, reason));
   }
 
   @Override
@@ -167,6 +202,7 @@ class TcpPort implements ClientPort {
 
   /** The outbound side has ended: files it never got to are let go. */
   void releaseDeliveries() {
+    transfers.releaseAll();
     for (Delivery d : deliveries) {
       d.finish(false);
     }
@@ -194,12 +230,15 @@ class TcpPort implements ClientPort {
    * A relayed file: acquired from the file service now, so it stays while this connection's
    * queue gets to it, and decided then: an upload that failed meanwhile is not begun at all.
    */
-  private boolean offerFile(String senderField, String from, String fileId, String fileName) {
+  private boolean offerFile(String senderField, String from, String room, String fileId, String fileName) {
     Optional<SpoolFile> acquired = spool.acquire(fileId);
     if (acquired.isEmpty()) {
       return true; // gone already (failed and released): nothing to send
     }
     SpoolFile file = acquired.get();
+    if (extended) {
+      return offerTransfer(file, from, room, fileName);
+    }
     Delivery delivery = new Delivery(file, from, fileName);
     deliveries.add(delivery);
     String prefix = Frames.serverFilePrefix(senderField, fileName);
@@ -232,6 +271,28 @@ class TcpPort implements ClientPort {
             () -> delivery.started && file.state() == SpoolFile.State.FAILED
                 ? Optional.of(Frames.text(Session.incompleteNotice(from, fileName, file)))
                 : Optional.empty()));
+  }
+
+  /**
+   * An extended connection is offered the file (OFFERED, in order with its chat) and sent it as
+   * DATA frames between its chat frames once it accepts ({@link TransferSender}).
+   */
+  private boolean offerTransfer(SpoolFile file, String from, String room, String fileName) {
+    if (file.state() == SpoolFile.State.FAILED) {
+      file.release();
+      return true;
+    }
+    long id = transfers.offer(file, from, room, fileName, withdrawn -> session.tell(new Session.TransferWithdrawn(withdrawn)));
+    Optional<Transfer> offered = transfers.offered(id);
+    if (offered.isEmpty()) {
+      return true;
+    }
+    if (!offerBytes(offered.get().encodeFrame())) {
+      transfers.withdraw(id, "left");
+      return false;
+    }
+    session.tell(new Session.TransferOffered(id));
+    return true;
   }
 
   /** One file on its way to this connection; finished exactly once. */

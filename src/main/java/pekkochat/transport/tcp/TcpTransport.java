@@ -11,6 +11,7 @@ import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.MergeHub;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
@@ -55,30 +56,36 @@ final class TcpTransport implements Session.Transport {
     // One slot more than the configured size: the port treats the queue as full one element
     // early, which keeps room for the ERROR that tells an overflowing user why it is cut off.
     TcpPort[] port = new TcpPort[1]; // set below, before anything can be offered
-    Source<Outbound, Pair<Pair<BoundedSourceQueue<Outbound>, UniqueKillSwitch>, CompletionStage<Done>>> outbound =
+    // Chat frames (the queue) are always preferred: the DATA frames of chunked transfers (the
+    // hub, one producer per file being sent) go out only when no chat frame is waiting.
+    Source<Outbound, Pair<Pair<Pair<BoundedSourceQueue<Outbound>, Sink<Outbound, NotUsed>>, UniqueKillSwitch>, CompletionStage<Done>>> outbound =
         Source.<Outbound>queue(settings.outboundQueueSize() + 1)
             .map(element -> {
               port[0].taken(element);
               return element;
             })
+            .mergePreferredMat(MergeHub.of(Outbound.class, 2), false, true, Keep.both())
             .viaMat(KillSwitches.single(), Keep.both())
             .watchTermination(Keep.both());
     // Deliberately not coupled: completing the outbound queue must let its last frames (an
     // ERROR, the shutdown notice, /quit_ack) reach the socket before the connection closes. The
     // session does the coupling itself: it stops when the inbound side ends (the socket closed),
     // and stopping aborts the outbound side, so no socket is ever left half open.
-    Flow<Message, Outbound, Pair<Pair<BoundedSourceQueue<Outbound>, UniqueKillSwitch>, CompletionStage<Done>>> application =
+    Flow<Message, Outbound, Pair<Pair<Pair<BoundedSourceQueue<Outbound>, Sink<Outbound, NotUsed>>, UniqueKillSwitch>, CompletionStage<Done>>> application =
         Flow.fromSinkAndSourceMat(inbound, outbound, Keep.right());
     var handles =
         connection.handleWith(
             WireProtocol.around(MessageDecoder.Origin.CLIENT, settings.limits(), application),
             Materializer.matFromSystem(system));
-    BoundedSourceQueue<Outbound> queue = handles.first().first();
+    BoundedSourceQueue<Outbound> queue = handles.first().first().first();
+    Sink<Outbound, NotUsed> transfers = handles.first().first().second();
     UniqueKillSwitch killSwitch = handles.first().second();
     CompletionStage<Done> done = handles.second();
     port[0] =
         new TcpPort(queue, settings.outboundQueueSize(), settings.outboundQueueBytes(), spool, session, defaultRoom,
-            settings.fileChunkSize(), settings.relayStallTimeout()) {
+            settings.fileChunkSize(), settings.relayStallTimeout(),
+            new TransferSender(transfers, Materializer.matFromSystem(system), settings.fileChunkSize(), settings.relayStallTimeout(),
+                settings.transfers().maxPerConnection())) {
           @Override
           public void abort() {
             super.abort();
