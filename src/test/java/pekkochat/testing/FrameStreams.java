@@ -133,7 +133,7 @@ public final class FrameStreams {
           case ERROR -> new Message.Error(payload);
           case COMMAND -> new Message.Command(payload);
           case FILE -> throw new IllegalArgumentException("FILE is not a small frame");
-          case EVENT -> throw new IllegalArgumentException("EVENT frames have their own layout");
+          case EVENT, XFER -> throw new IllegalArgumentException(type + " frames have their own layout");
         };
     Outbound outbound =
         switch (type) {
