@@ -2,23 +2,15 @@ package pekkochat.client;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.cert.CertificateException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -29,14 +21,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.QueueOfferResult;
-import org.apache.pekko.stream.TLSClosing;
-import org.apache.pekko.stream.javadsl.FileIO;
-import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
@@ -45,16 +31,11 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.apache.pekko.util.ByteString;
 import pekkochat.Failures;
 import pekkochat.config.ClientSettings;
-import pekkochat.files.ChunkWriter;
-import pekkochat.files.SafeFileNames;
 import pekkochat.files.Sizes;
 import pekkochat.protocol.Frames;
 import pekkochat.protocol.Message;
-import pekkochat.protocol.MessageDecoder;
 import pekkochat.protocol.Outbound;
-import pekkochat.protocol.WireProtocol;
 import pekkochat.tls.ClientTls;
-import pekkochat.tls.HandshakeFailures;
 
 /**
  * The terminal client: one actor that owns the TCP connection's stream and the user's input
@@ -67,8 +48,11 @@ import pekkochat.tls.HandshakeFailures;
  * the user's lines wait for the answer. With an extended server, events are shown through
  * {@link ChatView} (rooms, private messages, the prompt naming the active room, the user's own
  * lines printed locally); with the original, everything stays as the seed client does it.
- * Received files are streamed to a {@code .part} file under the download directory and
- * renamed when complete; {@code /send} streams a file from disk.
+ *
+ * <p>Its parts: {@link ServerConnection} (the TCP or TLS stream and what a failure to connect
+ * means), {@link Downloads} (files from the server), {@link Uploads} ({@code /send}), and the
+ * screen ({@link ChatView}, {@link Display} and the {@link Console}). This class is the state
+ * machine that ties them together: connecting, joining, negotiating, chatting, quitting.
  */
 public final class Client extends AbstractBehavior<Client.Command> {
 
@@ -115,9 +99,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private record ChunkWritten(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
 
-  private record DownloadClosed(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
+  private record DownloadClosed(ActorRef<Ack> ackTo, Optional<Throwable> failure) implements Command {}
 
-  private record UploadFinished(Upload upload, Throwable failure) implements Command {}
+  private record UploadFinished(Uploads.Upload upload, Throwable failure) implements Command {}
 
   private enum ProgressTick implements Command {
     INSTANCE
@@ -140,46 +124,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
     QUITTING
   }
 
-  /** A file being received; {@code writer} is null while the rest of a failed file is skipped. */
-  private record Download(String sender, String fileName, long size, Path partFile, ChunkWriter writer, long startNanos) {
-    static Download discarding() {
-      return new Download(null, null, 0, null, null, 0);
-    }
-  }
-
-  /** A file being sent: its bytes are counted as the connection takes them. */
-  private static final class Upload {
-    final String fileName;
-    final long size;
-    final AtomicLong sent = new AtomicLong();
-    volatile long startNanos;
-
-    Upload(String fileName, long size) {
-      this.fileName = fileName;
-      this.size = size;
-    }
-
-    ByteString count(ByteString chunk) {
-      if (sent.getAndAdd(chunk.size()) == 0) {
-        startNanos = System.nanoTime();
-      }
-      return chunk;
-    }
-  }
-
-  /**
-   * The server's notice that a file it relayed was cut off and completed with zero bytes (see
-   * {@code pekkochat.session.Session.incompleteNotice}): {@code sender::name}, bytes received, bytes announced.
-   */
-  private static final Pattern INCOMPLETE =
-      Pattern.compile("^\\[Server\\] Incomplete file: (.+?)::(.+) was cut off after (\\d+) of (\\d+) bytes");
-
   private static final Duration PROGRESS_EVERY = Duration.ofMillis(250);
 
   private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
   /** How long the user's lines wait for the answer to {@link Negotiation#REQUEST} at most. */
   static final Duration NEGOTIATION_TIMEOUT = Duration.ofSeconds(3);
-  private static final String PART = ".part";
 
   /**
    * @param tls present to connect with TLS (the server's certificate is then verified, host name
@@ -221,16 +170,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private UserLine heldLine;
   private String deferredText;
   private boolean inputEnded;
-  private Download download;
-  private final List<Upload> uploads = new ArrayList<>();
-  /** Files saved lately, by "sender::name::size", so an incomplete-file notice can find its copy. */
-  private final Map<String, Path> recentDownloads =
-      new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Path> eldest) {
-          return size() > 32;
-        }
-      };
+  private final Downloads downloads;
+  private final Uploads uploads;
 
   private Client(
       ActorContext<Command> context,
@@ -253,6 +194,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
     this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     this.display = new Display(Clock.systemDefaultZone(), settings.maxLinesPerMessage());
     this.view = new ChatView(display, username);
+    this.downloads = new Downloads(settings.downloadDirectory(), blockingIo, line -> console.print(display.stamp(line)));
+    this.uploads = new Uploads(settings.limits().maxFileBytes(), settings.fileChunkSize());
     this.outbound = connect();
   }
 
@@ -266,49 +209,19 @@ public final class Client extends AbstractBehavior<Client.Command> {
             Ack.INSTANCE,
             ConnectionClosed.INSTANCE,
             ConnectionFailed::new);
-    Flow<Message, Outbound, SourceQueueWithComplete<Outbound>> application =
-        Flow.fromSinkAndSourceCoupledMat(
+    ServerConnection.Opened opened =
+        ServerConnection.open(
+            Tcp.get(getContext().getSystem()),
+            materializer,
+            settings,
+            tls,
+            server,
             inbound,
-            Source.<Outbound>queue(settings.outboundQueueSize(), OverflowStrategy.backpressure(), 16),
-            Keep.right());
-    Pair<CompletionStage<Tcp.OutgoingConnection>, SourceQueueWithComplete<Outbound>> mat =
-        transport(self)
-            .joinMat(
-                WireProtocol.around(MessageDecoder.Origin.SERVER, settings.limits(), application),
-                Keep.both())
-            .run(materializer);
+            protocol -> self.tell(new Secured(protocol)),
+            refused -> self.tell(new CertificateRefused(refused)));
     getContext()
-        .pipeToSelf(mat.first(), (connection, failure) -> failure == null ? new Connected(connection) : new ConnectFailed(failure));
-    return mat.second();
-  }
-
-  /**
-   * The byte transport: plain TCP, or TLS over TCP, which the rest of the stream cannot tell
-   * apart. With TLS, {@code Secured} reports a finished handshake (the certificate and host name
-   * were checked by then) and {@code CertificateRefused} a refused certificate, which then fails
-   * the handshake and ends the connection.
-   */
-  private Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> transport(ActorRef<Command> self) {
-    Tcp tcp = Tcp.get(getContext().getSystem());
-    Optional<Duration> connectTimeout = Optional.of(settings.connectTimeout());
-    if (tls.isEmpty()) {
-      return tcp.outgoingConnection(server, Optional.empty(), List.of(), false, connectTimeout, Optional.empty());
-    }
-    ClientTls clientTls = tls.get();
-    return tcp.outgoingConnectionWithTls(
-        server,
-        () ->
-            clientTls.newEngine(
-                server.getHostString(), server.getPort(), refused -> self.tell(new CertificateRefused(refused))),
-        Optional.empty(),
-        List.of(),
-        connectTimeout,
-        Optional.empty(),
-        session -> {
-          self.tell(new Secured(session.getProtocol()));
-          return Optional.empty();
-        },
-        TLSClosing.eagerClose());
+        .pipeToSelf(opened.connected(), (connection, failure) -> failure == null ? new Connected(connection) : new ConnectFailed(failure));
+    return opened.outbound();
   }
 
   @Override
@@ -363,7 +276,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private Behavior<Command> onReady(String how) {
     console.print(
-        display.stamp("Connected to " + describe(server) + how + " as " + Display.inline(username) + ". Type /help for commands."));
+        display.stamp("Connected to " + ServerConnection.describe(server) + how + " as " + Display.inline(username) + ". Type /help for commands."));
     sendJoin(username);
     startInput();
     return this;
@@ -373,17 +286,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (phase != Phase.CONNECTING) {
       return this;
     }
-    if (tls.isPresent() && (tcpConnected || HandshakeFailures.isTls(cause))) {
-      // Told before the connection ends, a refused certificate comes here first; the end of the
-      // connection that follows carries no reason (see ClientTls.newEngine), hence the guess.
-      String reason =
-          HandshakeFailures.isTls(cause)
-              ? HandshakeFailures.reason(cause, server.getHostString())
-              : "the server closed the connection during the TLS handshake (is it running without TLS?)";
-      console.print("Could not connect securely to " + describe(server) + ": " + reason);
-    } else {
-      console.print("Cannot connect to " + describe(server) + ": " + Failures.rootMessage(cause));
-    }
+    console.print(ServerConnection.failure(server, tls.isPresent(), tcpConnected, cause));
     return finish(1);
   }
 
@@ -391,9 +294,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (phase != Phase.CONNECTING) {
       return this;
     }
-    console.print(
-        "Could not connect securely to " + describe(server) + ": no TLS handshake within "
-            + settings.connectTimeout().toSeconds() + " s (is it running without TLS?)");
+    console.print(ServerConnection.handshakeTimedOut(server, settings.connectTimeout()));
     return finish(1);
   }
 
@@ -430,26 +331,21 @@ public final class Client extends AbstractBehavior<Client.Command> {
     Message message = received.message();
     ActorRef<Ack> ackTo = received.ackTo();
     if (message instanceof Message.FileIncoming incoming) {
-      startDownload(incoming);
+      downloads.start(incoming);
+      startProgress();
     } else if (message instanceof Message.FileChunk chunk) {
-      if (download != null && download.writer() != null) {
-        getContext()
-            .pipeToSelf(download.writer().write(chunk.bytes()), (done, failure) -> new ChunkWritten(ackTo, failure));
-        return this;
-      }
+      getContext().pipeToSelf(downloads.write(chunk), (done, failure) -> new ChunkWritten(ackTo, failure));
+      return this;
     } else if (message == Message.FileEnd.INSTANCE) {
-      if (download != null && download.writer() != null) {
-        getContext().pipeToSelf(download.writer().close(), (io, failure) -> new DownloadClosed(ackTo, failure));
-        return this;
-      }
-      download = null;
+      getContext().pipeToSelf(downloads.end(), (outcome, failure) -> new DownloadClosed(ackTo, outcome));
+      return this;
     } else if (message instanceof Message.Command command && command.payload().equals("/quit_ack")) {
       return finish(0);
     } else {
       Negotiation.Outcome answer = negotiation.onMessage(message);
       show(message, answer);
       if (message instanceof Message.Text text) {
-        deleteIfIncomplete(text.text());
+        downloads.onServerText(text.text());
       }
       if (phase == Phase.JOINING && message instanceof Message.Text) {
         onJoined();
@@ -657,68 +553,24 @@ public final class Client extends AbstractBehavior<Client.Command> {
   // --- sending a file -----------------------------------------------------------------------
 
   private void startUpload(String pathText, ActorRef<Ack> ackTo) {
-    Optional<String> problem = Optional.empty();
-    long size = 0;
-    Path path = null;
-    if (pathText.isEmpty()) {
-      problem = Optional.of("Usage: /send <path>");
-    } else {
-      path = Path.of(expandHome(pathText));
-      if (!Files.exists(path)) {
-        problem = Optional.of("File not found: " + pathText);
-      } else if (Files.isDirectory(path)) {
-        problem = Optional.of(pathText + " is a directory; /send takes a file.");
-      } else if (!Files.isReadable(path)) {
-        problem = Optional.of("Cannot read " + pathText + ": permission denied.");
-      } else {
-        try {
-          size = Files.size(path);
-          if (size > settings.limits().maxFileBytes()) {
-            problem =
-                Optional.of(
-                    pathText + " is " + Sizes.human(size) + "; the limit is " + Sizes.human(settings.limits().maxFileBytes()) + ".");
-          }
-        } catch (IOException e) {
-          problem = Optional.of("Cannot read " + pathText + ": " + e.getMessage());
-        }
-      }
-    }
-    if (problem.isPresent()) {
-      console.print(display.stamp(problem.get()));
+    Uploads.Check check = uploads.check(pathText);
+    if (check instanceof Uploads.Refused refused) {
+      console.print(display.stamp(refused.reason()));
       ackTo.tell(Ack.INSTANCE);
       return;
     }
-    String name = SafeFileNames.baseName(path.getFileName().toString());
-    Upload upload = new Upload(name, size);
+    Uploads.Checked file = ((Uploads.Ready) check).file();
     ActorRef<Command> self = getContext().getSelf();
-    // Streamed from disk in chunks as the connection takes them; never read whole.
-    Source<ByteString, NotUsed> body =
-        FileIO.fromPath(path, settings.fileChunkSize())
-            .map(upload::count)
-            .watchTermination(
-                (io, done) -> {
-                  done.whenComplete((d, failure) -> self.tell(new UploadFinished(upload, failure)));
-                  return NotUsed.getInstance();
-                });
+    Source<ByteString, NotUsed> body = uploads.start(file, (upload, failure) -> self.tell(new UploadFinished(upload, failure)));
     console.print(
         display.stamp(
-            "Sending " + name + " (" + Sizes.human(size) + ")... Lines you type meanwhile are sent after it."));
-    uploads.add(upload);
+            "Sending " + file.fileName() + " (" + Sizes.human(file.size()) + ")... Lines you type meanwhile are sent after it."));
     startProgress();
-    offer(Frames.file(Frames.clientFilePrefix(name), size, body), ackTo);
+    offer(Frames.file(Frames.clientFilePrefix(file.fileName()), file.size(), body), ackTo);
   }
 
   private Behavior<Command> onUploadFinished(UploadFinished finished) {
-    Upload upload = finished.upload();
-    uploads.remove(upload);
-    if (finished.failure() == null) {
-      Duration took = Duration.ofNanos(System.nanoTime() - upload.startNanos);
-      console.print(
-          display.stamp(
-              "Sent " + upload.fileName + " (" + Sizes.human(upload.size) + ") " + Progress.summary(upload.size, took) + "."));
-    } else {
-      console.print(display.stamp("Sending " + upload.fileName + " failed: " + Failures.rootMessage(finished.failure())));
-    }
+    console.print(display.stamp(uploads.finished(finished.upload(), finished.failure())));
     return onProgressTick();
   }
 
@@ -733,20 +585,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Behavior<Command> onProgressTick() {
     List<String> lines = new ArrayList<>();
     long now = System.nanoTime();
-    for (Upload u : uploads) {
-      long sent = u.sent.get();
-      Duration elapsed = sent == 0 ? Duration.ZERO : Duration.ofNanos(now - u.startNanos);
-      lines.add(Progress.line("\u2191", u.fileName, sent, u.size, elapsed));
-    }
-    if (download != null && download.writer() != null) {
-      lines.add(
-          Progress.line(
-              "\u2193 " + download.sender() + ":",
-              download.fileName(),
-              download.writer().written(),
-              download.size(),
-              Duration.ofNanos(now - download.startNanos())));
-    }
+    uploads.progress(lines, now);
+    downloads.progress(lines, now);
     console.progress(lines);
     if (lines.isEmpty()) {
       timers.cancel(ProgressTick.INSTANCE);
@@ -754,105 +594,18 @@ public final class Client extends AbstractBehavior<Client.Command> {
     return this;
   }
 
-  private static String expandHome(String path) {
-    if (path.equals("~") || path.startsWith("~/")) {
-      return System.getProperty("user.home") + path.substring(1);
-    }
-    return path;
-  }
-
   // --- receiving a file ---------------------------------------------------------------------
 
-  private void startDownload(Message.FileIncoming incoming) {
-    try {
-      Path part = SafeFileNames.createUnique(settings.downloadDirectory(), incoming.fileName(), PART);
-      download =
-          new Download(
-              incoming.sender(), incoming.fileName(), incoming.size(), part, ChunkWriter.open(part, blockingIo), System.nanoTime());
-      startProgress();
-    } catch (IOException e) {
-      console.print(
-          display.stamp(
-              "Cannot save " + Display.inline(incoming.fileName()) + " from " + Display.inline(incoming.sender()) + ": "
-                  + e.getMessage()));
-      download = Download.discarding();
-    }
-  }
-
   private Behavior<Command> onChunkWritten(ChunkWritten written) {
-    if (written.failure() != null && download != null && download.writer() != null) {
-      abandonDownload(written.failure());
-      download = Download.discarding();
-    }
+    downloads.written(written.failure());
     written.ackTo().tell(Ack.INSTANCE);
     return this;
   }
 
   private Behavior<Command> onDownloadClosed(DownloadClosed closed) {
-    Download done = download;
-    download = null;
-    if (done != null && done.writer() != null) {
-      if (closed.failure() != null) {
-        download = done;
-        abandonDownload(closed.failure());
-        download = null;
-      } else {
-        complete(done);
-      }
-    }
+    downloads.closed(closed.failure());
     closed.ackTo().tell(Ack.INSTANCE);
     return this;
-  }
-
-  /** Renames the finished {@code .part} file to its final, still unused, name. */
-  private void complete(Download done) {
-    String partName = done.partFile().getFileName().toString();
-    Path target = done.partFile().resolveSibling(partName.substring(0, partName.length() - PART.length()));
-    try {
-      if (Files.exists(target)) {
-        // Another file took the name while this one was arriving: pick the next free one.
-        Path placeholder = SafeFileNames.createUnique(target.getParent(), target.getFileName().toString());
-        target = placeholder;
-        Files.move(done.partFile(), target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } else {
-        Files.move(done.partFile(), target, StandardCopyOption.ATOMIC_MOVE);
-      }
-    } catch (IOException e) {
-      console.print(display.stamp("Cannot finish saving " + Display.inline(done.fileName()) + ": " + e.getMessage()));
-      return;
-    }
-    Path shown = settings.downloadDirectory().resolve(target.getFileName());
-    recentDownloads.put(done.sender() + Frames.SEPARATOR + done.fileName() + Frames.SEPARATOR + done.size(), target);
-    console.print(
-        display.stamp(
-            Display.inline(done.sender()) + " sent " + Display.inline(done.fileName()) + " (" + Sizes.human(done.size()) + "), saved to " + shown
-                + " (" + Progress.summary(done.size(), Duration.ofNanos(System.nanoTime() - done.startNanos())) + ")"));
-  }
-
-  /** A relayed file was cut off: the copy saved from it holds zero bytes at its end, so delete it. */
-  private void deleteIfIncomplete(String text) {
-    Matcher m = INCOMPLETE.matcher(text);
-    if (!m.find()) {
-      return;
-    }
-    Path copy = recentDownloads.remove(m.group(1) + Frames.SEPARATOR + m.group(2) + Frames.SEPARATOR + m.group(4));
-    if (copy == null) {
-      return;
-    }
-    try {
-      Files.deleteIfExists(copy);
-      console.print(display.stamp("Deleted the incomplete copy " + settings.downloadDirectory().resolve(copy.getFileName()) + "."));
-    } catch (IOException e) {
-      console.print(display.stamp("Could not delete the incomplete copy " + copy + ": " + e.getMessage()));
-    }
-  }
-
-  private void abandonDownload(Throwable cause) {
-    download.writer().discard();
-    console.print(
-        display.stamp(
-            "Could not save " + Display.inline(download.fileName()) + " from " + Display.inline(download.sender()) + ": " + Failures.rootMessage(cause)
-                + ". The partial file was deleted."));
   }
 
   // --- stopping -----------------------------------------------------------------------------
@@ -863,16 +616,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   private Behavior<Command> onPostStop() {
-    if (download != null && download.writer() != null) {
-      download.writer().discard();
-      console.print(display.stamp("Incomplete file " + Display.inline(download.fileName()) + " was discarded."));
-    }
+    downloads.discardAll();
     outbound.complete();
     exitCode.complete(1);
     return this;
-  }
-
-  private static String describe(InetSocketAddress address) {
-    return address.getHostString() + ":" + address.getPort();
   }
 }
