@@ -103,6 +103,17 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private record UploadFinished(Uploads.Upload upload, Throwable failure) implements Command {}
 
+  private record TransferDone(Transfers.Event event) implements Command {}
+
+  /**
+   * Stop every file transfer in progress, both ways, as {@code /cancel} does (what Ctrl-C during a
+   * transfer asks for, once confirmed). With the original server a file cannot be stopped
+   * without disconnecting; the user is told so.
+   */
+  public enum CancelTransfers implements Command {
+    INSTANCE
+  }
+
   private enum ProgressTick implements Command {
     INSTANCE
   }
@@ -162,6 +173,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private final Negotiation negotiation = new Negotiation();
   private final ChatView view;
   private final SourceQueueWithComplete<Outbound> outbound;
+  private final Transfers transfers;
+  /** Writes of the current FILE frame not yet on disk: a few may be queued before reading waits. */
+  private int fileWritesInFlight;
 
   private Phase phase = Phase.CONNECTING;
   /** The TCP connection is up (with TLS, the handshake may still be going on). */
@@ -196,10 +210,23 @@ public final class Client extends AbstractBehavior<Client.Command> {
     this.view = new ChatView(display, username);
     this.downloads = new Downloads(settings.downloadDirectory(), blockingIo, line -> console.print(display.stamp(line)));
     this.uploads = new Uploads(settings.limits().maxFileBytes(), settings.fileChunkSize());
-    this.outbound = connect();
+    ServerConnection.Opened opened = connect();
+    this.outbound = opened.outbound();
+    ActorRef<Command> self = context.getSelf();
+    this.transfers =
+        new Transfers(
+            opened.transfers(),
+            materializer,
+            blockingIo,
+            settings.downloadDirectory(),
+            settings.autoAcceptMax(),
+            settings.fileChunkSize(),
+            frame -> offer(frame, null),
+            line -> console.print(display.stamp(line)),
+            event -> self.tell(new TransferDone(event)));
   }
 
-  private SourceQueueWithComplete<Outbound> connect() {
+  private ServerConnection.Opened connect() {
     ActorRef<Command> self = getContext().getSelf();
     Sink<Message, NotUsed> inbound =
         ActorSink.actorRefWithBackpressure(
@@ -221,7 +248,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
             refused -> self.tell(new CertificateRefused(refused)));
     getContext()
         .pipeToSelf(opened.connected(), (connection, failure) -> failure == null ? new Connected(connection) : new ConnectFailed(failure));
-    return opened.outbound();
+    return opened;
   }
 
   @Override
@@ -243,6 +270,14 @@ public final class Client extends AbstractBehavior<Client.Command> {
         .onMessage(ChunkWritten.class, this::onChunkWritten)
         .onMessage(DownloadClosed.class, this::onDownloadClosed)
         .onMessage(UploadFinished.class, this::onUploadFinished)
+        .onMessage(TransferDone.class, done -> {
+          transfers.onEvent(done.event());
+          return this;
+        })
+        .onMessageEquals(CancelTransfers.INSTANCE, () -> {
+          cancelTransfers("");
+          return this;
+        })
         .onMessageEquals(QuitTimedOut.INSTANCE, () -> finish(0))
         .onMessageEquals(NegotiationTimedOut.INSTANCE, this::onNegotiationTimedOut)
         .onMessageEquals(ProgressTick.INSTANCE, this::onProgressTick)
@@ -330,11 +365,22 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Behavior<Command> onReceived(Received received) {
     Message message = received.message();
     ActorRef<Ack> ackTo = received.ackTo();
-    if (message instanceof Message.FileIncoming incoming) {
+    if (message instanceof Message.Xfer xfer) {
+      transfers.onFrame(xfer.transfer(), () -> ackTo.tell(Ack.INSTANCE));
+      startProgress();
+      return this;
+    } else if (message instanceof Message.FileIncoming incoming) {
       downloads.start(incoming);
       startProgress();
     } else if (message instanceof Message.FileChunk chunk) {
-      getContext().pipeToSelf(downloads.write(chunk), (done, failure) -> new ChunkWritten(ackTo, failure));
+      // Write-ahead: the next slice is read from the network while this one is written, up to
+      // WRITES_AHEAD slices; then reading waits for the disk. Memory stays bounded.
+      fileWritesInFlight++;
+      boolean ackNow = fileWritesInFlight < Transfers.WRITES_AHEAD;
+      getContext().pipeToSelf(downloads.write(chunk), (done, failure) -> new ChunkWritten(ackNow ? null : ackTo, failure));
+      if (ackNow) {
+        ackTo.tell(Ack.INSTANCE);
+      }
       return this;
     } else if (message == Message.FileEnd.INSTANCE) {
       getContext().pipeToSelf(downloads.end(), (outcome, failure) -> new DownloadClosed(ackTo, outcome));
@@ -494,6 +540,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
       ackTo.tell(Ack.INSTANCE);
     } else if (trimmed.equals("/send") || trimmed.startsWith("/send ")) {
       startUpload(trimmed.substring("/send".length()).strip(), ackTo);
+    } else if (isCommand(trimmed, "/accept") || isCommand(trimmed, "/decline") || isCommand(trimmed, "/cancel")) {
+      onTransferCommand(trimmed);
+      ackTo.tell(Ack.INSTANCE);
     } else {
       sendChat(line, ackTo);
     }
@@ -552,6 +601,34 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   // --- sending a file -----------------------------------------------------------------------
 
+  private static boolean isCommand(String line, String command) {
+    return line.equals(command) || line.startsWith(command + " ");
+  }
+
+  /** {@code /accept}, {@code /decline} or {@code /cancel}, with or without a transfer number. */
+  private void onTransferCommand(String line) {
+    int space = line.indexOf(' ');
+    String command = space < 0 ? line : line.substring(0, space);
+    String argument = space < 0 ? "" : line.substring(space + 1).strip();
+    if (command.equals("/cancel")) {
+      cancelTransfers(argument);
+    } else if (!negotiation.extended()) {
+      console.print(display.stamp("This server sends files the original way: they are saved as they come."));
+    } else if (command.equals("/accept")) {
+      transfers.acceptCommand(argument);
+    } else {
+      transfers.declineCommand(argument);
+    }
+  }
+
+  private void cancelTransfers(String argument) {
+    if (negotiation.extended()) {
+      transfers.cancelCommand(argument);
+    } else {
+      console.print(display.stamp("This server takes files the original way: one cannot be stopped without disconnecting (/quit)."));
+    }
+  }
+
   private void startUpload(String pathText, ActorRef<Ack> ackTo) {
     Uploads.Check check = uploads.check(pathText);
     if (check instanceof Uploads.Refused refused) {
@@ -560,6 +637,13 @@ public final class Client extends AbstractBehavior<Client.Command> {
       return;
     }
     Uploads.Checked file = ((Uploads.Ready) check).file();
+    if (negotiation.extended()) {
+      // In chunks, between the lines typed meanwhile; the server knows where it goes (/sendto).
+      transfers.send(file, "");
+      startProgress();
+      ackTo.tell(Ack.INSTANCE);
+      return;
+    }
     ActorRef<Command> self = getContext().getSelf();
     Source<ByteString, NotUsed> body = uploads.start(file, (upload, failure) -> self.tell(new UploadFinished(upload, failure)));
     console.print(
@@ -587,6 +671,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     long now = System.nanoTime();
     uploads.progress(lines, now);
     downloads.progress(lines, now);
+    transfers.progress(lines, now);
     console.progress(lines);
     if (lines.isEmpty()) {
       timers.cancel(ProgressTick.INSTANCE);
@@ -597,8 +682,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
   // --- receiving a file ---------------------------------------------------------------------
 
   private Behavior<Command> onChunkWritten(ChunkWritten written) {
+    fileWritesInFlight--;
     downloads.written(written.failure());
-    written.ackTo().tell(Ack.INSTANCE);
+    if (written.ackTo() != null) {
+      written.ackTo().tell(Ack.INSTANCE);
+    }
     return this;
   }
 
@@ -617,6 +705,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private Behavior<Command> onPostStop() {
     downloads.discardAll();
+    transfers.discardAll();
     outbound.complete();
     exitCode.complete(1);
     return this;

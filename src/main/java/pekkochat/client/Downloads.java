@@ -178,18 +178,25 @@ final class Downloads {
         + Failures.rootMessage(cause) + ". The partial file was deleted.";
   }
 
+  /** Renames a finished {@code .part} file to its final, still unused, name; returns that. */
+  static Path moveToFinalName(Path partFile) throws IOException {
+    String partName = partFile.getFileName().toString();
+    Path target = partFile.resolveSibling(partName.substring(0, partName.length() - PART.length()));
+    if (Files.exists(target)) {
+      // Another file took the name while this one was arriving: pick the next free one.
+      target = SafeFileNames.createUnique(target.getParent(), target.getFileName().toString());
+      Files.move(partFile, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } else {
+      Files.move(partFile, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+    return target;
+  }
+
   /** Renames the finished {@code .part} file to its final, still unused, name. */
   private void complete(Download done) {
-    String partName = done.partFile().getFileName().toString();
-    Path target = done.partFile().resolveSibling(partName.substring(0, partName.length() - PART.length()));
+    Path target;
     try {
-      if (Files.exists(target)) {
-        // Another file took the name while this one was arriving: pick the next free one.
-        target = SafeFileNames.createUnique(target.getParent(), target.getFileName().toString());
-        Files.move(done.partFile(), target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } else {
-        Files.move(done.partFile(), target, StandardCopyOption.ATOMIC_MOVE);
-      }
+      target = moveToFinalName(done.partFile());
     } catch (IOException e) {
       notify.accept("Cannot finish saving " + Display.inline(done.fileName()) + ": " + e.getMessage());
       return;

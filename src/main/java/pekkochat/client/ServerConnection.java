@@ -14,6 +14,7 @@ import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.MergeHub;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
@@ -37,7 +38,8 @@ import pekkochat.tls.HandshakeFailures;
 final class ServerConnection {
 
   /** What {@link #open} materialized. */
-  record Opened(CompletionStage<Tcp.OutgoingConnection> connected, SourceQueueWithComplete<Outbound> outbound) {}
+  record Opened(
+      CompletionStage<Tcp.OutgoingConnection> connected, SourceQueueWithComplete<Outbound> outbound, Sink<Outbound, NotUsed> transfers) {}
 
   private ServerConnection() {}
 
@@ -55,16 +57,18 @@ final class ServerConnection {
       Sink<Message, NotUsed> inbound,
       Consumer<String> secured,
       Consumer<CertificateException> refused) {
-    Flow<Message, Outbound, SourceQueueWithComplete<Outbound>> application =
-        Flow.fromSinkAndSourceCoupledMat(
-            inbound,
-            Source.<Outbound>queue(settings.outboundQueueSize(), OverflowStrategy.backpressure(), 16),
-            Keep.right());
-    Pair<CompletionStage<Tcp.OutgoingConnection>, SourceQueueWithComplete<Outbound>> mat =
+    // What the user types (the queue) is preferred: the DATA frames of chunked uploads (the hub,
+    // one producer per file) go out only when no chat frame is waiting.
+    Source<Outbound, Pair<SourceQueueWithComplete<Outbound>, Sink<Outbound, NotUsed>>> outbound =
+        Source.<Outbound>queue(settings.outboundQueueSize(), OverflowStrategy.backpressure(), 16)
+            .mergePreferredMat(MergeHub.of(Outbound.class, 2), false, true, Keep.both());
+    Flow<Message, Outbound, Pair<SourceQueueWithComplete<Outbound>, Sink<Outbound, NotUsed>>> application =
+        Flow.fromSinkAndSourceCoupledMat(inbound, outbound, Keep.right());
+    Pair<CompletionStage<Tcp.OutgoingConnection>, Pair<SourceQueueWithComplete<Outbound>, Sink<Outbound, NotUsed>>> mat =
         transport(tcp, settings, tls, server, secured, refused)
             .joinMat(WireProtocol.around(MessageDecoder.Origin.SERVER, settings.limits(), application), Keep.both())
             .run(materializer);
-    return new Opened(mat.first(), mat.second());
+    return new Opened(mat.first(), mat.second().first(), mat.second().second());
   }
 
   /** The byte transport: plain TCP, or TLS over TCP, which the rest of the stream cannot tell apart. */

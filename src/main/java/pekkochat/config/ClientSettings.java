@@ -12,6 +12,8 @@ import pekkochat.protocol.ProtocolLimits;
  * @param limits the limits of what the client reads: the protocol's, but with the client's own
  *     {@code max-message-size} (frames over it are skipped, not fatal: see {@code FrameDecoder})
  * @param maxLinesPerMessage most lines of one message shown; the rest are counted
+ * @param autoAcceptMax files offered by an extended server up to this size are saved without
+ *     asking; 0: always ask ({@code /accept}, {@code /decline})
  */
 public record ClientSettings(
     int port,
@@ -21,7 +23,8 @@ public record ClientSettings(
     int fileChunkSize,
     Tls tls,
     ProtocolLimits limits,
-    int maxLinesPerMessage) {
+    int maxLinesPerMessage,
+    long autoAcceptMax) {
 
   public ClientSettings {
     if (maxLinesPerMessage < 1) {
@@ -63,16 +66,22 @@ public record ClientSettings(
         Tls.fromConfig(c.getConfig("tls")),
         new ProtocolLimits(
             Math.toIntExact(c.getBytes("max-message-size")), protocol.maxFileBytes(), protocol.maxFileHeaderBytes()),
-        c.getInt("max-lines-per-message"));
+        c.getInt("max-lines-per-message"),
+        c.getBytes("auto-accept-max"));
   }
 
   public ClientSettings withDownloadDirectory(Path dir) {
     return new ClientSettings(
-        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage);
+        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, autoAcceptMax);
+  }
+
+  public ClientSettings withAutoAcceptMax(long bytes) {
+    return new ClientSettings(
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, bytes);
   }
 
   public ClientSettings withTls(Tls newTls) {
     return new ClientSettings(
-        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, newTls, limits, maxLinesPerMessage);
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, newTls, limits, maxLinesPerMessage, autoAcceptMax);
   }
 }
