@@ -62,6 +62,11 @@ public final class ChatClient {
     return system;
   }
 
+  /** Stops every file transfer in progress, both ways (as {@code /cancel} does; for Ctrl-C). */
+  public void cancelTransfers() {
+    system.tell(Client.CancelTransfers.INSTANCE);
+  }
+
   /** Stops the client at once (the connection is closed without /quit). */
   public void stop() {
     system.terminate();

@@ -222,6 +222,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
             settings.autoAcceptMax(),
             settings.fileChunkSize(),
             frame -> offer(frame, null),
+            () -> view.activeRoom(),
             line -> console.print(display.stamp(line)),
             event -> self.tell(new TransferDone(event)));
   }

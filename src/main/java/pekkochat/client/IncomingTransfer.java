@@ -42,8 +42,11 @@ final class IncomingTransfer {
     this.size = size;
   }
 
-  /** How the sender is shown: {@code alice}, {@code [#dev] alice} or {@code [PM] alice}. */
+  /** How the sender is shown, as for a FILE: {@code alice} (active room), {@code [#dev] alice} or {@code [PM] alice}. */
   String sender() {
-    return (room.isEmpty() ? "[PM] " : "[" + room + "] ") + Display.inline(from);
+    return label;
   }
+
+  /** Set once when offered, from the active room then. */
+  String label = "";
 }

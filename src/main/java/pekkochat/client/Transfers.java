@@ -60,6 +60,7 @@ final class Transfers {
   private final Consumer<String> notify;
   private final Consumer<Event> self;
   private final Consumer<Outbound> send;
+  private final java.util.function.Supplier<String> activeRoom;
   private long nextUploadId;
   private int nextNumber;
   private final Map<Long, OutgoingTransfer> uploads = new LinkedHashMap<>();
@@ -76,6 +77,7 @@ final class Transfers {
   /**
    * @param hub where DATA frames go (taken only when no chat frame waits)
    * @param send queues a control frame (ACCEPT, DECLINE, CANCEL) in order with the user's lines
+   * @param activeRoom the room plain lines go to now (a file offered there shows no room tag)
    * @param notify a line for the user, unstamped
    * @param self hands an {@link Event} to the client actor
    */
@@ -87,8 +89,10 @@ final class Transfers {
       long autoAcceptMax,
       int chunkSize,
       Consumer<Outbound> send,
+      java.util.function.Supplier<String> activeRoom,
       Consumer<String> notify,
       Consumer<Event> self) {
+    this.activeRoom = activeRoom;
     this.hub = hub;
     this.materializer = materializer;
     this.blockingIo = blockingIo;
@@ -182,6 +186,10 @@ final class Transfers {
   private void onOffered(Transfer t) {
     String name = SafeFileNames.baseName(t.text());
     IncomingTransfer in = new IncomingTransfer(t.id(), ++nextNumber, t.who(), t.room(), name, t.size());
+    in.label =
+        t.room().isEmpty() ? "[PM] " + Display.inline(t.who())
+            : t.room().equalsIgnoreCase(activeRoom.get()) ? Display.inline(t.who())
+            : "[" + Display.inline(t.room()) + "] " + Display.inline(t.who());
     IncomingTransfer earlier = downloads.put(t.id(), in);
     if (earlier != null) {
       discard(earlier); // a server reusing an id: the earlier one is over

@@ -71,6 +71,12 @@ public final class RawPeer implements AutoCloseable {
     return new RawPeer(s);
   }
 
+  /** A peer on an accepted socket: the test acting as a server. */
+  public static RawPeer accepted(Socket socket) throws IOException {
+    socket.setSoTimeout(10_000);
+    return new RawPeer(socket);
+  }
+
   /** The local port of this peer's socket. */
   public int localPort() {
     return socket.getLocalPort();

@@ -189,7 +189,7 @@ final class TransferSender {
                 new PFBuilder<Throwable, Outbound>()
                     .match(SpoolReader.UploadFailed.class, e -> {
                       a.outcome = null; // the sender's own upload ended it: nothing to tell them
-                      return frame(Transfer.cancel(id, "the upload failed: " + e.getMessage()));
+                      return frame(Transfer.cancel(id, e.getMessage()));
                     })
                     .match(SpoolReader.RecipientStalled.class, e -> {
                       a.outcome = "stalled";
