@@ -368,7 +368,7 @@ class DecoderFuzzTest {
       @ForAll("chunking") Chunking chunking,
       @ForAll("anyStream") FuzzStream after,
       @ForAll("oversizeLength") long length,
-      @ForAll @IntRange(min = 8, max = 255) int code)
+      @ForAll @IntRange(min = 9, max = 255) int code)
       throws Exception {
     ByteString wire = valid.bytes().concat(header(length, code)).concat(after.bytes());
 

@@ -308,7 +308,7 @@ class FrameDecoderTest {
   // ---------------------------------------------------------------- recoverable errors
 
   @ParameterizedTest
-  @ValueSource(ints = {0x00, 0x08, 0x42, 0xff})
+  @ValueSource(ints = {0x00, 0x09, 0x42, 0xff})
   void unknownTypeIsRecoverableAndItsPayloadIsSkipped(int code) {
     // The skipped payload looks like a frame header, to prove it is not parsed.
     ByteString junk = Frames.encode(FrameType.TEXT, "not a frame").concat(filled(40, 'j'));
@@ -411,7 +411,7 @@ class FrameDecoderTest {
   @Test
   void unknownTypeFollowedByAValidFrameInTheSameChunk() {
     ByteString chunk =
-        bytes(0, 0, 0, 4, 0x08, 1, 2, 3)
+        bytes(0, 0, 0, 4, 0x09, 1, 2, 3)
             .concat(bytes(0, 0, 0, 1, 0xff))
             .concat(Frames.encode(FrameType.JOIN, "bob"));
 
@@ -419,7 +419,7 @@ class FrameDecoderTest {
 
     assertEquals(
         List.of(
-            new FramePart.Invalid(new FramingError.UnknownType(0x08)),
+            new FramePart.Invalid(new FramingError.UnknownType(0x09)),
             new FramePart.Invalid(new FramingError.UnknownType(0xff)),
             new FramePart.Whole(FrameType.JOIN, utf8("bob"))),
         parts);
