@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    subcommands = {FilesScenario.class, FanoutScenario.class, RoomsScenario.class, ConnectionsScenario.class,
+    subcommands = {FilesScenario.class, ClientsScenario.class, FanoutScenario.class, RoomsScenario.class, ConnectionsScenario.class,
         StartupScenario.class, ConnectionsWorker.class, CommandLine.HelpCommand.class},
     version = "pekko-chat bench",
     description = {
@@ -42,7 +42,7 @@ public final class Bench implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files, fanout, rooms, connections, startup");
+    throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of: files, clients, fanout, rooms, connections, startup");
   }
 
   /** The project directory (set by scripts/bench), else the working directory. */

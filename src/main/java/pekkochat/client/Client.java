@@ -426,6 +426,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** Welcomed: chatting from now on, once the server has said which protocol it speaks. */
   private void onJoined() {
     phase = Phase.CHATTING;
+    if (!settings.extendedProtocol()) {
+      onNegotiated(); // never asked: the original protocol, as the original client speaks it
+      return;
+    }
     offer(Frames.text(negotiation.ask()), null);
     timers.startSingleTimer(NegotiationTimedOut.INSTANCE, NEGOTIATION_TIMEOUT);
   }

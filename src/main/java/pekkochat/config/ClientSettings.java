@@ -14,6 +14,8 @@ import pekkochat.protocol.ProtocolLimits;
  * @param maxLinesPerMessage most lines of one message shown; the rest are counted
  * @param autoAcceptMax files offered by an extended server up to this size are saved without
  *     asking; 0: always ask ({@code /accept}, {@code /decline})
+ * @param extendedProtocol ask the server for the extended protocol; false: speak the original
+ *     protocol only, as the original client does (files as FILE frames)
  */
 public record ClientSettings(
     int port,
@@ -24,7 +26,8 @@ public record ClientSettings(
     Tls tls,
     ProtocolLimits limits,
     int maxLinesPerMessage,
-    long autoAcceptMax) {
+    long autoAcceptMax,
+    boolean extendedProtocol) {
 
   public ClientSettings {
     if (maxLinesPerMessage < 1) {
@@ -67,21 +70,27 @@ public record ClientSettings(
         new ProtocolLimits(
             Math.toIntExact(c.getBytes("max-message-size")), protocol.maxFileBytes(), protocol.maxFileHeaderBytes()),
         c.getInt("max-lines-per-message"),
-        c.getBytes("auto-accept-max"));
+        c.getBytes("auto-accept-max"),
+        c.getBoolean("extended-protocol"));
   }
 
   public ClientSettings withDownloadDirectory(Path dir) {
     return new ClientSettings(
-        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, autoAcceptMax);
+        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, autoAcceptMax, extendedProtocol);
   }
 
   public ClientSettings withAutoAcceptMax(long bytes) {
     return new ClientSettings(
-        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, bytes);
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, bytes, extendedProtocol);
+  }
+
+  public ClientSettings withExtendedProtocol(boolean ask) {
+    return new ClientSettings(
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, autoAcceptMax, ask);
   }
 
   public ClientSettings withTls(Tls newTls) {
     return new ClientSettings(
-        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, newTls, limits, maxLinesPerMessage, autoAcceptMax);
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, newTls, limits, maxLinesPerMessage, autoAcceptMax, extendedProtocol);
   }
 }
