@@ -49,7 +49,7 @@ final class ClientsScenario implements Callable<Integer> {
   private static final String RECEIVER = "bench-rx";
   private static final String FILE_NAME = "bench.bin";
   private static final int CHUNK = 1 << 20;
-  private static final long TIMEOUT_SECONDS = 300;
+  private static final long TIMEOUT_SECONDS = 120;
 
   @Option(names = "--size", paramLabel = "SIZE", defaultValue = "500m", converter = ByteSize.Converter.class,
       description = "File size; k, m, g suffixes are binary (default: ${DEFAULT-VALUE}).")
@@ -64,7 +64,8 @@ final class ClientsScenario implements Callable<Integer> {
   String protocol;
 
   @Option(names = "--client-java-opts", paramLabel = "OPTS", defaultValue = "",
-      description = "JAVA_OPTS for the two client processes (default: run-client's own).")
+      description = "JAVA_OPTS for the two client processes, {name} standing for the client's name "
+          + "(e.g. -XX:StartFlightRecording=filename=/tmp/{name}.jfr) (default: run-client's own).")
   String clientJavaOpts;
 
   @Mixin
@@ -98,6 +99,7 @@ final class ClientsScenario implements Callable<Integer> {
         rows.add(r);
         out.printf(Locale.ROOT, "run %d: %.2f s, %.1f MB/s end to end (sender's client said: %s; receiver's: %s)%n",
             run, r[0], size / 1e6 / r[0], lastSent, lastSaved);
+        out.println("  " + lastCpu + " (2 CPUs x " + String.format(Locale.ROOT, "%.2f", r[0]) + " s available)");
       }
       appendCsv(header, rows);
       out.println("command: " + Bench.commandLine());
@@ -110,17 +112,28 @@ final class ClientsScenario implements Callable<Integer> {
 
   private String lastSent = "";
   private String lastSaved = "";
+  private String lastCpu = "";
+
+  private static double cpu(long pid) {
+    return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+  }
 
   /** One transfer between two fresh clients: {seconds}. */
   private double[] transfer(TargetServer target, Path work, Path file, long crc, int run) throws Exception {
     Path tx = Files.createDirectories(work.resolve("tx-" + run));
     Path rx = Files.createDirectories(work.resolve("rx-" + run));
-    try (ClientProcess sender = ClientProcess.start(target, tx, SENDER, javaOpts());
+    try (ClientProcess sender = started(ClientProcess.start(target, tx, SENDER, javaOpts()));
         ClientProcess receiver = startReceiver(target, rx, sender)) {
+      double tx0 = sender.cpuSeconds();
+      double rx0 = receiver.cpuSeconds();
+      double server0 = target.process() == null ? Double.NaN : cpu(target.process().pid());
       long t0 = System.nanoTime();
       sender.type("/send " + file);
       String saved = receiver.await(Pattern.compile("sent " + Pattern.quote(FILE_NAME) + " .*saved to (.+) \\(in "));
       double seconds = (System.nanoTime() - t0) / 1e9;
+      lastCpu = String.format(Locale.ROOT, "CPU s during the transfer: sender client %.2f, server %.2f, receiver client %.2f",
+          sender.cpuSeconds() - tx0, target.process() == null ? Double.NaN : cpu(target.process().pid()) - server0,
+          receiver.cpuSeconds() - rx0);
       lastSaved = saved.replaceAll(".*\\(in ", "in ").replaceAll("\\)$", "");
       lastSent = sender.await(Pattern.compile("Sent " + Pattern.quote(FILE_NAME))).replaceAll(".*\\) ", "").replaceAll("\\.$", "");
       Matcher m = Pattern.compile("saved to (.+) \\(in ").matcher(saved);
@@ -135,10 +148,16 @@ final class ClientsScenario implements Callable<Integer> {
     }
   }
 
+  /** Waits until {@code client} is in the room, ready to type (the extended protocol negotiated). */
+  private ClientProcess started(ClientProcess client) throws BenchFailure, InterruptedException {
+    client.await(Pattern.compile(protocol.equals("extended") ? "You are talking in #lobby now" : "Welcome"));
+    return client;
+  }
+
+  /** Starts the receiver once the sender is in, and waits until the sender has seen it join. */
   private ClientProcess startReceiver(TargetServer target, Path rx, ClientProcess sender) throws Exception {
-    ClientProcess receiver = ClientProcess.start(target, rx, RECEIVER, javaOpts());
+    ClientProcess receiver = started(ClientProcess.start(target, rx, RECEIVER, javaOpts()));
     sender.await(Pattern.compile(Pattern.quote(RECEIVER) + " joined"));
-    receiver.await(Pattern.compile(protocol.equals("extended") ? "You are talking in #lobby now" : "Welcome"));
     return receiver;
   }
 
@@ -222,9 +241,13 @@ final class ClientsScenario implements Callable<Integer> {
       pb.directory(dir.toFile());
       pb.redirectErrorStream(true);
       if (!javaOpts.isBlank()) {
-        pb.environment().put("JAVA_OPTS", javaOpts);
+        pb.environment().put("JAVA_OPTS", javaOpts.replace("{name}", name)); // e.g. a JFR file per client
       }
       return new ClientProcess(pb.start(), name);
+    }
+
+    double cpuSeconds() {
+      return cpu(process.pid());
     }
 
     void type(String line) throws IOException {
