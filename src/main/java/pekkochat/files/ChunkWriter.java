@@ -66,9 +66,13 @@ public final class ChunkWriter {
   public CompletionStage<Done> write(ByteString chunk) {
     return then(
         () -> {
-          ByteBuffer buffer = chunk.asByteBuffer();
-          while (buffer.hasRemaining()) {
-            channel.write(buffer);
+          // A chunk may be a rope of several reads: written as they are, without joining them first.
+          java.util.List<ByteBuffer> parts = new java.util.ArrayList<>(4);
+          chunk.getByteBuffers().forEach(parts::add);
+          ByteBuffer[] buffers = parts.toArray(new ByteBuffer[0]);
+          long left = chunk.size();
+          while (left > 0) {
+            left -= channel.write(buffers);
           }
           written += chunk.size();
         });

@@ -138,7 +138,11 @@ public final class FrameDecoder {
             return out;
           }
           int len = (int) remaining;
-          out.add(new FramePart.Whole(currentType, input.slice(pos, pos + len).compact()));
+          ByteString payload = input.slice(pos, pos + len);
+          // A small frame is copied out, so it does not pin the whole read it came in; an XFER
+          // frame (up to a 256 KiB DATA chunk) is most of its reads anyway, and is left as their
+          // slices: one copy fewer per byte of a file.
+          out.add(new FramePart.Whole(currentType, currentType == FrameType.XFER ? payload : payload.compact()));
           pos += len;
           state = State.HEADER;
         }
