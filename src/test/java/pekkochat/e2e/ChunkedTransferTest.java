@@ -104,6 +104,7 @@ class ChunkedTransferTest {
       assertEquals("got your line", fromBob.text());
       assertFalse(bob.printed().stream().anyMatch(l -> l.contains("saved to")), "the file is not complete yet");
       assertTrue(partFiles(dir.resolve("bob")) == 1, "bob holds the partial file");
+      awaitProgress(bob, "notes.bin"); // the progress line shows the transfer while it waits
 
       sendData(alice, 1, content, 2 * MB, content.length);
       xfer(alice, Transfer.end(1, content.length));
@@ -146,6 +147,7 @@ class ChunkedTransferTest {
         assertEquals("big.bin", offer.text());
         long received = nextXfer(server).data().size();
 
+        awaitProgress(alice, "big.bin"); // the upload's progress line, while the test holds it back
         alice.type("typed meanwhile");
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(content, 0, (int) received);
@@ -431,6 +433,15 @@ class ChunkedTransferTest {
       f.setLength(size);
     }
     return p;
+  }
+
+  /** Waits until a progress line for {@code file} has been shown on {@code console}. */
+  private static void awaitProgress(TestConsole console, String file) throws InterruptedException {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (console.progressShown().stream().noneMatch(l -> l.contains(file))) {
+      assertTrue(System.nanoTime() < deadline, () -> "no progress line for " + file + ": " + console.progressShown());
+      Thread.sleep(20);
+    }
   }
 
   private static long partFiles(Path downloads) throws IOException {
