@@ -16,9 +16,13 @@ public final class ChatClient {
   private final ActorSystem<Client.Command> system;
   private final CompletableFuture<Integer> exitCode;
 
-  private ChatClient(ActorSystem<Client.Command> system, CompletableFuture<Integer> exitCode) {
+  private final java.util.concurrent.atomic.AtomicBoolean transferring;
+
+  private ChatClient(
+      ActorSystem<Client.Command> system, CompletableFuture<Integer> exitCode, java.util.concurrent.atomic.AtomicBoolean transferring) {
     this.system = system;
     this.exitCode = exitCode;
+    this.transferring = transferring;
   }
 
   /**
@@ -47,10 +51,11 @@ public final class ChatClient {
       String username,
       Console console) {
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicBoolean transferring = new java.util.concurrent.atomic.AtomicBoolean();
     ActorSystem<Client.Command> system =
         ActorSystem.create(
-            Client.create(settings, tls, server, username, console, exitCode), "pekko-chat-client", config);
-    return new ChatClient(system, exitCode);
+            Client.create(settings, tls, server, username, console, exitCode, transferring), "pekko-chat-client", config);
+    return new ChatClient(system, exitCode, transferring);
   }
 
   /** Completes when the client has stopped and its actor system is terminated. */
@@ -60,6 +65,14 @@ public final class ChatClient {
 
   public ActorSystem<?> system() {
     return system;
+  }
+
+  /**
+   * Whether a file is being sent or received (an offer waiting for {@code /accept} does not
+   * count): Ctrl-C should then ask, and {@link #cancelTransfers} rather than quit.
+   */
+  public boolean transferring() {
+    return transferring.get();
   }
 
   /** Stops every file transfer in progress, both ways (as {@code /cancel} does; for Ctrl-C). */

@@ -155,11 +155,28 @@ public final class Client extends AbstractBehavior<Client.Command> {
       String username,
       Console console,
       CompletableFuture<Integer> exitCode) {
+    return create(settings, tls, server, username, console, exitCode, new java.util.concurrent.atomic.AtomicBoolean());
+  }
+
+  /**
+   * As above; {@code transferring} is kept true while a file is being sent or received, so that
+   * the screen can ask before Ctrl-C quits (and send {@link CancelTransfers} instead).
+   */
+  public static Behavior<Command> create(
+      ClientSettings settings,
+      Optional<ClientTls> tls,
+      InetSocketAddress server,
+      String username,
+      Console console,
+      CompletableFuture<Integer> exitCode,
+      java.util.concurrent.atomic.AtomicBoolean transferring) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
-                timers -> new Client(context, timers, settings, tls, server, username, console, exitCode)));
+                timers -> new Client(context, timers, settings, tls, server, username, console, exitCode, transferring)));
   }
+
+  private final java.util.concurrent.atomic.AtomicBoolean transferring;
 
   private final TimerScheduler<Command> timers;
   private final ClientSettings settings;
@@ -195,8 +212,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
       InetSocketAddress server,
       String username,
       Console console,
-      CompletableFuture<Integer> exitCode) {
+      CompletableFuture<Integer> exitCode,
+      java.util.concurrent.atomic.AtomicBoolean transferring) {
     super(context);
+    this.transferring = transferring;
     this.timers = timers;
     this.settings = settings;
     this.tls = tls;
@@ -666,6 +685,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   // --- progress -----------------------------------------------------------------------------
 
   private void startProgress() {
+    transferring.set(true); // until a progress tick finds nothing going on
     if (!timers.isTimerActive(ProgressTick.INSTANCE)) {
       timers.startTimerAtFixedRate(ProgressTick.INSTANCE, PROGRESS_EVERY);
     }
@@ -678,6 +698,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     downloads.progress(lines, now);
     transfers.progress(lines, now);
     console.progress(lines);
+    transferring.set(!lines.isEmpty());
     if (lines.isEmpty()) {
       timers.cancel(ProgressTick.INSTANCE);
     }

@@ -216,8 +216,11 @@ class ChunkedTransferTest {
     alice.await("carol joined #lobby");
     alice.type("/send " + file);
     bob.await("Receiving movie\\.bin \\(400\\.0 MiB\\) from alice as transfer (\\d+)");
+    ChatClient bobClient = clients.get(1);
+    awaitTrue(bobClient::transferring, "bob's client says a transfer is going on (what Ctrl-C asks about)");
     bob.type("/cancel");
     bob.await("Cancelled receiving movie\\.bin from alice\\. The partial file was deleted\\.");
+    awaitTrue(() -> !bobClient.transferring(), "bob's client says nothing is going on any more");
     alice.await("bob stopped receiving movie\\.bin\\.");
     carol.await("alice sent movie\\.bin \\(400\\.0 MiB\\), saved to ", Duration.ofSeconds(60));
     assertEquals(-1L, Files.mismatch(file, dir.resolve("carol").resolve("movie.bin")));
@@ -433,6 +436,14 @@ class ChunkedTransferTest {
       f.setLength(size);
     }
     return p;
+  }
+
+  private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, what);
+      Thread.sleep(20);
+    }
   }
 
   /** Waits until a progress line for {@code file} has been shown on {@code console}. */
