@@ -382,7 +382,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
               : "the server closed the connection during the TLS handshake (is it running without TLS?)";
       console.print("Could not connect securely to " + describe(server) + ": " + reason);
     } else {
-      console.print("Cannot connect to " + describe(server) + ": " + Failures.rootMessage(cause));
+      console.print(ConnectFailures.describe(server, cause, settings.connectTimeout()));
     }
     return finish(1);
   }
