@@ -13,7 +13,6 @@ import pekkochat.config.ClientSettings;
 import pekkochat.config.ConfigLoader;
 import pekkochat.tls.ClientTls;
 import pekkochat.tls.TlsSetupException;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,18 +59,13 @@ public final class ClientMain implements Callable<Integer> {
   String trustStorePassword;
 
   public static void main(String[] args) {
-    // The client logs to a file, never onto the user's screen (scripts/run-client passes its own).
-    if (System.getProperty("logback.configurationFile") == null) {
-      System.setProperty("logback.configurationFile", "pekkochat-client-logback.xml");
-    }
-    // Initialise logging before the actor system logs from its own threads (else SLF4J
-    // replays those early calls with a warning on the console).
-    LoggerFactory.getLogger(ClientMain.class);
     System.exit(new CommandLine(new ClientMain()).execute(args));
   }
 
   @Override
   public Integer call() {
+    // The client logs to a file of its own, never onto the user's screen; set up meanwhile.
+    ClientLog log = ClientLog.start(username);
     Map<String, Object> flags = new HashMap<>();
     if (port != null) {
       flags.put("pekko-chat.client.port", port);
@@ -101,7 +95,7 @@ public final class ClientMain implements Callable<Integer> {
     }
     InetSocketAddress server = new InetSocketAddress(host, settings.port());
     if (server.isUnresolved()) {
-      System.err.println("Cannot connect to " + host + ":" + settings.port() + ": unknown host.");
+      System.err.println(ConnectFailures.unknownHost(host, settings.port()));
       return 1;
     }
     Console console;
@@ -110,6 +104,8 @@ public final class ClientMain implements Callable<Integer> {
     } catch (IOException e) {
       console = new PipedConsole(System.in, System.out);
     }
+    // Logging must be up before the actor system logs from its own threads.
+    log.awaitReady();
     try (Console c = console) {
       ChatClient client = ChatClient.start(config, settings, clientTls, server, username, c);
       return client.exitCode().toCompletableFuture().join();
