@@ -4,86 +4,56 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import pekkochat.config.ClientSettings;
 import pekkochat.config.ConfigLoader;
 import pekkochat.tls.ClientTls;
 import pekkochat.tls.TlsSetupException;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code run-client HOST [-p PORT] -u USERNAME [--config FILE] [--tls [--trust-store FILE]]}: the
- * seed client's command line, plus TLS.
+ * seed client's command line, plus TLS ({@link ClientArgs}). Exit codes: 0 after a normal quit,
+ * 1 when the server cannot be reached or the connection is lost, 2 for a bad command line or
+ * configuration, or a refused name with nobody there to choose another.
  */
-@Command(
-    name = "run-client",
-    mixinStandardHelpOptions = true,
-    description = "Connects to a pekko-chat (or original) chat server. Type /help once connected.")
-public final class ClientMain implements Callable<Integer> {
+public final class ClientMain {
 
-  @Parameters(index = "0", paramLabel = "HOST", description = "Server host name or address.")
-  String host;
-
-  @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "Server port (default 12000).")
-  Integer port;
-
-  @Option(names = {"-u", "--username"}, required = true, paramLabel = "USERNAME", description = "Your name in the chat.")
-  String username;
-
-  @Option(names = "--config", paramLabel = "FILE", description = "HOCON file overriding reference.conf.")
-  Path configFile;
-
-  @Option(
-      names = "--tls",
-      description = "Connect with TLS; the server's certificate is checked against the system's"
-          + " certificate authorities unless --trust-store is given.")
-  boolean tls;
-
-  @Option(
-      names = "--trust-store",
-      paramLabel = "FILE",
-      description = "PKCS12 file of the certificates to trust (scripts/gen-dev-cert writes one); implies --tls.")
-  Path trustStore;
-
-  @Option(
-      names = "--trust-store-password",
-      paramLabel = "PASSWORD",
-      description = "Its password, if it has one (or the environment variable PEKKO_CHAT_TRUST_STORE_PASSWORD).")
-  String trustStorePassword;
+  private ClientMain() {}
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new ClientMain()).execute(args));
+    System.exit(run(args));
   }
 
-  @Override
-  public Integer call() {
-    // The client logs to a file of its own, never onto the user's screen; set up meanwhile.
-    ClientLog log = ClientLog.start(username);
-    Map<String, Object> flags = new HashMap<>();
-    if (port != null) {
-      flags.put("pekko-chat.client.port", port);
+  /** Runs the client as {@link #main} does and returns its exit code instead of exiting. */
+  public static int run(String[] args) {
+    ClientArgs a;
+    try {
+      a = ClientArgs.parse(args);
+    } catch (ClientArgs.Invalid e) {
+      System.err.println("run-client: " + e.getMessage());
+      System.err.print(ClientArgs.USAGE);
+      return 2;
     }
-    if (tls || trustStore != null) {
+    if (a.help()) {
+      System.out.print(ClientArgs.USAGE);
+      return 0;
+    }
+    // The client logs to a file of its own, never onto the user's screen; set up meanwhile.
+    ClientLog log = ClientLog.start(a.username());
+    Map<String, Object> flags = new HashMap<>();
+    a.port().ifPresent(p -> flags.put("pekko-chat.client.port", p));
+    if (a.tls() || a.trustStore().isPresent()) {
       flags.put("pekko-chat.client.tls.enabled", true);
     }
-    if (trustStore != null) {
-      flags.put("pekko-chat.client.tls.trust-store", trustStore.toString());
-    }
-    if (trustStorePassword != null) {
-      flags.put("pekko-chat.client.tls.trust-store-password", trustStorePassword);
-    }
+    a.trustStore().ifPresent(t -> flags.put("pekko-chat.client.tls.trust-store", t.toString()));
+    a.trustStorePassword().ifPresent(p -> flags.put("pekko-chat.client.tls.trust-store-password", p));
     Config config;
     ClientSettings settings;
     Optional<ClientTls> clientTls;
     try {
-      config = ConfigLoader.load(configFile, flags);
+      config = ConfigLoader.load(a.configFile().orElse(null), flags);
       settings = ClientSettings.fromConfig(config);
       clientTls = settings.tls().enabled() ? Optional.of(ClientTls.load(settings.tls())) : Optional.empty();
     } catch (ConfigException | IllegalArgumentException e) {
@@ -93,9 +63,9 @@ public final class ClientMain implements Callable<Integer> {
       System.err.println("run-client: " + e.getMessage());
       return 2;
     }
-    InetSocketAddress server = new InetSocketAddress(host, settings.port());
+    InetSocketAddress server = new InetSocketAddress(a.host(), settings.port());
     if (server.isUnresolved()) {
-      System.err.println(ConnectFailures.unknownHost(host, settings.port()));
+      System.err.println(ConnectFailures.unknownHost(a.host(), settings.port()));
       return 1;
     }
     Console console;
@@ -107,7 +77,7 @@ public final class ClientMain implements Callable<Integer> {
     // Logging must be up before the actor system logs from its own threads.
     log.awaitReady();
     try (Console c = console) {
-      ChatClient client = ChatClient.start(config, settings, clientTls, server, username, c);
+      ChatClient client = ChatClient.start(config, settings, clientTls, server, a.username(), c);
       return client.exitCode().toCompletableFuture().join();
     }
   }
