@@ -72,10 +72,18 @@ cds_train() {
     sleep 0.1
   done
   if [ -n "$port" ]; then
-    printf '/users\n/help\n/quit\n' \
-      | PEKKOCHAT_CDS_TRAIN="$tmp/client.jsa" PEKKOCHAT_CLIENT_LOG_DIR="$tmp/logs" \
-        timeout 60 "$PEKKOCHAT_HOME/scripts/run-client" 127.0.0.1 -p "$port" -u cds-training \
+    export PEKKOCHAT_CDS_TRAIN="$tmp/client.jsa" PEKKOCHAT_CLIENT_LOG_DIR="$tmp/logs"
+    local client=("$PEKKOCHAT_HOME/scripts/run-client" 127.0.0.1 -p "$port" -u cds-training)
+    if command -v script >/dev/null 2>&1; then
+      # In a pseudo-terminal (script(1)), so that the terminal's classes (JLine) are archived too;
+      # /quit is typed until the client has gone.
+      { trap '' PIPE; printf '/users\r/help\r'; while sleep 0.5; do printf '/quit\r' || break; done; } 2>/dev/null \
+        | TERM=xterm-256color timeout 60 script -qec "$(printf '%q ' "${client[@]}")" /dev/null \
         >"$tmp/client.out" 2>&1 || ok=0
+    else
+      printf '/users\n/help\n/quit\n' | timeout 60 "${client[@]}" >"$tmp/client.out" 2>&1 || ok=0
+    fi
+    unset PEKKOCHAT_CDS_TRAIN PEKKOCHAT_CLIENT_LOG_DIR
   else
     ok=0
   fi

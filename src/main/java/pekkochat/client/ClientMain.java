@@ -2,11 +2,12 @@ package pekkochat.client;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import pekkochat.config.ClientSettings;
 import pekkochat.config.ConfigLoader;
 import pekkochat.tls.ClientTls;
@@ -40,8 +41,20 @@ public final class ClientMain {
       System.out.print(ClientArgs.USAGE);
       return 0;
     }
-    // The client logs to a file of its own, never onto the user's screen; set up meanwhile.
+    // The client logs to a file of its own, never onto the user's screen; and the terminal takes
+    // JLine 50-130 ms to set up: both are done on threads of their own while the config loads.
     ClientLog log = ClientLog.start(a.username());
+    PendingTerminal terminal = System.console() != null ? new PendingTerminal() : null;
+    try {
+      return run(a, log, terminal);
+    } finally {
+      if (terminal != null) {
+        terminal.closeIfNotTaken();
+      }
+    }
+  }
+
+  private static int run(ClientArgs a, ClientLog log, PendingTerminal terminal) {
     Map<String, Object> flags = new HashMap<>();
     a.port().ifPresent(p -> flags.put("pekko-chat.client.port", p));
     if (a.tls() || a.trustStore().isPresent()) {
@@ -68,17 +81,44 @@ public final class ClientMain {
       System.err.println(ConnectFailures.unknownHost(a.host(), settings.port()));
       return 1;
     }
-    Console console;
-    try {
-      console = System.console() != null ? TerminalConsole.open() : new PipedConsole(System.in, System.out);
-    } catch (IOException e) {
-      console = new PipedConsole(System.in, System.out);
-    }
+    Console console = terminal != null ? terminal.take() : new PipedConsole(System.in, System.out);
     // Logging must be up before the actor system logs from its own threads.
     log.awaitReady();
     try (Console c = console) {
       ChatClient client = ChatClient.start(config, settings, clientTls, server, a.username(), c);
       return client.exitCode().toCompletableFuture().join();
+    }
+  }
+
+  /** The terminal being set up on a thread of its own, until the client takes it. */
+  private static final class PendingTerminal {
+    private final FutureTask<Console> task = new FutureTask<>(TerminalConsole::open);
+    private boolean taken;
+
+    PendingTerminal() {
+      Thread t = new Thread(task, "terminal-setup");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    /** The terminal, or plain standard streams if JLine could not set it up. */
+    Console take() {
+      taken = true;
+      try {
+        return task.get();
+      } catch (ExecutionException e) {
+        return new PipedConsole(System.in, System.out);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new PipedConsole(System.in, System.out);
+      }
+    }
+
+    /** Restores the terminal when the client ends before it took it (a bad config, say). */
+    void closeIfNotTaken() {
+      if (!taken) {
+        take().close();
+      }
     }
   }
 }
