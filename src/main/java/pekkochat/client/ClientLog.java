@@ -8,7 +8,6 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -19,10 +18,9 @@ import org.slf4j.LoggerFactory;
  * Only the newest {@value #KEEP_PROPERTY} (default {@value #DEFAULT_KEEP}) client logs there are
  * kept: older ones are deleted when a client starts.
  *
- * <p>Logging is set up on a thread of its own while the client reads its configuration (its
- * file is written by {@link ClientLogConfigurator}, without parsing any XML), and must be
- * {@link #awaitReady() ready} before the actor system starts logging from its threads (else SLF4J
- * would replay those early calls with a warning on the console).
+ * <p>Logging is set up on a thread of its own while the client reads its configuration and starts
+ * (its file is written by {@link ClientLogConfigurator}, without parsing any XML); what is logged
+ * before it is up, SLF4J keeps and hands over then.
  */
 public final class ClientLog {
 
@@ -34,10 +32,10 @@ public final class ClientLog {
   public static final String FILE_PROPERTY = "pekkochat.client.log-file";
 
   static final int DEFAULT_KEEP = 20;
+  private static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
   private static final int MAX_NAME_CHARS = 32;
 
   private final Path file;
-  private final CountDownLatch ready = new CountDownLatch(1);
 
   private ClientLog(Path file) {
     this.file = file;
@@ -48,6 +46,12 @@ public final class ClientLog {
    * the background (old logs are pruned first).
    */
   public static ClientLog start(String username) {
+    // The actor system starts meanwhile, and its logger may ask SLF4J for a logger before logback
+    // is up: SLF4J then queues those events and replays them once it is, saying so on stderr
+    // (a warning, like any other of its own). The screen is the chat's: errors only.
+    if (System.getProperty(SLF4J_VERBOSITY) == null) {
+      System.setProperty(SLF4J_VERBOSITY, "ERROR");
+    }
     Path dir = directory();
     Path file = dir.resolve(fileName(username, ProcessHandle.current().pid()));
     System.setProperty(FILE_PROPERTY, file.toString());
@@ -59,21 +63,8 @@ public final class ClientLog {
   }
 
   private void setUp(Path dir) {
-    try {
-      prune(dir, keep());
-      LoggerFactory.getLogger(ClientLog.class).info("pekko-chat client log, process {}", ProcessHandle.current().pid());
-    } finally {
-      ready.countDown();
-    }
-  }
-
-  /** Waits until logging is set up (a few tens of milliseconds after {@link #start}). */
-  public void awaitReady() {
-    try {
-      ready.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    prune(dir, keep());
+    LoggerFactory.getLogger(ClientLog.class).info("pekko-chat client log, process {}", ProcessHandle.current().pid());
   }
 
   public Path file() {

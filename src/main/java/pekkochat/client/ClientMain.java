@@ -82,8 +82,6 @@ public final class ClientMain {
       return 1;
     }
     Console console = terminal != null ? terminal.take() : new PipedConsole(System.in, System.out);
-    // Logging must be up before the actor system logs from its own threads.
-    log.awaitReady();
     try (Console c = console) {
       ChatClient client = ChatClient.start(config, settings, clientTls, server, a.username(), c);
       return client.exitCode().toCompletableFuture().join();
