@@ -62,8 +62,11 @@ cds_train() {
   tmp="$(mktemp -d "${TMPDIR:-/tmp}/pekko-chat-cds.XXXXXX")" || return 1
   mkdir -p "$CDS_DIR" || return 1
   echo "pekko-chat: making class-data archives for a fast start (once per build, a few seconds)..." >&2
+  # An empty config, not conf/*.conf: a deployment's TLS settings must not keep the two apart.
+  : >"$tmp/empty.conf"
   PEKKOCHAT_CDS_TRAIN="$tmp/server.jsa" JAVA_OPTS="-Dpekko-chat.server.spool-directory=$tmp/spool" \
-    "$PEKKOCHAT_HOME/scripts/run-server" --host 127.0.0.1 --port 0 >"$tmp/server.out" 2>&1 </dev/null &
+    "$PEKKOCHAT_HOME/scripts/run-server" --host 127.0.0.1 --port 0 --config "$tmp/empty.conf" \
+    >"$tmp/server.out" 2>&1 </dev/null &
   server_pid=$!
   for ((i = 0; i < 600; i++)); do
     port="$(sed -n 's/.*listening on .*:\([0-9][0-9]*\).*/\1/p' "$tmp/server.out" | head -n 1)"
@@ -73,15 +76,15 @@ cds_train() {
   done
   if [ -n "$port" ]; then
     export PEKKOCHAT_CDS_TRAIN="$tmp/client.jsa" PEKKOCHAT_CLIENT_LOG_DIR="$tmp/logs"
-    local client=("$PEKKOCHAT_HOME/scripts/run-client" 127.0.0.1 -p "$port" -u cds-training)
-    if command -v script >/dev/null 2>&1; then
-      # In a pseudo-terminal (script(1)), so that the terminal's classes (JLine) are archived too;
-      # /quit is typed until the client has gone.
-      { trap '' PIPE; printf '/users\r/help\r'; while sleep 0.5; do printf '/quit\r' || break; done; } 2>/dev/null \
-        | TERM=xterm-256color timeout 60 script -qec "$(printf '%q ' "${client[@]}")" /dev/null \
-        >"$tmp/client.out" 2>&1 || ok=0
-    else
-      printf '/users\n/help\n/quit\n' | timeout 60 "${client[@]}" >"$tmp/client.out" 2>&1 || ok=0
+    local client=("$PEKKOCHAT_HOME/scripts/run-client" 127.0.0.1 -p "$port" -u cds-training --config "$tmp/empty.conf")
+    # In a pseudo-terminal (script(1)) if there is one, so that the terminal's classes (JLine)
+    # are archived too; /quit is typed until the client has gone. Else, or if that fails, piped.
+    if ! command -v script >/dev/null 2>&1 \
+       || ! { { trap '' PIPE; printf '/users\r/help\r'; while sleep 0.5; do printf '/quit\r' || break; done; } 2>/dev/null \
+              | TERM=xterm-256color timeout 60 script -qec "$(printf '%q ' "${client[@]}")" /dev/null \
+              >"$tmp/client.out" 2>&1; } \
+       || [ ! -s "$tmp/client.jsa" ]; then
+      printf '/users\n/help\n/quit\n' | timeout 60 "${client[@]}" >"$tmp/client-piped.out" 2>&1 || ok=0
     fi
     unset PEKKOCHAT_CDS_TRAIN PEKKOCHAT_CLIENT_LOG_DIR
   else
