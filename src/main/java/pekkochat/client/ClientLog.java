@@ -35,17 +35,13 @@ public final class ClientLog {
   private static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
   private static final int MAX_NAME_CHARS = 32;
 
-  private final Path file;
-
-  private ClientLog(Path file) {
-    this.file = file;
-  }
+  private ClientLog() {}
 
   /**
    * Names this process's log after {@code username} and the process id, and sets logging up in
-   * the background (old logs are pruned first).
+   * the background (old logs are pruned first). Returns the log file.
    */
-  public static ClientLog start(String username) {
+  public static Path start(String username) {
     // The actor system starts meanwhile, and its logger may ask SLF4J for a logger before logback
     // is up: SLF4J then queues those events and replays them once it is, saying so on stderr
     // (a warning, like any other of its own). The screen is the chat's: errors only.
@@ -55,20 +51,15 @@ public final class ClientLog {
     Path dir = directory();
     Path file = dir.resolve(fileName(username, ProcessHandle.current().pid()));
     System.setProperty(FILE_PROPERTY, file.toString());
-    ClientLog log = new ClientLog(file);
-    Thread t = new Thread(() -> log.setUp(dir), "client-log-setup");
+    Thread t = new Thread(() -> setUp(dir), "client-log-setup");
     t.setDaemon(true);
     t.start();
-    return log;
+    return file;
   }
 
-  private void setUp(Path dir) {
+  private static void setUp(Path dir) {
     prune(dir, keep());
     LoggerFactory.getLogger(ClientLog.class).info("pekko-chat client log, process {}", ProcessHandle.current().pid());
-  }
-
-  public Path file() {
-    return file;
   }
 
   static Path directory() {

@@ -43,10 +43,10 @@ public final class ClientMain {
     }
     // The client logs to a file of its own, never onto the user's screen; and the terminal takes
     // JLine 50-130 ms to set up: both are done on threads of their own while the config loads.
-    ClientLog log = ClientLog.start(a.username());
+    ClientLog.start(a.username());
     PendingTerminal terminal = System.console() != null ? new PendingTerminal() : null;
     try {
-      return run(a, log, terminal);
+      return run(a, terminal);
     } finally {
       if (terminal != null) {
         terminal.closeIfNotTaken();
@@ -54,7 +54,7 @@ public final class ClientMain {
     }
   }
 
-  private static int run(ClientArgs a, ClientLog log, PendingTerminal terminal) {
+  private static int run(ClientArgs a, PendingTerminal terminal) {
     Map<String, Object> flags = new HashMap<>();
     a.port().ifPresent(p -> flags.put("pekko-chat.client.port", p));
     if (a.tls() || a.trustStore().isPresent()) {
