@@ -3,11 +3,17 @@
 
 PEKKOCHAT_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STAMP="$PEKKOCHAT_HOME/target/.built"
+# shellcheck source=scripts/lib/cds.sh
+source "$PEKKOCHAT_HOME/scripts/lib/cds.sh"
 
-# Builds (without tests) when target/ is missing or older than pom.xml or anything under src/main.
+# Builds (without tests) when target/ is missing or older than pom.xml or anything under src/main,
+# then makes the class-data archives when they are missing or stale (cds.sh).
 ensure_built() {
-  if [ -f "$STAMP" ] && [ -d "$PEKKOCHAT_HOME/target/lib" ] \
+  # A training run (cds.sh) is started by a build check already under way.
+  [ -z "${PEKKOCHAT_CDS_TRAIN:-}" ] || return 0
+  if [ -f "$STAMP" ] && [ -d "$PEKKOCHAT_HOME/target/lib" ] && [ -f "$PEKKOCHAT_HOME/target/pekko-chat.jar" ] \
      && [ -z "$(find "$PEKKOCHAT_HOME/pom.xml" "$PEKKOCHAT_HOME/src/main" -newer "$STAMP" -print -quit)" ]; then
+    cds_ensure
     return 0
   fi
   if ! command -v mvn >/dev/null 2>&1; then
@@ -20,10 +26,17 @@ ensure_built() {
     exit 1
   fi
   touch "$STAMP"
+  cds_ensure
 }
 
+# The project's jar and its libraries, named one by one in a fixed order: a class-data archive
+# only fits the classpath it was made with, and it can only hold classes from jars.
 classpath() {
-  echo "$PEKKOCHAT_HOME/target/classes:$PEKKOCHAT_HOME/target/lib/*"
+  local cp="$PEKKOCHAT_HOME/target/pekko-chat.jar" jar LC_ALL=C
+  for jar in "$PEKKOCHAT_HOME"/target/lib/*.jar; do
+    cp="$cp:$jar"
+  done
+  echo "$cp"
 }
 
 # True when the arguments already name a config file.

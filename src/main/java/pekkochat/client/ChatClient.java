@@ -54,8 +54,14 @@ public final class ChatClient {
     java.util.concurrent.atomic.AtomicBoolean transferring = new java.util.concurrent.atomic.AtomicBoolean();
     ActorSystem<Client.Command> system =
         ActorSystem.create(
-            Client.create(settings, tls, server, username, console, exitCode, transferring), "pekko-chat-client", config);
+            Client.create(settings, tls, server, username, console, exitCode, transferring), "pekko-chat-client", systemConfig(config));
     return new ChatClient(system, exitCode, transferring);
+  }
+
+  /** The client's actor system's config: {@code pekko-chat.client.actor-system} over {@code config}. */
+  static Config systemConfig(Config config) {
+    String lean = "pekko-chat.client.actor-system";
+    return config.hasPath(lean) ? config.getConfig(lean).withFallback(config) : config;
   }
 
   /** Completes when the client has stopped and its actor system is terminated. */

@@ -341,7 +341,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (phase != Phase.CONNECTING) {
       return this;
     }
-    console.print(ServerConnection.failure(server, tls.isPresent(), tcpConnected, cause));
+    console.print(ServerConnection.failure(server, tls.isPresent(), tcpConnected, cause, settings.connectTimeout()));
     return finish(1);
   }
 

@@ -2,94 +2,71 @@ package pekkochat.client;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import pekkochat.config.ClientSettings;
 import pekkochat.config.ConfigLoader;
 import pekkochat.tls.ClientTls;
 import pekkochat.tls.TlsSetupException;
-import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code run-client HOST [-p PORT] -u USERNAME [--config FILE] [--tls [--trust-store FILE]]}: the
- * seed client's command line, plus TLS.
+ * seed client's command line, plus TLS ({@link ClientArgs}). Exit codes: 0 after a normal quit,
+ * 1 when the server cannot be reached or the connection is lost, 2 for a bad command line or
+ * configuration, or a refused name with nobody there to choose another.
  */
-@Command(
-    name = "run-client",
-    mixinStandardHelpOptions = true,
-    description = "Connects to a pekko-chat (or original) chat server. Type /help once connected.")
-public final class ClientMain implements Callable<Integer> {
+public final class ClientMain {
 
-  @Parameters(index = "0", paramLabel = "HOST", description = "Server host name or address.")
-  String host;
-
-  @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "Server port (default 12000).")
-  Integer port;
-
-  @Option(names = {"-u", "--username"}, required = true, paramLabel = "USERNAME", description = "Your name in the chat.")
-  String username;
-
-  @Option(names = "--config", paramLabel = "FILE", description = "HOCON file overriding reference.conf.")
-  Path configFile;
-
-  @Option(
-      names = "--tls",
-      description = "Connect with TLS; the server's certificate is checked against the system's"
-          + " certificate authorities unless --trust-store is given.")
-  boolean tls;
-
-  @Option(
-      names = "--trust-store",
-      paramLabel = "FILE",
-      description = "PKCS12 file of the certificates to trust (scripts/gen-dev-cert writes one); implies --tls.")
-  Path trustStore;
-
-  @Option(
-      names = "--trust-store-password",
-      paramLabel = "PASSWORD",
-      description = "Its password, if it has one (or the environment variable PEKKO_CHAT_TRUST_STORE_PASSWORD).")
-  String trustStorePassword;
+  private ClientMain() {}
 
   public static void main(String[] args) {
-    // The client logs to a file, never onto the user's screen (scripts/run-client passes its own).
-    if (System.getProperty("logback.configurationFile") == null) {
-      System.setProperty("logback.configurationFile", "pekkochat-client-logback.xml");
-    }
-    // Initialise logging before the actor system logs from its own threads (else SLF4J
-    // replays those early calls with a warning on the console).
-    LoggerFactory.getLogger(ClientMain.class);
-    System.exit(new CommandLine(new ClientMain()).execute(args));
+    System.exit(run(args));
   }
 
-  @Override
-  public Integer call() {
-    Map<String, Object> flags = new HashMap<>();
-    if (port != null) {
-      flags.put("pekko-chat.client.port", port);
+  /** Runs the client as {@link #main} does and returns its exit code instead of exiting. */
+  public static int run(String[] args) {
+    ClientArgs a;
+    try {
+      a = ClientArgs.parse(args);
+    } catch (ClientArgs.Invalid e) {
+      System.err.println("run-client: " + e.getMessage());
+      System.err.print(ClientArgs.USAGE);
+      return 2;
     }
-    if (tls || trustStore != null) {
+    if (a.help()) {
+      System.out.print(ClientArgs.USAGE);
+      return 0;
+    }
+    // The client logs to a file of its own, never onto the user's screen; and the terminal takes
+    // JLine 50-130 ms to set up: both are done on threads of their own while the config loads.
+    ClientLog.start(a.username());
+    PendingTerminal terminal = System.console() != null ? new PendingTerminal() : null;
+    try {
+      return run(a, terminal);
+    } finally {
+      if (terminal != null) {
+        terminal.closeIfNotTaken();
+      }
+    }
+  }
+
+  private static int run(ClientArgs a, PendingTerminal terminal) {
+    Map<String, Object> flags = new HashMap<>();
+    a.port().ifPresent(p -> flags.put("pekko-chat.client.port", p));
+    if (a.tls() || a.trustStore().isPresent()) {
       flags.put("pekko-chat.client.tls.enabled", true);
     }
-    if (trustStore != null) {
-      flags.put("pekko-chat.client.tls.trust-store", trustStore.toString());
-    }
-    if (trustStorePassword != null) {
-      flags.put("pekko-chat.client.tls.trust-store-password", trustStorePassword);
-    }
+    a.trustStore().ifPresent(t -> flags.put("pekko-chat.client.tls.trust-store", t.toString()));
+    a.trustStorePassword().ifPresent(p -> flags.put("pekko-chat.client.tls.trust-store-password", p));
     Config config;
     ClientSettings settings;
     Optional<ClientTls> clientTls;
     try {
-      config = ConfigLoader.load(configFile, flags);
+      config = ConfigLoader.load(a.configFile().orElse(null), flags);
       settings = ClientSettings.fromConfig(config);
       clientTls = settings.tls().enabled() ? Optional.of(ClientTls.load(settings.tls())) : Optional.empty();
     } catch (ConfigException | IllegalArgumentException e) {
@@ -99,20 +76,47 @@ public final class ClientMain implements Callable<Integer> {
       System.err.println("run-client: " + e.getMessage());
       return 2;
     }
-    InetSocketAddress server = new InetSocketAddress(host, settings.port());
+    InetSocketAddress server = new InetSocketAddress(a.host(), settings.port());
     if (server.isUnresolved()) {
-      System.err.println("Cannot connect to " + host + ":" + settings.port() + ": unknown host.");
+      System.err.println(ConnectFailures.unknownHost(a.host(), settings.port()));
       return 1;
     }
-    Console console;
-    try {
-      console = System.console() != null ? TerminalConsole.open() : new PipedConsole(System.in, System.out);
-    } catch (IOException e) {
-      console = new PipedConsole(System.in, System.out);
-    }
+    Console console = terminal != null ? terminal.take() : new PipedConsole(System.in, System.out);
     try (Console c = console) {
-      ChatClient client = ChatClient.start(config, settings, clientTls, server, username, c);
+      ChatClient client = ChatClient.start(config, settings, clientTls, server, a.username(), c);
       return client.exitCode().toCompletableFuture().join();
+    }
+  }
+
+  /** The terminal being set up on a thread of its own, until the client takes it. */
+  private static final class PendingTerminal {
+    private final FutureTask<Console> task = new FutureTask<>(TerminalConsole::open);
+    private boolean taken;
+
+    PendingTerminal() {
+      Thread t = new Thread(task, "terminal-setup");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    /** The terminal, or plain standard streams if JLine could not set it up. */
+    Console take() {
+      taken = true;
+      try {
+        return task.get();
+      } catch (ExecutionException e) {
+        return new PipedConsole(System.in, System.out);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new PipedConsole(System.in, System.out);
+      }
+    }
+
+    /** Restores the terminal when the client ends before it took it (a bad config, say). */
+    void closeIfNotTaken() {
+      if (!taken) {
+        take().close();
+      }
     }
   }
 }

@@ -20,7 +20,6 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
-import pekkochat.Failures;
 import pekkochat.config.ClientSettings;
 import pekkochat.protocol.Message;
 import pekkochat.protocol.MessageDecoder;
@@ -102,7 +101,7 @@ final class ServerConnection {
    * Why the connection could not be made, for the user. {@code tcpConnected}: the TCP connection
    * was up when it failed (with TLS, then the handshake failed).
    */
-  static String failure(InetSocketAddress server, boolean tls, boolean tcpConnected, Throwable cause) {
+  static String failure(InetSocketAddress server, boolean tls, boolean tcpConnected, Throwable cause, Duration connectTimeout) {
     if (tls && (tcpConnected || HandshakeFailures.isTls(cause))) {
       // Told before the connection ends, a refused certificate comes here first; the end of the
       // connection that follows carries no reason (see ClientTls.newEngine), hence the guess.
@@ -112,7 +111,7 @@ final class ServerConnection {
               : "the server closed the connection during the TLS handshake (is it running without TLS?)";
       return "Could not connect securely to " + describe(server) + ": " + reason;
     }
-    return "Cannot connect to " + describe(server) + ": " + Failures.rootMessage(cause);
+    return ConnectFailures.describe(server, cause, connectTimeout);
   }
 
   static String handshakeTimedOut(InetSocketAddress server, Duration timeout) {

@@ -44,7 +44,7 @@ public final class ChatServer implements AutoCloseable {
     icu.start();
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Guardian.Command> system =
-        ActorSystem.create(Guardian.create(settings, started), "pekko-chat-server", config);
+        ActorSystem.create(Guardian.create(settings, started), "pekko-chat-server", systemConfig(config));
     try {
       return new ChatServer(system, started.get(30, TimeUnit.SECONDS));
     } catch (ExecutionException e) {
@@ -87,5 +87,11 @@ public final class ChatServer implements AutoCloseable {
     public StartFailed(String message, Throwable cause) {
       super(message, cause);
     }
+  }
+
+  /** The actor system's config: {@code pekko-chat.server.actor-system} over {@code config}. */
+  static Config systemConfig(Config config) {
+    String overlay = "pekko-chat.server.actor-system";
+    return config.hasPath(overlay) ? config.getConfig(overlay).withFallback(config) : config;
   }
 }

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import pekkochat.config.ConfigLoader;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -47,11 +49,31 @@ public final class ServerMain implements Callable<Integer> {
           + " variable PEKKO_CHAT_KEY_STORE_PASSWORD or the config file.")
   String keyStorePassword;
 
+  /** Logback reading conf/logback.xml: 100-150 ms, done while picocli reads the command line. */
+  private static final FutureTask<Void> LOGGING = new FutureTask<>(() -> LoggerFactory.getLogger(ServerMain.class), null);
+
   public static void main(String[] args) {
-    // Initialise logging before the actor system logs from its own threads (else SLF4J
-    // replays those early calls with a warning on the console).
-    LoggerFactory.getLogger(ServerMain.class);
+    Thread t = new Thread(LOGGING, "logging-setup");
+    t.setDaemon(true);
+    t.start();
     System.exit(new CommandLine(new ServerMain()).execute(args));
+  }
+
+  /**
+   * Logging must be up before the actor system logs from its own threads (else SLF4J replays
+   * those early calls with a warning on the console).
+   */
+  private static void awaitLogging() {
+    if (!LOGGING.isDone()) {
+      LOGGING.run(); // not started by main (a test calling call()): set up here; a no-op if running
+    }
+    try {
+      LOGGING.get();
+    } catch (ExecutionException e) {
+      // logback reports its own configuration problems
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
@@ -79,6 +101,7 @@ public final class ServerMain implements Callable<Integer> {
       System.err.println("run-server: bad configuration: " + e.getMessage());
       return 2;
     }
+    awaitLogging();
     ChatServer server;
     try {
       server = ChatServer.start(config);

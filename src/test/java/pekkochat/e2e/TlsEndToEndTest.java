@@ -316,7 +316,7 @@ class TlsEndToEndTest {
         new CommandLine(new ServerMain())
             .execute("--host", "127.0.0.1", "--port", "0", "--key-store", missing.toString(), "--key-store-password", "x"));
     assertEquals(
-        2, new CommandLine(new ClientMain()).execute("127.0.0.1", "-u", "alice", "--trust-store", missing.toString()));
+        2, ClientMain.run(new String[] {"127.0.0.1", "-u", "alice", "--trust-store", missing.toString()}));
   }
 
   private void assertStartFails(Map<String, Object> overrides, String regex) throws IOException {
