@@ -54,6 +54,11 @@ public final class ClientMain implements Callable<Integer> {
   Path trustStore;
 
   @Option(
+      names = "--no-color",
+      description = "No colours on the terminal (as the NO_COLOR environment variable; piped output never has any).")
+  boolean noColor;
+
+  @Option(
       names = "--trust-store-password",
       paramLabel = "PASSWORD",
       description = "Its password, if it has one (or the environment variable PEKKO_CHAT_TRUST_STORE_PASSWORD).")
@@ -81,6 +86,9 @@ public final class ClientMain implements Callable<Integer> {
     }
     if (trustStore != null) {
       flags.put("pekko-chat.client.tls.trust-store", trustStore.toString());
+    }
+    if (noColor) {
+      flags.put("pekko-chat.client.screen.color", false);
     }
     if (trustStorePassword != null) {
       flags.put("pekko-chat.client.tls.trust-store-password", trustStorePassword);
