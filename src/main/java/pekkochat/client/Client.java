@@ -187,6 +187,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private boolean inputEnded;
   private boolean inputStarted;
   private Question asked;
+  /** The user asked to cancel a transfer that cannot be cancelled (see {@link #cancelTransfers}). */
+  private boolean cancelRefused;
   private final Downloads downloads;
   private final Uploads uploads;
 
@@ -644,7 +646,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
       return onAnswer(true);
     }
     int transfers = transfersInFlight();
-    if (transfers > 0) {
+    if (transfers > 0 && cancelRefused) {
+      // Already told that it cannot be cancelled: the only way to stop it is to quit.
+      asked = Question.QUIT;
+      screen.ask("Quit? The file" + (transfers == 1 ? "" : "s") + " in flight " + (transfers == 1 ? "is" : "are") + " cut off. [y/N] ");
+    } else if (transfers > 0) {
       asked = Question.CANCEL;
       screen.ask("Cancel " + transfers + " transfer" + (transfers == 1 ? "" : "s") + "? [y/N] ");
     } else {
@@ -662,6 +668,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
       quit();
     } else if (yes && question == Question.CANCEL) {
       cancelTransfers();
+      cancelRefused = transfersInFlight() > 0;
     }
     return this;
   }

@@ -272,7 +272,10 @@ final class Screen {
           trim(c);
         }
         followNextActive = false;
-        if (switchesInFlight == 0 || !inView.room()) {
+        if (inView.name.isEmpty()) {
+          // The first room: what is on the screen is its start already, nothing to redraw.
+          inView = c;
+        } else if (switchesInFlight == 0 || !inView.room()) {
           moveTo(c);
         }
       }

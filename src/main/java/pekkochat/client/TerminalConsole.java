@@ -206,6 +206,18 @@ public final class TerminalConsole implements Console {
     }
   }
 
+  /** The status line as text, as last drawn: the conversations, then the transfers. */
+  public List<String> statusLines() {
+    synchronized (statusLock) {
+      List<String> lines = new ArrayList<>();
+      if (bar.length() > 0) {
+        lines.add(bar.toString());
+      }
+      lines.addAll(progress);
+      return lines;
+    }
+  }
+
   /** Draws the status line: the conversations, then one line per transfer. Under statusLock. */
   private void drawStatus(boolean afterClear) {
     if (closed) {
