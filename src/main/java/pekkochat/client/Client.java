@@ -223,11 +223,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
       this.outbound = connect();
     } else {
       // Nothing is sent with a name the server would refuse: ask for another, or stop.
-      screen.error(display.stamp(badName.get()));
       if (!console.interactive()) {
-        console.print("Start again with another -u NAME.");
+        screen.error(display.stamp(badName.get() + " Start again with another -u NAME."));
         self.tell(new Stop(2));
       } else {
+        screen.error(display.stamp(badName.get()));
         askForName();
         startInput();
       }

@@ -37,6 +37,7 @@ public final class TerminalConsole implements Console {
   private static final String SWITCH_WIDGET = "pekko-chat-switch-";
   private static final String NEXT_WIDGET = "pekko-chat-next";
   private static final String PREVIOUS_WIDGET = "pekko-chat-previous";
+  private static final String ERASE_WIDGET = "pekko-chat-erase";
 
   private final Terminal terminal;
   private final LineReader reader;
@@ -68,7 +69,6 @@ public final class TerminalConsole implements Console {
             // "!" is punctuation in chat, not a history event to expand.
             .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
             .option(LineReader.Option.CASE_INSENSITIVE, true)
-            .option(LineReader.Option.AUTO_FRESH_LINE, true)
             .build();
     bindKeys();
     // Ctrl-C while no line is being read (the line before is waiting to be sent) is a key too,
@@ -83,6 +83,20 @@ public final class TerminalConsole implements Console {
   }
 
   private void bindKeys() {
+    // The prompt may change between reading its field and the reader starting (the line just
+    // typed made the server switch rooms): the reader takes the latest one once it is reading,
+    // when a change also redraws it (see prompt()).
+    reader.getWidgets().put(LineReader.CALLBACK_INIT, () -> {
+      ((LineReaderImpl) reader).setPrompt(escapePrompt(prompt));
+      return true;
+    });
+    reader.getWidgets().put(ERASE_WIDGET, () -> {
+      ((LineReaderImpl) reader).setPrompt("");
+      reader.getBuffer().clear();
+      reader.callWidget(LineReader.REDRAW_LINE);
+      reader.callWidget(LineReader.REDISPLAY);
+      return true;
+    });
     KeyMap<org.jline.reader.Binding> main = reader.getKeyMaps().get(LineReader.MAIN);
     for (int n = 1; n <= 9; n++) {
       int number = n;
@@ -307,11 +321,9 @@ public final class TerminalConsole implements Console {
     }
     try {
       if (reader.isReading()) {
-        // Whatever the prompt showed is erased; the shell's prompt starts at column 0 there.
-        ((LineReaderImpl) reader).setPrompt("");
-        reader.getBuffer().clear();
-        reader.callWidget(LineReader.REDRAW_LINE);
-        reader.callWidget(LineReader.REDISPLAY);
+        // Whatever the prompt showed is erased (under the reader's lock, as widgets run); the
+        // shell's prompt starts at column 0 there.
+        reader.callWidget(ERASE_WIDGET);
       }
     } catch (RuntimeException e) {
       // not reading after all

@@ -85,6 +85,19 @@ class TerminalClientTest {
     return client;
   }
 
+  private ChatClient start(InetSocketAddress address, String name, pekkochat.client.Console console, pekkochat.config.ClientSettings.Screen screen)
+      throws IOException {
+    ChatClient client =
+        ChatClient.start(
+            Servers.clientConfig(),
+            Servers.clientSettings(Files.createDirectories(tmp.resolve(name + "-files"))).withScreen(screen),
+            address,
+            name,
+            console);
+    clients.add(client);
+    return client;
+  }
+
   private VirtualTerminal terminal() throws IOException {
     VirtualTerminal t = new VirtualTerminal();
     closeables.add(t);
@@ -182,6 +195,33 @@ class TerminalClientTest {
     assertTrue(erased > raw.lastIndexOf("alice> "), () -> "the prompt line is left: " + VirtualTerminal.visible(tail(raw)));
     String after = raw.substring(erased).replaceAll("\u001b\\[[0-?]*[ -/]*[@-~]|\u001b[78=>]|\r", "");
     assertTrue(after.isEmpty(), () -> "printed after the prompt line was emptied: " + VirtualTerminal.visible(after));
+  }
+
+  @Test
+  void theInterleavedLayoutWithoutColourPrintsEveryLineTaggedAndStillMarksMentions() throws Exception {
+    InetSocketAddress address = ourServer();
+    VirtualTerminal alice = terminal();
+    var screen = new pekkochat.config.ClientSettings.Screen(false, 100, pekkochat.config.ClientSettings.Screen.Bell.PM, false);
+    start(address, "alice", alice.console(), screen);
+    alice.await(Pattern.quote("[#lobby] alice> "));
+    TestConsole bob = piped(address, "bob");
+    bob.await("You are in #lobby");
+    alice.type("/join #dev\r");
+    alice.await(Pattern.quote("[#dev] alice> "));
+    bob.type("alice: are you there?");
+    // Printed at once, tagged with its room; counted in the status line all the same.
+    alice.await("\\[#lobby\\] bob: alice: are you there\\?");
+    alice.awaitStatus("^1:#lobby\\(1!\\)  2:#dev$");
+    String raw = alice.raw();
+    assertTrue(raw.matches("(?s).*\u001b\\[[0-9;]*7[0-9;]*malice.*"), "the mention is not reversed without colour");
+    // No SGR sequence sets a foreground colour (30-38, 90-97).
+    assertFalse(
+        Pattern.compile("\u001b\\[(?:[0-9]*;)*(?:3[0-8]|9[0-7])(?:;[0-9]*)*m").matcher(raw).find(),
+        () -> "a colour in " + VirtualTerminal.visible(raw));
+    assertFalse(raw.contains("\u0007"), "bell = pm rang for a mention");
+    bob.type("/msg alice psst");
+    alice.await("\\[PM\\] bob: psst");
+    alice.awaitRaw("\u0007");
   }
 
   @Test
