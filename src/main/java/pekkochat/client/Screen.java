@@ -210,7 +210,12 @@ final class Screen {
     String meBefore = view.me();
     Pattern mentionBefore = mention();
     Optional<String> shownAtAll = view.onEvent(e); // the user's name and the server's active room
+    Conversation before = inView;
     track(e, meBefore);
+    if (windows && e.kind() == Event.Kind.ACTIVE && before == inView && inView.name.equalsIgnoreCase(e.room())) {
+      // Already in view (switched by key, or just entered): the prompt says it, no line needed.
+      shownAtAll = Optional.empty();
+    }
     if (shownAtAll.isEmpty()) {
       refresh();
       return;
