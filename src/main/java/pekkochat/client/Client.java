@@ -667,7 +667,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (yes && question == Question.QUIT) {
       quit();
     } else if (yes && question == Question.CANCEL) {
-      cancelTransfers();
+      // As if typed: whatever /cancel does, Ctrl-C does.
+      onChatLine("/cancel", getContext().getSystem().ignoreRef());
       cancelRefused = transfersInFlight() > 0;
     }
     return this;

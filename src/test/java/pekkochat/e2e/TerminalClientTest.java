@@ -139,6 +139,8 @@ class TerminalClientTest {
     bob.type("/join #dev");
     alice.await("bob joined #dev\\.");
     alice.type("/join #lo\t\r");
+    alice.awaitRaw(CLEAR); // #lobby's lines drawn again
+    alice.await("alice: bob: hi there");
     alice.await(Pattern.quote("[#lobby] alice> "));
 
     // Lines in #dev while #lobby is in view: counted, not printed; a mention gets one notice.
