@@ -186,6 +186,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private String deferredText;
   private boolean inputEnded;
   private boolean inputStarted;
+  /** How the connection was made ({@code " (TLSv1.3)"}), for the line that announces it. */
+  private String connectedHow = "";
   private Question asked;
   /** The user asked to cancel a transfer that cannot be cancelled (see {@link #cancelTransfers}). */
   private boolean cancelRefused;
@@ -317,9 +319,6 @@ public final class Client extends AbstractBehavior<Client.Command> {
     startInput();
     return this;
   }
-
-  /** How the connection was made ({@code " (TLSv1.3)"}), for the line that announces it. */
-  private String connectedHow = "";
 
   /** Announced once the server has accepted the name: its welcome follows. */
   private void announceConnected() {
@@ -636,11 +635,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
       return this;
     }
     if (phase != Phase.CHATTING) {
-      if (outbound == null || phase == Phase.CONNECTING) {
-        return finish(0);
-      }
-      quit();
-      return this;
+      return finish(0); // not in the chat yet: nothing to say goodbye to
     }
     if (asked != null) {
       return onAnswer(true);

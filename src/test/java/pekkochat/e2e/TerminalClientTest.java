@@ -307,6 +307,11 @@ class TerminalClientTest {
     alice.awaitRaw("\u001b\\[[0-9;]*7[0-9;]*mAlice");
     assertTrue(alice.raw().contains("\u0007"), "no bell for a mention");
 
+    // What a peer sends reaches the terminal defused, styles or not: no title change, no colour.
+    bob.send(RawPeer.TEXT, "evil \u001b]0;pwned\u0007 \u001b[31mred alice");
+    alice.await("bob: evil \\^\\[\\]0;pwned\\^G \\^\\[\\[31mred alice");
+    assertFalse(alice.raw().contains("\u001b]0;pwned") || alice.raw().contains("\u001b[31mred"), "a peer's escape reached the terminal");
+
     alice.type(CTRL_C);
     alice.await(Pattern.quote("Quit? [y/N] "));
     alice.type("y\r");
