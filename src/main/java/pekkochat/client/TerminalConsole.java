@@ -246,10 +246,12 @@ public final class TerminalConsole implements Console {
         status.reset();
       }
       List<AttributedString> shown = new ArrayList<>();
+      // One screen line each: a line that wrapped would push the status area up the screen.
+      int width = Math.max(1, terminal.getWidth() - 1);
       if (bar.length() > 0) {
-        shown.add(bar);
+        shown.add(bar.columnSubSequence(0, width));
       }
-      progress.forEach(l -> shown.add(new AttributedString(l)));
+      progress.forEach(l -> shown.add(new AttributedString(l).columnSubSequence(0, width)));
       status.update(shown);
     } catch (RuntimeException e) {
       // A terminal without a status area shows no status; the summary still comes at the end.
