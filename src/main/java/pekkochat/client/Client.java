@@ -118,12 +118,6 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** Stops the client before it connected (a -u name the server would refuse, nobody to ask). */
   private record Stop(int exitCode) implements Command {}
 
-  /** What Ctrl-C asked, answered by the next line (y) or a second Ctrl-C. */
-  private enum Question {
-    QUIT,
-    CANCEL
-  }
-
   /** The server did not answer {@link Negotiation#REQUEST} in time. */
   private enum NegotiationTimedOut implements Command {
     INSTANCE
@@ -188,9 +182,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private boolean inputStarted;
   /** How the connection was made ({@code " (TLSv1.3)"}), for the line that announces it. */
   private String connectedHow = "";
-  private Question asked;
-  /** The user asked to cancel a transfer that cannot be cancelled (see {@link #cancelTransfers}). */
-  private boolean cancelRefused;
+  private final CtrlC ctrlC = new CtrlC();
   private final Downloads downloads;
   private final Uploads uploads;
 
@@ -510,10 +502,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   private Behavior<Command> onUserLine(UserLine userLine) {
-    if (asked != null) {
-      String answer = userLine.line().strip().toLowerCase(java.util.Locale.ROOT);
+    if (ctrlC.asking()) {
       userLine.ackTo().tell(Ack.INSTANCE);
-      return onAnswer(answer.equals("y") || answer.equals("yes"));
+      return act(ctrlC.answered(userLine.line(), screen));
     }
     switch (phase) {
       case JOINING -> heldLine = userLine; // answered once the server has accepted or refused the name
@@ -626,10 +617,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     return this;
   }
 
-  /**
-   * Ctrl-C on an empty line: with a transfer in flight, asks whether to cancel it; otherwise asks
-   * whether to quit. A second Ctrl-C answers yes. Before the chat has started, it quits at once.
-   */
+  /** Ctrl-C on an empty line ({@link CtrlC}); before the chat has started, it quits at once. */
   private Behavior<Command> onInterrupt() {
     if (phase == Phase.QUITTING) {
       return this;
@@ -637,34 +625,20 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (phase != Phase.CHATTING) {
       return finish(0); // not in the chat yet: nothing to say goodbye to
     }
-    if (asked != null) {
-      return onAnswer(true);
-    }
-    int transfers = transfersInFlight();
-    if (transfers > 0 && cancelRefused) {
-      // Already told that it cannot be cancelled: the only way to stop it is to quit.
-      asked = Question.QUIT;
-      screen.ask("Quit? The file" + (transfers == 1 ? "" : "s") + " in flight " + (transfers == 1 ? "is" : "are") + " cut off. [y/N] ");
-    } else if (transfers > 0) {
-      asked = Question.CANCEL;
-      screen.ask("Cancel " + transfers + " transfer" + (transfers == 1 ? "" : "s") + "? [y/N] ");
-    } else {
-      asked = Question.QUIT;
-      screen.ask("Quit? [y/N] ");
-    }
-    return this;
+    return act(ctrlC.pressed(transfersInFlight(), screen));
   }
 
-  private Behavior<Command> onAnswer(boolean yes) {
-    Question question = asked;
-    asked = null;
-    screen.endQuestion();
-    if (yes && question == Question.QUIT) {
-      quit();
-    } else if (yes && question == Question.CANCEL) {
-      // As if typed: whatever /cancel does, Ctrl-C does.
-      onChatLine("/cancel", getContext().getSystem().ignoreRef());
-      cancelRefused = transfersInFlight() > 0;
+  private Behavior<Command> act(CtrlC.Action action) {
+    switch (action) {
+      case QUIT -> quit();
+      case CANCEL -> {
+        // As if typed: whatever /cancel does, Ctrl-C does.
+        onChatLine("/cancel", getContext().getSystem().ignoreRef());
+        ctrlC.cancelled(transfersInFlight());
+      }
+      case NONE -> {
+        // asked, or answered no
+      }
     }
     return this;
   }
