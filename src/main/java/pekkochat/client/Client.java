@@ -46,14 +46,18 @@ import pekkochat.tls.ClientTls;
  * <p>It connects, sends JOIN, and counts as joined when the server's welcome TEXT arrives; an
  * ERROR before that means the name was refused, and an interactive user is asked for another
  * one. Once joined it asks whether the server speaks the extended protocol ({@link Negotiation});
- * the user's lines wait for the answer. With an extended server, events are shown through
- * {@link ChatView} (rooms, private messages, the prompt naming the active room, the user's own
- * lines printed locally); with the original, everything stays as the seed client does it.
+ * the user's lines wait for the answer. A name the server would refuse ({@link Names}) is not
+ * sent at all: an interactive user is asked for another (before connecting, for {@code -u}).
+ * "Connected ... as NAME" is said once the server has accepted the name.
  *
  * <p>Its parts: {@link ServerConnection} (the TCP or TLS stream and what a failure to connect
  * means), {@link Downloads} (files from the server), {@link Uploads} ({@code /send}), and the
- * screen ({@link ChatView}, {@link Display} and the {@link Console}). This class is the state
- * machine that ties them together: connecting, joining, negotiating, chatting, quitting.
+ * screen: {@link Screen} (conversations, the prompt, the status line; with an extended server
+ * rooms and private conversations, with the original one unnamed conversation), fed by {@link
+ * ChatView} and {@link Display}, over the {@link Console}, whose keys ({@link CtrlC}, switching)
+ * arrive as {@link KeyPressed}, outside the stream of lines. {@link LocalCommands} are the
+ * commands answered here. This class is the state machine that ties them together: connecting,
+ * joining, negotiating, chatting, quitting.
  */
 public final class Client extends AbstractBehavior<Client.Command> {
 
