@@ -218,6 +218,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
     console.onKey(key -> self.tell(new KeyPressed(key)));
     Optional<String> badName = Names.nickProblem(username);
     if (badName.isEmpty()) {
+      this.username = Nicks.normalize(username); // as the server will use it (NFC, stripped)
+      view.me(this.username);
       this.outbound = connect();
     } else {
       // Nothing is sent with a name the server would refuse: ask for another, or stop.
