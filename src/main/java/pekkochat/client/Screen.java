@@ -90,15 +90,18 @@ final class Screen {
     this.view = view;
     this.settings = settings;
     this.windows = settings.windows() && console.canRedraw();
-    this.styles = new Styles(settings.colour() && console.colour() && !noColorEnvironment());
+    this.styles = new Styles(colour(settings, console, System.getenv()));
     console.completer(completions);
     publish();
   }
 
-  /** no-color.org: a non-empty {@code NO_COLOR} turns colour off. */
-  private static boolean noColorEnvironment() {
-    String v = System.getenv("NO_COLOR");
-    return v != null && !v.isEmpty();
+  /**
+   * Whether nicks are coloured: the setting is on, the console shows colour, and no non-empty
+   * {@code NO_COLOR} is in the environment (no-color.org).
+   */
+  static boolean colour(ClientSettings.Screen settings, Console console, Map<String, String> environment) {
+    String noColor = environment.get("NO_COLOR");
+    return settings.colour() && console.colour() && (noColor == null || noColor.isEmpty());
   }
 
   /** The server speaks the extended protocol: rooms and private conversations from now on. */

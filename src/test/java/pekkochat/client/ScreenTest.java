@@ -1,6 +1,7 @@
 package pekkochat.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
@@ -20,7 +21,7 @@ import pekkochat.protocol.Event;
 class ScreenTest {
 
   /** A console that can redraw, recording its lines (plain), redraws and bells. */
-  private static final class Recording implements Console {
+  private static class Recording implements Console {
     final List<String> printed = new ArrayList<>();
     final List<List<String>> redraws = new ArrayList<>();
     int bells;
@@ -144,6 +145,23 @@ class ScreenTest {
     s.onEvent(event(Event.Kind.ACTIVE, "#lobby", "", "", ""));
     assertEquals("[#lobby] alice> ", console.prompt);
     assertEquals(List.of("#lobby"), s.completions().state().rooms());
+  }
+
+  @Test
+  void noColorInTheEnvironmentOrTheSettingTurnsColourOff() {
+    Console colourful =
+        new Recording() {
+          @Override
+          public boolean colour() {
+            return true;
+          }
+        };
+    var on = new ClientSettings.Screen(true, 3, ClientSettings.Screen.Bell.MENTION, true);
+    assertTrue(Screen.colour(on, colourful, java.util.Map.of()));
+    assertTrue(Screen.colour(on, colourful, java.util.Map.of("NO_COLOR", ""))); // set but empty: no-color.org says colour
+    assertFalse(Screen.colour(on, colourful, java.util.Map.of("NO_COLOR", "1")));
+    assertFalse(Screen.colour(on.withColour(false), colourful, java.util.Map.of()));
+    assertFalse(Screen.colour(on, console, java.util.Map.of())); // a console without colour (piped)
   }
 
   @Test
