@@ -94,12 +94,17 @@ final class ChatView {
    * (its answer comes from the server).
    */
   Optional<String> echo(String line) {
+    return echoShown(line).map(Display.Shown::text);
+  }
+
+  /** As {@link #echo}, with the line's parts. */
+  Optional<Display.Shown> echoShown(String line) {
     if (!line.startsWith("/")) {
-      return Optional.of(display.said(Display.inline(me) + ": ", me, line));
+      return Optional.of(display.said("", me, ": ", line));
     }
     String[] words = line.split("\\s+", 2);
     if (words[0].toLowerCase(Locale.ROOT).equals("/me") && words.length == 2 && !words[1].isBlank()) {
-      return Optional.of(display.said("* " + Display.inline(me) + " ", me, words[1]));
+      return Optional.of(display.said("* ", me, " ", words[1]));
     }
     return Optional.empty();
   }

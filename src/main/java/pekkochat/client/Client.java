@@ -30,6 +30,7 @@ import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.apache.pekko.util.ByteString;
 import pekkochat.Failures;
+import pekkochat.chat.Nicks;
 import pekkochat.config.ClientSettings;
 import pekkochat.files.Sizes;
 import pekkochat.protocol.Frames;
@@ -45,14 +46,18 @@ import pekkochat.tls.ClientTls;
  * <p>It connects, sends JOIN, and counts as joined when the server's welcome TEXT arrives; an
  * ERROR before that means the name was refused, and an interactive user is asked for another
  * one. Once joined it asks whether the server speaks the extended protocol ({@link Negotiation});
- * the user's lines wait for the answer. With an extended server, events are shown through
- * {@link ChatView} (rooms, private messages, the prompt naming the active room, the user's own
- * lines printed locally); with the original, everything stays as the seed client does it.
+ * the user's lines wait for the answer. A name the server would refuse ({@link Names}) is not
+ * sent at all: an interactive user is asked for another (before connecting, for {@code -u}).
+ * "Connected ... as NAME" is said once the server has accepted the name.
  *
  * <p>Its parts: {@link ServerConnection} (the TCP or TLS stream and what a failure to connect
  * means), {@link Downloads} (files from the server), {@link Uploads} ({@code /send}), and the
- * screen ({@link ChatView}, {@link Display} and the {@link Console}). This class is the state
- * machine that ties them together: connecting, joining, negotiating, chatting, quitting.
+ * screen: {@link Screen} (conversations, the prompt, the status line; with an extended server
+ * rooms and private conversations, with the original one unnamed conversation), fed by {@link
+ * ChatView} and {@link Display}, over the {@link Console}, whose keys ({@link CtrlC}, switching)
+ * arrive as {@link KeyPressed}, outside the stream of lines. {@link LocalCommands} are the
+ * commands answered here. This class is the state machine that ties them together: connecting,
+ * joining, negotiating, chatting, quitting.
  */
 public final class Client extends AbstractBehavior<Client.Command> {
 
@@ -122,6 +127,12 @@ public final class Client extends AbstractBehavior<Client.Command> {
     INSTANCE
   }
 
+  /** A key that acts at once (Ctrl-C, switching conversations), from the console's thread. */
+  private record KeyPressed(Console.Key key) implements Command {}
+
+  /** Stops the client before it connected (a -u name the server would refuse, nobody to ask). */
+  private record Stop(int exitCode) implements Command {}
+
   /** The server did not answer {@link Negotiation#REQUEST} in time. */
   private enum NegotiationTimedOut implements Command {
     INSTANCE
@@ -189,8 +200,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private final Display display;
   private final Negotiation negotiation = new Negotiation();
   private final ChatView view;
-  private final SourceQueueWithComplete<Outbound> outbound;
-  private final Transfers transfers;
+  private final Screen screen;
+  /** Null until connecting (a refused -u name is asked for again first). */
+  private SourceQueueWithComplete<Outbound> outbound;
+  /** Chunked transfers with an extended server; set up with the connection. */
+  private Transfers transfers;
   /** Writes of the current FILE frame not yet on disk: a few may be queued before reading waits. */
   private int fileWritesInFlight;
 
@@ -201,6 +215,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private UserLine heldLine;
   private String deferredText;
   private boolean inputEnded;
+  private boolean inputStarted;
+  /** How the connection was made ({@code " (TLSv1.3)"}), for the line that announces it. */
+  private String connectedHow = "";
+  private final CtrlC ctrlC = new CtrlC();
   private final Downloads downloads;
   private final Uploads uploads;
 
@@ -227,26 +245,31 @@ public final class Client extends AbstractBehavior<Client.Command> {
     this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     this.display = new Display(Clock.systemDefaultZone(), settings.maxLinesPerMessage());
     this.view = new ChatView(display, username);
-    this.downloads = new Downloads(settings.downloadDirectory(), blockingIo, line -> console.print(display.stamp(line)));
+    this.screen = new Screen(console, display, view, settings.screen());
+    this.downloads = new Downloads(settings.downloadDirectory(), blockingIo, line -> screen.notice(display.stamp(line)));
     this.uploads = new Uploads(settings.limits().maxFileBytes(), settings.fileChunkSize());
-    ServerConnection.Opened opened = connect();
-    this.outbound = opened.outbound();
     ActorRef<Command> self = context.getSelf();
-    this.transfers =
-        new Transfers(
-            opened.transfers(),
-            materializer,
-            blockingIo,
-            settings.downloadDirectory(),
-            settings.autoAcceptMax(),
-            settings.fileChunkSize(),
-            frame -> offer(frame, null),
-            () -> view.activeRoom(),
-            line -> console.print(display.stamp(line)),
-            event -> self.tell(new TransferDone(event)));
+    console.onKey(key -> self.tell(new KeyPressed(key)));
+    Optional<String> badName = Names.nickProblem(username);
+    if (badName.isEmpty()) {
+      this.username = Nicks.normalize(username); // as the server will use it (NFC, stripped)
+      view.me(this.username);
+      this.outbound = connect();
+    } else {
+      // Nothing is sent with a name the server would refuse: ask for another, or stop.
+      if (!console.interactive()) {
+        screen.error(display.stamp(badName.get() + " Start again with another -u NAME."));
+        self.tell(new Stop(2));
+      } else {
+        screen.error(display.stamp(badName.get()));
+        askForName();
+        startInput();
+      }
+    }
   }
 
-  private ServerConnection.Opened connect() {
+  /** Connects; returns the queue for what the client sends, and sets up {@link #transfers} on the connection. */
+  private SourceQueueWithComplete<Outbound> connect() {
     ActorRef<Command> self = getContext().getSelf();
     Sink<Message, NotUsed> inbound =
         ActorSink.actorRefWithBackpressure(
@@ -268,7 +291,19 @@ public final class Client extends AbstractBehavior<Client.Command> {
             refused -> self.tell(new CertificateRefused(refused)));
     getContext()
         .pipeToSelf(opened.connected(), (connection, failure) -> failure == null ? new Connected(connection) : new ConnectFailed(failure));
-    return opened;
+    this.transfers =
+        new Transfers(
+            opened.transfers(),
+            materializer,
+            blockingIo,
+            settings.downloadDirectory(),
+            settings.autoAcceptMax(),
+            settings.fileChunkSize(),
+            frame -> offer(frame, null),
+            () -> view.activeRoom(),
+            line -> screen.notice(display.stamp(line)),
+            event -> self.tell(new TransferDone(event)));
+    return opened.outbound();
   }
 
   @Override
@@ -301,6 +336,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
         .onMessageEquals(QuitTimedOut.INSTANCE, () -> finish(0))
         .onMessageEquals(NegotiationTimedOut.INSTANCE, this::onNegotiationTimedOut)
         .onMessageEquals(ProgressTick.INSTANCE, this::onProgressTick)
+        .onMessage(KeyPressed.class, pressed -> onKey(pressed.key()))
+        .onMessage(Stop.class, stop -> finish(stop.exitCode()))
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
@@ -330,11 +367,15 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   private Behavior<Command> onReady(String how) {
-    console.print(
-        display.stamp("Connected to " + ServerConnection.describe(server) + how + " as " + Display.inline(username) + ". Type /help for commands."));
+    connectedHow = how;
     sendJoin(username);
     startInput();
     return this;
+  }
+
+  /** Announced once the server has accepted the name: its welcome follows. */
+  private void announceConnected() {
+    screen.notice(display.stamp("Connected to " + ServerConnection.describe(server) + connectedHow + " as " + Display.inline(username) + "."));
   }
 
   private Behavior<Command> onConnectFailed(Throwable cause) {
@@ -366,9 +407,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
       return finish(0);
     }
     if (cause == null) {
-      console.print(display.stamp("The server closed the connection."));
+      screen.error(display.stamp("The server closed the connection."));
     } else {
-      console.print(display.stamp("Connection to the server was lost (" + Failures.rootMessage(cause) + ")."));
+      screen.error(display.stamp("Connection to the server was lost (" + Failures.rootMessage(cause) + ")."));
     }
     return finish(1);
   }
@@ -409,6 +450,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
       return finish(0);
     } else {
       Negotiation.Outcome answer = negotiation.onMessage(message);
+      if (phase == Phase.JOINING && message instanceof Message.Text) {
+        announceConnected();
+      }
       show(message, answer);
       if (message instanceof Message.Text text) {
         downloads.onServerText(text.text());
@@ -433,13 +477,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
       return;
     }
     if (message instanceof Message.Event event) {
-      view.onEvent(event.event()).ifPresent(console::print);
-      if (negotiation.extended()) {
-        console.prompt(view.prompt());
-      }
+      screen.onEvent(event.event());
       return;
     }
-    console.print(display.show(message));
+    screen.fromServer(message);
   }
 
   /** Welcomed: chatting from now on, once the server has said which protocol it speaks. */
@@ -468,10 +509,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
       return;
     }
     if (negotiation.extended()) {
-      // The client prints the user's lines itself now, with time and name, as others see them.
-      console.keepTypedLines(false);
-      console.prompt(view.prompt());
+      screen.extended();
     }
+    // The client prints the user's lines itself now, with time and name, as others see them.
+    console.keepTypedLines(false);
+    console.prompt(screen.prompt());
     if (deferredText != null) {
       sendChat(deferredText, null);
       deferredText = null;
@@ -489,12 +531,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Behavior<Command> onNameRefused(ActorRef<Ack> ackTo) {
     ackTo.tell(Ack.INSTANCE);
     if (!console.interactive() || inputEnded) {
-      console.print("The server refused the name " + username + "; start again with another -u NAME.");
+      screen.error(display.stamp("The server refused the name " + Display.inline(username) + "; start again with another -u NAME."));
       return finish(2);
     }
-    phase = Phase.AWAITING_NAME;
-    console.print("Choose another name (or /quit):");
-    console.prompt("name> ");
+    askForName();
     UserLine held = heldLine;
     heldLine = null;
     if (held != null) {
@@ -505,9 +545,19 @@ public final class Client extends AbstractBehavior<Client.Command> {
     return this;
   }
 
+  private void askForName() {
+    phase = Phase.AWAITING_NAME;
+    screen.notice(display.stamp("Choose another name (or /quit):"));
+    console.prompt("name> ");
+  }
+
   // --- the user's input ---------------------------------------------------------------------
 
   private void startInput() {
+    if (inputStarted) {
+      return;
+    }
+    inputStarted = true;
     ActorRef<Command> self = getContext().getSelf();
     console
         .lines()
@@ -528,6 +578,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   private Behavior<Command> onUserLine(UserLine userLine) {
+    if (ctrlC.asking()) {
+      userLine.ackTo().tell(Ack.INSTANCE);
+      return act(ctrlC.answered(userLine.line(), screen));
+    }
     switch (phase) {
       case JOINING -> heldLine = userLine; // answered once the server has accepted or refused the name
       case AWAITING_NAME -> {
@@ -536,9 +590,21 @@ public final class Client extends AbstractBehavior<Client.Command> {
           userLine.ackTo().tell(Ack.INSTANCE);
           return finish(0);
         }
-        console.prompt("> ");
-        sendJoin(name);
+        Optional<String> bad = Names.nickProblem(name);
         userLine.ackTo().tell(Ack.INSTANCE);
+        if (bad.isPresent()) {
+          screen.error(display.stamp(bad.get()));
+          return this; // still asking; nothing was sent
+        }
+        console.prompt("> ");
+        if (outbound == null) {
+          username = Nicks.normalize(name);
+          view.me(username);
+          phase = Phase.CONNECTING;
+          outbound = connect();
+        } else {
+          sendJoin(Nicks.normalize(name));
+        }
       }
       case CHATTING -> {
         if (negotiation.pending()) {
@@ -554,32 +620,133 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private void onChatLine(String line, ActorRef<Ack> ackTo) {
     String trimmed = line.strip();
+    Optional<LocalCommands.Local> local = LocalCommands.parse(trimmed, negotiation.extended());
     if (trimmed.isEmpty()) {
       ackTo.tell(Ack.INSTANCE);
     } else if (trimmed.equals("/quit")) {
       ackTo.tell(Ack.INSTANCE);
       quit();
-    } else if (trimmed.equals("/help") && !negotiation.extended()) {
-      console.print(Display.HELP);
-      ackTo.tell(Ack.INSTANCE);
     } else if (trimmed.equals("/send") || trimmed.startsWith("/send ")) {
       startUpload(trimmed.substring("/send".length()).strip(), ackTo);
     } else if (isCommand(trimmed, "/accept") || isCommand(trimmed, "/decline") || isCommand(trimmed, "/cancel")) {
       onTransferCommand(trimmed);
       ackTo.tell(Ack.INSTANCE);
+    } else if (screen.inPrivate() && trimmed.toLowerCase(java.util.Locale.ROOT).startsWith("/me ")) {
+      screen.error(display.stamp("/me is for rooms: the server sends no actions in private conversations."));
+      ackTo.tell(Ack.INSTANCE);
+    } else if (local.isPresent()) {
+      onLocalCommand(local.get(), line, ackTo);
     } else {
       sendChat(line, ackTo);
     }
   }
 
+  /** A command the client answers itself (or checks before it goes). */
+  private void onLocalCommand(LocalCommands.Local local, String line, ActorRef<Ack> ackTo) {
+    if (local instanceof LocalCommands.Refused refused) {
+      screen.error(display.stamp(refused.reason()));
+    } else if (local instanceof LocalCommands.Help help) {
+      screen.notice(display.stamp(help.text()));
+      if (help.alsoAskServer()) {
+        offer(Frames.text(line), ackTo);
+        return;
+      }
+    } else if (local instanceof LocalCommands.Query query) {
+      screen.query(query.nick());
+      if (!query.text().isEmpty()) {
+        sendChat("/msg " + query.nick() + " " + query.text(), ackTo);
+        return;
+      }
+    } else if (local instanceof LocalCommands.Close) {
+      screen.closeInView().ifPresent(why -> screen.error(display.stamp(why)));
+    } else if (local == LocalCommands.Cancel.INSTANCE) {
+      cancelTransfers();
+    }
+    ackTo.tell(Ack.INSTANCE);
+  }
+
   /**
-   * Sends a line or command as TEXT; with an extended server (which sends no copy of one's own
-   * room lines) a room line or action is printed locally as others see it.
+   * Sends a line or command as TEXT, to the partner of the private conversation in view if it is
+   * one; a room line or action (which no server sends back to its sender) is printed locally as
+   * others see it.
    */
   private void sendChat(String line, ActorRef<Ack> ackTo) {
-    offer(Frames.text(line), ackTo);
-    if (negotiation.extended()) {
-      view.echo(line).ifPresent(console::print);
+    String routed = screen.route(line);
+    if (routed.toLowerCase(java.util.Locale.ROOT).startsWith("/join ")) {
+      screen.joining();
+    }
+    offer(Frames.text(routed), ackTo);
+    if (routed.equals(line)) {
+      screen.own(line);
+    }
+  }
+
+  // --- keys ---------------------------------------------------------------------------------
+
+  private Behavior<Command> onKey(Console.Key key) {
+    if (key == Console.Interrupt.INSTANCE) {
+      return onInterrupt();
+    }
+    if (phase != Phase.CHATTING || !negotiation.extended()) {
+      return this;
+    }
+    Optional<String> join =
+        key instanceof Console.SwitchTo to ? screen.switchTo(to.number()) : screen.cycle(((Console.Cycle) key).step());
+    join.ifPresent(line -> offer(Frames.text(line), null));
+    return this;
+  }
+
+  /** Ctrl-C on an empty line ({@link CtrlC}); before the chat has started, it quits at once. */
+  private Behavior<Command> onInterrupt() {
+    if (phase == Phase.QUITTING) {
+      return this;
+    }
+    if (phase != Phase.CHATTING) {
+      return finish(0); // not in the chat yet: nothing to say goodbye to
+    }
+    return act(ctrlC.pressed(transfersInFlight(), screen));
+  }
+
+  private Behavior<Command> act(CtrlC.Action action) {
+    switch (action) {
+      case QUIT -> quit();
+      case CANCEL -> {
+        // As if typed: whatever /cancel does, Ctrl-C does.
+        onChatLine("/cancel", getContext().getSystem().ignoreRef());
+        ctrlC.cancelled(transfersInFlight());
+      }
+      case NONE -> {
+        // asked, or answered no
+      }
+    }
+    return this;
+  }
+
+  /** Files being sent or received now. */
+  private int transfersInFlight() {
+    List<String> lines = new ArrayList<>();
+    long now = System.nanoTime();
+    uploads.progress(lines, now);
+    downloads.progress(lines, now);
+    if (transfers != null) {
+      transfers.progress(lines, now);
+    }
+    return lines.size();
+  }
+
+  /**
+   * {@code /cancel}: with this protocol a file is one frame, so a transfer under way cannot be
+   * stopped without closing the connection; the user is told so, and what to do.
+   */
+  private void cancelTransfers() {
+    int transfers = transfersInFlight();
+    if (transfers == 0) {
+      screen.notice(display.stamp("No file is being sent or received."));
+    } else {
+      screen.notice(
+          display.stamp(
+              "A file is sent as one frame, so a transfer under way cannot be stopped without closing the"
+                  + " connection: it goes on (/quit closes the connection and stops it)."));
     }
   }
 
@@ -637,7 +804,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (command.equals("/cancel")) {
       cancelTransfers(argument);
     } else if (!negotiation.extended()) {
-      console.print(display.stamp("This server sends files the original way: they are saved as they come."));
+      screen.notice(display.stamp("This server sends files the original way: they are saved as they come."));
     } else if (command.equals("/accept")) {
       transfers.acceptCommand(argument);
     } else {
@@ -649,14 +816,15 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (negotiation.extended()) {
       transfers.cancelCommand(argument);
     } else {
-      console.print(display.stamp("This server takes files the original way: one cannot be stopped without disconnecting (/quit)."));
+      cancelTransfers();
     }
   }
+
 
   private void startUpload(String pathText, ActorRef<Ack> ackTo) {
     Uploads.Check check = uploads.check(pathText);
     if (check instanceof Uploads.Refused refused) {
-      console.print(display.stamp(refused.reason()));
+      screen.error(display.stamp(refused.reason()));
       ackTo.tell(Ack.INSTANCE);
       return;
     }
@@ -670,7 +838,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     }
     ActorRef<Command> self = getContext().getSelf();
     Source<ByteString, NotUsed> body = uploads.start(file, (upload, failure) -> self.tell(new UploadFinished(upload, failure)));
-    console.print(
+    screen.notice(
         display.stamp(
             "Sending " + file.fileName() + " (" + Sizes.human(file.size()) + ")... Lines you type meanwhile are sent after it."));
     startProgress();
@@ -678,7 +846,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   private Behavior<Command> onUploadFinished(UploadFinished finished) {
-    console.print(display.stamp(uploads.finished(finished.upload(), finished.failure())));
+    screen.notice(display.stamp(uploads.finished(finished.upload(), finished.failure())));
     return onProgressTick();
   }
 
@@ -725,14 +893,21 @@ public final class Client extends AbstractBehavior<Client.Command> {
   // --- stopping -----------------------------------------------------------------------------
 
   private Behavior<Command> finish(int code) {
+    // No progress or status line is left behind on the terminal.
+    console.progress(List.of());
+    console.statusBar(org.jline.utils.AttributedString.EMPTY);
     exitCode.complete(code);
     return Behaviors.stopped();
   }
 
   private Behavior<Command> onPostStop() {
     downloads.discardAll();
-    transfers.discardAll();
-    outbound.complete();
+    if (transfers != null) {
+      transfers.discardAll();
+    }
+    if (outbound != null) {
+      outbound.complete();
+    }
     exitCode.complete(1);
     return this;
   }

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * The client's command line, {@code run-client HOST [-p PORT] -u USERNAME [--config FILE] [--tls]
- * [--trust-store FILE] [--trust-store-password PASSWORD]}, parsed by hand: picocli (which the
+ * [--trust-store FILE] [--trust-store-password PASSWORD] [--no-color]}, parsed by hand: picocli (which the
  * server and scripts/bench use) took 60-100 ms of the client's start, its classes being too old
  * for a class-data archive. Options take their value as the next argument or after {@code =}
  * ({@code --port=12000}, and {@code -p12000} for the short ones); {@code --} ends the options.
@@ -21,12 +21,13 @@ public record ClientArgs(
     boolean tls,
     Optional<Path> trustStore,
     Optional<String> trustStorePassword,
+    boolean noColor,
     boolean help) {
 
   public static final String USAGE =
       """
       Usage: run-client HOST [-p PORT] -u USERNAME [--config FILE] [--tls]
-                        [--trust-store FILE] [--trust-store-password PASSWORD]
+                        [--trust-store FILE] [--trust-store-password PASSWORD] [--no-color]
       Connects to a pekko-chat (or original) chat server. Type /help once connected.
         HOST                      Server host name or address.
         -p, --port PORT           Server port (default 12000).
@@ -40,6 +41,8 @@ public record ClientArgs(
             --trust-store-password PASSWORD
                                   Its password, if it has one (or the environment
                                     variable PEKKO_CHAT_TRUST_STORE_PASSWORD).
+            --no-color            No colours on the terminal (as the NO_COLOR
+                                    environment variable; piped output never has any).
         -h, --help                Show this help message and exit.
       """;
 
@@ -58,6 +61,7 @@ public record ClientArgs(
     String username = null;
     Path config = null;
     boolean tls = false;
+    boolean noColor = false;
     Path trustStore = null;
     String password = null;
     boolean options = true;
@@ -83,13 +87,19 @@ public record ClientArgs(
             if (value != null) {
               throw new Invalid("Unknown option: '" + shown(arg) + "'");
             }
-            return new ClientArgs(host, Optional.empty(), username, Optional.empty(), false, Optional.empty(), Optional.empty(), true);
+            return new ClientArgs(host, Optional.empty(), username, Optional.empty(), false, Optional.empty(), Optional.empty(), false, true);
           }
           case "--tls" -> {
             if (value != null) {
               throw new Invalid("--tls takes no value");
             }
             tls = true;
+          }
+          case "--no-color" -> {
+            if (value != null) {
+              throw new Invalid("--no-color takes no value");
+            }
+            noColor = true;
           }
           case "-p", "--port", "-u", "--username", "--config", "--trust-store", "--trust-store-password" -> {
             if (value == null) {
@@ -122,7 +132,7 @@ public record ClientArgs(
     }
     return new ClientArgs(
         host, Optional.ofNullable(port), username, Optional.ofNullable(config), tls, Optional.ofNullable(trustStore),
-        Optional.ofNullable(password), false);
+        Optional.ofNullable(password), noColor, false);
   }
 
   private static int port(String value) throws Invalid {

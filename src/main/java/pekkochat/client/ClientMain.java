@@ -62,6 +62,9 @@ public final class ClientMain {
     }
     a.trustStore().ifPresent(t -> flags.put("pekko-chat.client.tls.trust-store", t.toString()));
     a.trustStorePassword().ifPresent(p -> flags.put("pekko-chat.client.tls.trust-store-password", p));
+    if (a.noColor()) {
+      flags.put("pekko-chat.client.screen.color", false);
+    }
     Config config;
     ClientSettings settings;
     Optional<ClientTls> clientTls;

@@ -121,6 +121,52 @@ final class Display {
     return stampNow() + lead + block(body, INDENT + inline(who) + "| ");
   }
 
+  /** What a line is, for its style: someone's words, a notice, or an error. */
+  enum Kind {
+    CHAT,
+    NOTICE,
+    ERROR
+  }
+
+  /**
+   * A line as shown ({@code text}, already filtered) and where its parts are, so that a screen can
+   * colour them without parsing what a peer wrote: the speaker's name from {@code nickAt} to
+   * {@code nickEnd} (-1 when none), the body from {@code bodyAt}. {@code speaker} is the raw name.
+   */
+  record Shown(String text, Kind kind, String speaker, int nickAt, int nickEnd, int bodyAt) {
+
+    static Shown notice(String text) {
+      return new Shown(text, Kind.NOTICE, "", -1, -1, text.length());
+    }
+
+    static Shown error(String text) {
+      return new Shown(text, Kind.ERROR, "", -1, -1, text.length());
+    }
+
+    /** The first line only (a one-line notice of a line not in view). */
+    Shown firstLine() {
+      int nl = text.indexOf('\n');
+      if (nl < 0) {
+        return this;
+      }
+      return new Shown(text.substring(0, nl), kind, speaker, Math.min(nickAt, nl), Math.min(nickEnd, nl), Math.min(bodyAt, nl));
+    }
+  }
+
+  /**
+   * As {@link #said}, with the speaker's name between {@code before} and {@code after} (both the
+   * client's own framing, any peer-chosen part already {@link #inline}d): {@code [HH:MM:SS]
+   * before who after body}.
+   */
+  Shown said(String before, String who, String after, String body) {
+    String stamp = stampNow();
+    String nick = inline(who);
+    int nickAt = stamp.length() + before.length();
+    int bodyAt = nickAt + nick.length() + after.length();
+    String text = stamp + before + nick + after + block(body, INDENT + nick + "| ");
+    return new Shown(text, Kind.CHAT, who, nickAt, nickAt + nick.length(), bodyAt);
+  }
+
   /** The lines of {@code text} (trailing line breaks dropped), joined by {@code "\n" + mark}. */
   private String block(String text, String mark) {
     List<String> lines = lines(text);
@@ -166,42 +212,47 @@ final class Display {
 
   /** What is printed for a small frame from the server (stamped, filtered, maybe several lines). */
   String show(Message message) {
+    return shown(message).text();
+  }
+
+  /** As {@link #show(Message)}, with its parts. */
+  Shown shown(Message message) {
     if (message instanceof Message.Text t) {
       return text(t.text());
     } else if (message instanceof Message.Join j) {
-      return stamp(inline(j.payload()));
+      return Shown.notice(stamp(inline(j.payload())));
     } else if (message instanceof Message.Leave l) {
-      return stamp(inline(l.payload()));
+      return Shown.notice(stamp(inline(l.payload())));
     } else if (message instanceof Message.Error e) {
-      return stamp("[Server Error]: " + e.reason());
+      return Shown.error(stamp("[Server Error]: " + e.reason()));
     } else if (message instanceof Message.Command c) {
-      return stamp("[Server]: " + inline(c.payload()));
+      return Shown.notice(stamp("[Server]: " + inline(c.payload())));
     } else if (message instanceof Message.Malformed m && m.error() instanceof FramingError.MessageSkipped s) {
-      return stamp(
+      return Shown.error(stamp(
           String.format(
               Locale.ROOT,
               "[Client]: skipped a %s frame of %,d bytes from the server, over this client's limit of %,d bytes"
                   + " (pekko-chat.client.max-message-size).",
               s.type(),
               s.length(),
-              s.limit()));
+              s.limit())));
     } else if (message instanceof Message.Malformed m) {
-      return stamp("[Client Error]: the server sent something unreadable: " + m.error().message());
+      return Shown.error(stamp("[Client Error]: the server sent something unreadable: " + m.error().message()));
     }
-    return stamp(inline(message.toString()));
+    return Shown.notice(stamp(inline(message.toString())));
   }
 
   /** A TEXT frame from the server: {@code sender::line}, a {@code [Server]} notice, or other. */
-  private String text(String payload) {
+  private Shown text(String payload) {
     if (payload.startsWith("[Server]")) {
-      return stamp(payload);
+      return Shown.notice(stamp(payload));
     }
     int sep = payload.indexOf(Frames.SEPARATOR);
     if (sep >= 0) {
       String sender = payload.substring(0, sep);
-      return said(inline(sender) + ": ", sender, payload.substring(sep + Frames.SEPARATOR.length()));
+      return said("", sender, ": ", payload.substring(sep + Frames.SEPARATOR.length()));
     }
-    return stamp("[Server]: " + payload);
+    return Shown.notice(stamp("[Server]: " + payload));
   }
 
   // --- events of the extended protocol ------------------------------------------------------
@@ -213,18 +264,30 @@ final class Display {
    * sent).
    */
   String show(Event e, View view) {
+    return shown(e, view).text();
+  }
+
+  /** As {@link #show(Event, View)}, with its parts. */
+  Shown shown(Event e, View view) {
     String from = inline(e.from());
     String room = inline(e.room());
     boolean mine = !e.from().isEmpty() && e.from().equalsIgnoreCase(view.me());
     return switch (e.kind()) {
-      case MESSAGE -> said(roomTag(e.room(), view) + from + ": ", e.from(), e.text());
-      case ACTION -> said(roomTag(e.room(), view) + "* " + from + " ", e.from(), e.text());
+      case MESSAGE -> said(roomTag(e.room(), view), e.from(), ": ", e.text());
+      case ACTION -> said(roomTag(e.room(), view) + "* ", e.from(), " ", e.text());
       case PRIVATE -> mine
-          ? said("[PM to " + inline(e.to()) + "] ", e.from(), e.text())
-          : said("[PM] " + from + ": ", e.from(), e.text());
+          ? said("[PM to " + inline(e.to()) + "] ", e.from(), ": ", e.text())
+          : said("[PM] ", e.from(), ": ", e.text());
       case PRIVATE_ACTION -> mine
-          ? said("[PM to " + inline(e.to()) + "] * " + from + " ", e.from(), e.text())
-          : said("[PM] * " + from + " ", e.from(), e.text());
+          ? said("[PM to " + inline(e.to()) + "] * ", e.from(), " ", e.text())
+          : said("[PM] * ", e.from(), " ", e.text());
+      default -> Shown.notice(notice(e, view, from, room, mine));
+    };
+  }
+
+  private String notice(Event e, View view, String from, String room, boolean mine) {
+    return switch (e.kind()) {
+      case MESSAGE, ACTION, PRIVATE, PRIVATE_ACTION -> throw new IllegalArgumentException(e.kind() + " is a line");
       case JOINED -> stamp(from + " joined " + room + ".");
       case LEFT -> stamp(from + " left " + room + (e.text().isEmpty() ? "" : " (" + inline(e.text()) + ")") + ".");
       case NICK -> stamp(

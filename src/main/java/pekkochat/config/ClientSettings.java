@@ -16,6 +16,7 @@ import pekkochat.protocol.ProtocolLimits;
  *     asking; 0: always ask ({@code /accept}, {@code /decline})
  * @param extendedProtocol ask the server for the extended protocol; false: speak the original
  *     protocol only, as the original client does (files as FILE frames)
+ * @param screen how a terminal shows the conversations ({@code pekko-chat.client.screen})
  */
 public record ClientSettings(
     int port,
@@ -26,6 +27,7 @@ public record ClientSettings(
     Tls tls,
     ProtocolLimits limits,
     int maxLinesPerMessage,
+    Screen screen,
     long autoAcceptMax,
     boolean extendedProtocol) {
 
@@ -57,6 +59,54 @@ public record ClientSettings(
     }
   }
 
+  /**
+   * {@code pekko-chat.client.screen}: how a terminal shows rooms and private conversations.
+   *
+   * @param windows true: only the conversation in view is printed, the others count unread lines
+   *     (irssi-like); false: every line is printed as it comes, tagged with its room
+   * @param bufferLines lines kept per conversation, redrawn when it is switched to
+   * @param bell when the terminal bell rings
+   * @param colour whether nick colours are used (mentions stay bold and reversed without colour)
+   */
+  public record Screen(boolean windows, int bufferLines, Bell bell, boolean colour) {
+
+    /** When the terminal bell rings for a line from someone else. */
+    public enum Bell {
+      /** Your name in a line, or a private message. */
+      MENTION,
+      /** Only a private message. */
+      PM,
+      /** Never. */
+      OFF
+    }
+
+    public Screen {
+      if (bufferLines < 1) {
+        throw new IllegalArgumentException("pekko-chat.client.screen.buffer-lines must be at least 1");
+      }
+    }
+
+    static Screen fromConfig(Config c) {
+      String layout = c.getString("layout").strip().toLowerCase(java.util.Locale.ROOT);
+      if (!layout.equals("windows") && !layout.equals("interleaved")) {
+        throw new IllegalArgumentException(
+            "pekko-chat.client.screen.layout must be windows or interleaved, not '" + layout + "'");
+      }
+      String bell = c.getString("bell").strip().toUpperCase(java.util.Locale.ROOT);
+      Bell chosen;
+      try {
+        chosen = Bell.valueOf(bell);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("pekko-chat.client.screen.bell must be mention, pm or off, not '" + bell.toLowerCase(java.util.Locale.ROOT) + "'");
+      }
+      return new Screen(layout.equals("windows"), c.getInt("buffer-lines"), chosen, c.getBoolean("color"));
+    }
+
+    public Screen withColour(boolean on) {
+      return new Screen(windows, bufferLines, bell, on);
+    }
+  }
+
   public static ClientSettings fromConfig(Config config) {
     Config c = config.getConfig("pekko-chat.client");
     ProtocolLimits protocol = ProtocolLimits.fromConfig(config);
@@ -70,27 +120,33 @@ public record ClientSettings(
         new ProtocolLimits(
             Math.toIntExact(c.getBytes("max-message-size")), protocol.maxFileBytes(), protocol.maxFileHeaderBytes()),
         c.getInt("max-lines-per-message"),
+        Screen.fromConfig(c.getConfig("screen")),
         c.getBytes("auto-accept-max"),
         c.getBoolean("extended-protocol"));
   }
 
   public ClientSettings withDownloadDirectory(Path dir) {
     return new ClientSettings(
-        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, autoAcceptMax, extendedProtocol);
+        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, screen, autoAcceptMax, extendedProtocol);
   }
 
   public ClientSettings withAutoAcceptMax(long bytes) {
     return new ClientSettings(
-        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, bytes, extendedProtocol);
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, screen, bytes, extendedProtocol);
   }
 
   public ClientSettings withExtendedProtocol(boolean ask) {
     return new ClientSettings(
-        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, autoAcceptMax, ask);
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, screen, autoAcceptMax, ask);
   }
 
   public ClientSettings withTls(Tls newTls) {
     return new ClientSettings(
-        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, newTls, limits, maxLinesPerMessage, autoAcceptMax, extendedProtocol);
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, newTls, limits, maxLinesPerMessage, screen, autoAcceptMax, extendedProtocol);
+  }
+
+  public ClientSettings withScreen(Screen newScreen) {
+    return new ClientSettings(
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, newScreen, autoAcceptMax, extendedProtocol);
   }
 }

@@ -145,7 +145,7 @@ class DisplayTest {
   @Test
   void privateMessagesAreMarkedAndTheEchoNamesTheRecipient() {
     assertEquals(T + "[PM] bob: hi", display.show(event(Event.Kind.PRIVATE, "", "bob", "alice", "hi"), inLobby));
-    assertEquals(T + "[PM to bob] hi", display.show(event(Event.Kind.PRIVATE, "", "Alice", "bob", "hi"), inLobby));
+    assertEquals(T + "[PM to bob] Alice: hi", display.show(event(Event.Kind.PRIVATE, "", "Alice", "bob", "hi"), inLobby));
     assertEquals(T + "[PM] * bob waves", display.show(event(Event.Kind.PRIVATE_ACTION, "", "bob", "alice", "waves"), inLobby));
     assertEquals(
         T + "[PM to bob] * alice waves", display.show(event(Event.Kind.PRIVATE_ACTION, "", "alice", "bob", "waves"), inLobby));

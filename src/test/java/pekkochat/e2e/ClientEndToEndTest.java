@@ -540,7 +540,6 @@ class ClientEndToEndTest {
       start(fake.address(), "alice", alice, dir("downloads"));
       fake.accept();
       fake.expect(RawPeer.JOIN, "alice");
-      alice.await(STAMP + "Connected to ");
       // Until the name is accepted nothing else may be sent (an original server would answer a
       // chat line before the JOIN's answer with "Invalid JOIN message."). Whatever the client
       // sent before the welcome is read before what it sends in answer to it: the next frame
@@ -551,6 +550,8 @@ class ClientEndToEndTest {
       fake.send(RawPeer.ERROR, "Unknown command. Type /help.");
       fake.expect(RawPeer.TEXT, "early line");
       fake.expect(RawPeer.TEXT, "/users");
+      // "Connected" is said once the name is accepted, right before the welcome.
+      alice.await(STAMP + "Connected to 127\\.0\\.0\\.1:\\d+ as alice\\.$");
       alice.await(WELCOME);
     }
   }
@@ -677,15 +678,20 @@ class ClientEndToEndTest {
     bob.send(RawPeer.TEXT, "hi alice");
     alice.await(STAMP + "bob: hi alice$");
     alice.type("/help");
-    alice.await("^Commands:");
+    // The seed client's list, printed here: every line of it stamped or indented as part of it.
+    String help = alice.await(STAMP + "Commands:\n");
+    for (String line : help.split("\n")) {
+      assertTrue(line.startsWith("[") || line.startsWith(" ".repeat(11)), () -> "a line not part of /help's: " + line);
+    }
     alice.type("/dance");
     alice.await(STAMP + "\\[Server Error\\]: Unknown command\\. Type /help\\.$");
 
     List<String> printed = alice.printed();
     assertEquals(1, printed.stream().filter(l -> l.contains("Unknown command")).count(), () -> "" + printed);
-    assertFalse(printed.stream().anyMatch(l -> l.contains("alice: hello bob")), () -> "own line echoed: " + printed);
+    // One's own line, stamped and named as the others see it (the original server sends no copy).
+    assertEquals(1, printed.stream().filter(l -> l.matches(STAMP + "alice: hello bob$")).count(), () -> "" + printed);
     assertFalse(printed.stream().anyMatch(l -> l.contains("[Server] Commands:")), () -> "/help went to the server: " + printed);
-    assertEquals("> ", alice.currentPrompt());
+    assertEquals("alice> ", alice.currentPrompt());
   }
 
   private static Event event(Event.Kind kind, String room, String from, String to, String text) {
@@ -730,7 +736,7 @@ class ClientEndToEndTest {
       alice.type("/msg bob hi there");
       fake.expect(RawPeer.TEXT, "/msg bob hi there");
       send(fake, event(Event.Kind.PRIVATE, "", "alice", "bob", "hi there"));
-      alice.await(STAMP + "\\[PM to bob\\] hi there$");
+      alice.await(STAMP + "\\[PM to bob\\] alice: hi there$");
 
       alice.type("/me waves back");
       fake.expect(RawPeer.TEXT, "/me waves back");

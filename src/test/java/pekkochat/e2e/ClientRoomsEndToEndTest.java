@@ -103,7 +103,7 @@ class ClientRoomsEndToEndTest {
 
     alice.type("/msg bob psst");
     bob.await(STAMP + "\\[PM\\] alice: psst$");
-    alice.await(STAMP + "\\[PM to bob\\] psst$");
+    alice.await(STAMP + "\\[PM to bob\\] alice: psst$"); // attributed, one's own too
 
     bob.type("/topic release on friday");
     String topic = alice.await("topic");
