@@ -106,7 +106,8 @@ class DecoderFuzzTest {
     for (ByteString chunk : chunks) {
       fedDirectly.addAll(direct.feed(chunk));
       assertTrue(
-          direct.bufferedBytes() < Math.max(FrameStreams.HEADER, LIMITS.maxMessageBytes()),
+          // An XFER frame is buffered up to a full DATA chunk, every other small frame up to the message limit.
+          direct.bufferedBytes() < Math.max(FrameStreams.HEADER, LIMITS.maxTransferFrameBytes()),
           () -> "holds " + direct.bufferedBytes() + " bytes back");
     }
     assertEquals(fedDirectly, parts, "the stage does what the decoder does");
@@ -425,7 +426,8 @@ class DecoderFuzzTest {
       }
       if (part instanceof FramePart.Whole w) {
         assertTrue(w.type() != FrameType.FILE, "FILE frames are streamed");
-        assertTrue(w.payload().size() <= LIMITS.maxMessageBytes(), () -> "oversize " + w.type() + " emitted");
+        long limit = w.type() == FrameType.XFER ? LIMITS.maxTransferFrameBytes() : LIMITS.maxMessageBytes();
+        assertTrue(w.payload().size() <= limit, () -> "oversize " + w.type() + " emitted");
       } else if (part instanceof FramePart.Begin b) {
         assertEquals(FrameType.FILE, b.type());
         assertTrue(b.payloadLength() <= LIMITS.maxFileFrameBytes(), "oversize FILE frame begun");
