@@ -66,16 +66,42 @@ public final class ChunkWriter {
   public CompletionStage<Done> write(ByteString chunk) {
     return then(
         () -> {
-          // A chunk may be a rope of several reads: written as they are, without joining them first.
-          java.util.List<ByteBuffer> parts = new java.util.ArrayList<>(4);
-          chunk.getByteBuffers().forEach(parts::add);
-          ByteBuffer[] buffers = parts.toArray(new ByteBuffer[0]);
-          long left = chunk.size();
-          while (left > 0) {
-            left -= channel.write(buffers);
+          // A chunk is usually a rope of heap slices (one per network read). Handed to the channel
+          // as they are, each is copied by the JDK into a temporary direct buffer of the calling
+          // thread, sized to the slice: with the blocking dispatcher's many threads and slices of
+          // every size, those buffers are allocated afresh again and again, and the kernel spends
+          // more time faulting and zeroing their pages than writing the file (perf: a 500 MB
+          // download cost 1.4 s of system time, against 0.12 s for dd). One direct buffer of this
+          // writer's own, reused for every chunk, makes that the one copy the JDK would make anyway.
+          ByteBuffer staging = staging();
+          for (ByteBuffer part : chunk.getByteBuffers()) {
+            while (part.hasRemaining()) {
+              staging.clear();
+              int n = Math.min(staging.capacity(), part.remaining());
+              ByteBuffer slice = part.slice();
+              slice.limit(n);
+              staging.put(slice);
+              part.position(part.position() + n);
+              staging.flip();
+              while (staging.hasRemaining()) {
+                channel.write(staging);
+              }
+            }
           }
           written += chunk.size();
         });
+  }
+
+  /** Bytes of the direct buffer each writer stages its chunks through. */
+  static final int STAGING_BYTES = 256 * 1024;
+
+  private ByteBuffer staging;
+
+  private ByteBuffer staging() {
+    if (staging == null) {
+      staging = ByteBuffer.allocateDirect(STAGING_BYTES);
+    }
+    return staging;
   }
 
   /**

@@ -149,6 +149,9 @@ class ChunkedTransferTest {
 
         awaitProgress(alice, "big.bin"); // the upload's progress line, while the test holds it back
         alice.type("typed meanwhile");
+        // The client shows its user's line once it has queued it: from then on it must go out
+        // ahead of the file's remaining chunks (which the test has not read yet).
+        alice.await("alice: typed meanwhile$");
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(content, 0, (int) received);
         boolean lineSeen = false;
