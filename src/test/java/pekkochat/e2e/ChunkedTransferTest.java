@@ -127,7 +127,13 @@ class ChunkedTransferTest {
     Path file = dir.resolve("big.bin");
     byte[] content = randomBytes((int) (64 * MB), 2);
     Files.write(file, content);
-    try (ServerSocket listener = new ServerSocket(0)) {
+    try (ServerSocket listener = new ServerSocket()) {
+      // A small, fixed receive buffer (set before accepting, it holds for the accepted socket and
+      // turns off the kernel's autotuning, which grows it to 32 MiB here): what the client can
+      // push ahead of the test's reads is then bounded by its own send buffer and streams, well
+      // under half the file, whatever the machine.
+      listener.setReceiveBufferSize(64 * 1024);
+      listener.bind(new InetSocketAddress("127.0.0.1", 0));
       TestConsole alice = new TestConsole(false);
       clients.add(ChatClient.start(Servers.clientConfig(), Servers.clientSettings(dir.resolve("alice")),
           new InetSocketAddress("127.0.0.1", listener.getLocalPort()), "alice", alice));
