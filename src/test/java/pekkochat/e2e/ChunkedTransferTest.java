@@ -124,9 +124,19 @@ class ChunkedTransferTest {
    */
   @Test
   void aLineTypedDuringAnUploadGoesBetweenItsChunks() throws Exception {
+    // 256 MiB (four copies of 64 random MiB): after the line is shown as queued, the test reads
+    // at memory speed while the line makes its way out through the client's streams; at 1 GB/s
+    // a delay of tens of milliseconds there is tens of MiB of chunks, so the file must be far
+    // larger than that for "the line came before half the file" to mean "between the chunks".
     Path file = dir.resolve("big.bin");
     byte[] content = randomBytes((int) (64 * MB), 2);
-    Files.write(file, content);
+    int copies = 4;
+    long total = (long) content.length * copies;
+    try (java.io.OutputStream out = Files.newOutputStream(file)) {
+      for (int i = 0; i < copies; i++) {
+        out.write(content);
+      }
+    }
     try (ServerSocket listener = new ServerSocket()) {
       // A small, fixed receive buffer (set before accepting, it holds for the accepted socket and
       // turns off the kernel's autotuning, which grows it to 32 MiB here): what the client can
@@ -149,7 +159,7 @@ class ChunkedTransferTest {
         alice.type("/send " + file);
         Transfer offer = nextXfer(server);
         assertEquals(Transfer.Kind.OFFER, offer.kind());
-        assertEquals(content.length, offer.size());
+        assertEquals(total, offer.size());
         assertEquals("big.bin", offer.text());
         long received = nextXfer(server).data().size();
 
@@ -180,12 +190,14 @@ class ChunkedTransferTest {
           received += t.data().size();
         }
         assertTrue(lineSeen, "the line came before the end of the file");
-        assertTrue(receivedAtLine < content.length / 2, "the line came early: after " + receivedAtLine + " bytes");
-        assertEquals(content.length, received);
+        assertTrue(receivedAtLine < total / 2, "the line came early: after " + receivedAtLine + " bytes");
+        assertEquals(total, received);
         java.util.zip.CRC32 expected = new java.util.zip.CRC32();
-        expected.update(content);
+        for (int i = 0; i < copies; i++) {
+          expected.update(content);
+        }
         assertEquals(expected.getValue(), crc.getValue());
-        alice.await("Sent big\\.bin \\(64\\.0 MiB\\)");
+        alice.await("Sent big\\.bin \\(256\\.0 MiB\\)");
       }
     }
   }
