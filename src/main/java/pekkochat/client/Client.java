@@ -5,15 +5,12 @@ import java.net.InetSocketAddress;
 import java.security.cert.CertificateException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -24,15 +21,12 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
-import org.apache.pekko.util.ByteString;
 import pekkochat.Failures;
 import pekkochat.chat.Nicks;
 import pekkochat.config.ClientSettings;
-import pekkochat.files.Sizes;
 import pekkochat.protocol.Frames;
 import pekkochat.protocol.Message;
 import pekkochat.protocol.Outbound;
@@ -102,13 +96,20 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private record Offered(ActorRef<Ack> ackTo) implements Command {}
 
-  private record ChunkWritten(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
+  /** From {@link FileDesk}: a line for the user, unstamped ({@code error}: shown as an error). */
+  record FileNotice(String line, boolean error) implements Command {}
 
-  private record DownloadClosed(ActorRef<Ack> ackTo, Optional<Throwable> failure) implements Command {}
+  /** From {@link FileDesk}: a frame to send, in order with the user's lines; {@code ackTo} once queued. */
+  record SendFrame(Outbound frame, ActorRef<Ack> ackTo) implements Command {}
 
-  private record UploadFinished(Uploads.Upload upload, Throwable failure) implements Command {}
+  /** From {@link FileDesk}: the progress lines of the transfers going on (empty: none). */
+  record FileProgress(List<String> lines) implements Command {}
 
-  private record TransferDone(Transfers.Event event) implements Command {}
+  /** From {@link FileDesk}: how many files are being sent or received now (what Ctrl-C asks about). */
+  record FilesInFlight(int count) implements Command {}
+
+  /** From {@link FileDesk}: after Ctrl-C's cancel, how many transfers could not be stopped. */
+  record TransfersLeft(int count) implements Command {}
 
   /**
    * Stop every file transfer in progress, both ways, as {@code /cancel} does (what Ctrl-C during a
@@ -116,10 +117,6 @@ public final class Client extends AbstractBehavior<Client.Command> {
    * without disconnecting; the user is told so.
    */
   public enum CancelTransfers implements Command {
-    INSTANCE
-  }
-
-  private enum ProgressTick implements Command {
     INSTANCE
   }
 
@@ -145,8 +142,6 @@ public final class Client extends AbstractBehavior<Client.Command> {
     CHATTING,
     QUITTING
   }
-
-  private static final Duration PROGRESS_EVERY = Duration.ofMillis(250);
 
   private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
   /** How long the user's lines wait for the answer to {@link Negotiation#REQUEST} at most. */
@@ -196,17 +191,16 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private final Console console;
   private final CompletableFuture<Integer> exitCode;
   private final Materializer materializer;
-  private final Executor blockingIo;
   private final Display display;
   private final Negotiation negotiation = new Negotiation();
   private final ChatView view;
   private final Screen screen;
   /** Null until connecting (a refused -u name is asked for again first). */
   private SourceQueueWithComplete<Outbound> outbound;
-  /** Chunked transfers with an extended server; set up with the connection. */
-  private Transfers transfers;
-  /** Writes of the current FILE frame not yet on disk: a few may be queued before reading waits. */
-  private int fileWritesInFlight;
+  /** Files both ways; started with the connection. */
+  private ActorRef<FileDesk.Command> files;
+  /** Files being sent or received now, as {@link #files} last said. */
+  private int filesInFlight;
 
   private Phase phase = Phase.CONNECTING;
   /** The TCP connection is up (with TLS, the handshake may still be going on). */
@@ -219,8 +213,6 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** How the connection was made ({@code " (TLSv1.3)"}), for the line that announces it. */
   private String connectedHow = "";
   private final CtrlC ctrlC = new CtrlC();
-  private final Downloads downloads;
-  private final Uploads uploads;
 
   private Client(
       ActorContext<Command> context,
@@ -242,12 +234,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
     this.console = console;
     this.exitCode = exitCode;
     this.materializer = Materializer.matFromSystem(context.getSystem());
-    this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     this.display = new Display(Clock.systemDefaultZone(), settings.maxLinesPerMessage());
     this.view = new ChatView(display, username);
     this.screen = new Screen(console, display, view, settings.screen());
-    this.downloads = new Downloads(settings.downloadDirectory(), blockingIo, line -> screen.notice(display.stamp(line)));
-    this.uploads = new Uploads(settings.limits().maxFileBytes(), settings.fileChunkSize());
     ActorRef<Command> self = context.getSelf();
     console.onKey(key -> self.tell(new KeyPressed(key)));
     Optional<String> badName = Names.nickProblem(username);
@@ -268,7 +257,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     }
   }
 
-  /** Connects; returns the queue for what the client sends, and sets up {@link #transfers} on the connection. */
+  /** Connects; returns the queue for what the client sends, and starts {@link #files} on the connection. */
   private SourceQueueWithComplete<Outbound> connect() {
     ActorRef<Command> self = getContext().getSelf();
     Sink<Message, NotUsed> inbound =
@@ -291,18 +280,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
             refused -> self.tell(new CertificateRefused(refused)));
     getContext()
         .pipeToSelf(opened.connected(), (connection, failure) -> failure == null ? new Connected(connection) : new ConnectFailed(failure));
-    this.transfers =
-        new Transfers(
-            opened.transfers(),
-            materializer,
-            blockingIo,
-            settings.downloadDirectory(),
-            settings.autoAcceptMax(),
-            settings.fileChunkSize(),
-            frame -> offer(frame, null),
-            () -> view.activeRoom(),
-            line -> screen.notice(display.stamp(line)),
-            event -> self.tell(new TransferDone(event)));
+    // Display is immutable, so the child may stamp its last words (as it stops with this actor) itself.
+    this.files =
+        getContext().spawn(FileDesk.create(settings, opened.transfers(), self, transferring, line -> console.print(display.stamp(line))), "files");
+    getContext().watch(files); // a failure there stops the client, as one here does
     return opened.outbound();
   }
 
@@ -322,20 +303,26 @@ public final class Client extends AbstractBehavior<Client.Command> {
         .onMessage(UserLine.class, this::onUserLine)
         .onMessageEquals(InputEnded.INSTANCE, this::onInputEnded)
         .onMessage(Offered.class, this::onOffered)
-        .onMessage(ChunkWritten.class, this::onChunkWritten)
-        .onMessage(DownloadClosed.class, this::onDownloadClosed)
-        .onMessage(UploadFinished.class, this::onUploadFinished)
-        .onMessage(TransferDone.class, done -> {
-          transfers.onEvent(done.event());
+        .onMessage(FileNotice.class, this::onFileNotice)
+        .onMessage(SendFrame.class, send -> {
+          offer(send.frame(), send.ackTo());
           return this;
         })
-        .onMessageEquals(CancelTransfers.INSTANCE, () -> {
-          cancelTransfers("");
+        .onMessage(FileProgress.class, progress -> {
+          console.progress(progress.lines());
           return this;
         })
+        .onMessage(FilesInFlight.class, count -> {
+          filesInFlight = count.count();
+          return this;
+        })
+        .onMessage(TransfersLeft.class, left -> {
+          ctrlC.cancelled(left.count());
+          return this;
+        })
+        .onMessageEquals(CancelTransfers.INSTANCE, this::onCancelTransfers)
         .onMessageEquals(QuitTimedOut.INSTANCE, () -> finish(0))
         .onMessageEquals(NegotiationTimedOut.INSTANCE, this::onNegotiationTimedOut)
-        .onMessageEquals(ProgressTick.INSTANCE, this::onProgressTick)
         .onMessage(KeyPressed.class, pressed -> onKey(pressed.key()))
         .onMessage(Stop.class, stop -> finish(stop.exitCode()))
         .onSignal(PostStop.class, signal -> onPostStop())
@@ -426,25 +413,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Behavior<Command> onReceived(Received received) {
     Message message = received.message();
     ActorRef<Ack> ackTo = received.ackTo();
-    if (message instanceof Message.Xfer xfer) {
-      transfers.onFrame(xfer.transfer(), () -> ackTo.tell(Ack.INSTANCE));
-      startProgress();
-      return this;
-    } else if (message instanceof Message.FileIncoming incoming) {
-      downloads.start(incoming);
-      startProgress();
-    } else if (message instanceof Message.FileChunk chunk) {
-      // Write-ahead: the next slice is read from the network while this one is written, up to
-      // WRITES_AHEAD slices; then reading waits for the disk. Memory stays bounded.
-      fileWritesInFlight++;
-      boolean ackNow = fileWritesInFlight < Transfers.WRITES_AHEAD;
-      getContext().pipeToSelf(downloads.write(chunk), (done, failure) -> new ChunkWritten(ackNow ? null : ackTo, failure));
-      if (ackNow) {
-        ackTo.tell(Ack.INSTANCE);
-      }
-      return this;
-    } else if (message == Message.FileEnd.INSTANCE) {
-      getContext().pipeToSelf(downloads.end(), (outcome, failure) -> new DownloadClosed(ackTo, outcome));
+    if (message instanceof Message.Xfer
+        || message instanceof Message.FileIncoming
+        || message instanceof Message.FileChunk
+        || message == Message.FileEnd.INSTANCE) {
+      files.tell(new FileDesk.FromServer(message, view.activeRoom(), ackTo)); // acknowledged there
       return this;
     } else if (message instanceof Message.Command command && command.payload().equals("/quit_ack")) {
       return finish(0);
@@ -454,8 +427,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
         announceConnected();
       }
       show(message, answer);
-      if (message instanceof Message.Text text) {
-        downloads.onServerText(text.text());
+      if (message instanceof Message.Text text && Downloads.isIncompleteNotice(text.text())) {
+        // Acknowledged there, once the copy it is about is deleted and the user told.
+        files.tell(new FileDesk.IncompleteNotice(text.text(), ackTo));
+        ackTo = getContext().getSystem().ignoreRef();
       }
       if (phase == Phase.JOINING && message instanceof Message.Text) {
         onJoined();
@@ -627,10 +602,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
       ackTo.tell(Ack.INSTANCE);
       quit();
     } else if (trimmed.equals("/send") || trimmed.startsWith("/send ")) {
-      startUpload(trimmed.substring("/send".length()).strip(), ackTo);
+      files.tell(new FileDesk.Send(trimmed.substring("/send".length()).strip(), negotiation.extended(), ackTo));
     } else if (isCommand(trimmed, "/accept") || isCommand(trimmed, "/decline") || isCommand(trimmed, "/cancel")) {
-      onTransferCommand(trimmed);
-      ackTo.tell(Ack.INSTANCE);
+      files.tell(new FileDesk.TransferCommand(trimmed, negotiation.extended(), ackTo));
     } else if (screen.inPrivate() && trimmed.toLowerCase(java.util.Locale.ROOT).startsWith("/me ")) {
       screen.error(display.stamp("/me is for rooms: the server sends no actions in private conversations."));
       ackTo.tell(Ack.INSTANCE);
@@ -660,7 +634,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
     } else if (local instanceof LocalCommands.Close) {
       screen.closeInView().ifPresent(why -> screen.error(display.stamp(why)));
     } else if (local == LocalCommands.Cancel.INSTANCE) {
-      cancelTransfers();
+      // As before the split: answered the original protocol's way, whichever the server speaks.
+      files.tell(new FileDesk.TransferCommand("/cancel", false, ackTo));
+      return;
     }
     ackTo.tell(Ack.INSTANCE);
   }
@@ -704,50 +680,19 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (phase != Phase.CHATTING) {
       return finish(0); // not in the chat yet: nothing to say goodbye to
     }
-    return act(ctrlC.pressed(transfersInFlight(), screen));
+    return act(ctrlC.pressed(filesInFlight, screen));
   }
 
   private Behavior<Command> act(CtrlC.Action action) {
     switch (action) {
       case QUIT -> quit();
-      case CANCEL -> {
-        // As if typed: whatever /cancel does, Ctrl-C does.
-        onChatLine("/cancel", getContext().getSystem().ignoreRef());
-        ctrlC.cancelled(transfersInFlight());
-      }
+      case CANCEL -> files.tell(new FileDesk.CancelAll(negotiation.extended(), true)); // as /cancel does
+
       case NONE -> {
         // asked, or answered no
       }
     }
     return this;
-  }
-
-  /** Files being sent or received now. */
-  private int transfersInFlight() {
-    List<String> lines = new ArrayList<>();
-    long now = System.nanoTime();
-    uploads.progress(lines, now);
-    downloads.progress(lines, now);
-    if (transfers != null) {
-      transfers.progress(lines, now);
-    }
-    return lines.size();
-  }
-
-  /**
-   * {@code /cancel}: with this protocol a file is one frame, so a transfer under way cannot be
-   * stopped without closing the connection; the user is told so, and what to do.
-   */
-  private void cancelTransfers() {
-    int transfers = transfersInFlight();
-    if (transfers == 0) {
-      screen.notice(display.stamp("No file is being sent or received."));
-    } else {
-      screen.notice(
-          display.stamp(
-              "A file is sent as one frame, so a transfer under way cannot be stopped without closing the"
-                  + " connection: it goes on (/quit closes the connection and stops it)."));
-    }
   }
 
   private Behavior<Command> onInputEnded() {
@@ -790,103 +735,28 @@ public final class Client extends AbstractBehavior<Client.Command> {
     return this;
   }
 
-  // --- sending a file -----------------------------------------------------------------------
-
   private static boolean isCommand(String line, String command) {
     return line.equals(command) || line.startsWith(command + " ");
   }
 
-  /** {@code /accept}, {@code /decline} or {@code /cancel}, with or without a transfer number. */
-  private void onTransferCommand(String line) {
-    int space = line.indexOf(' ');
-    String command = space < 0 ? line : line.substring(0, space);
-    String argument = space < 0 ? "" : line.substring(space + 1).strip();
-    if (command.equals("/cancel")) {
-      cancelTransfers(argument);
-    } else if (!negotiation.extended()) {
-      screen.notice(display.stamp("This server sends files the original way: they are saved as they come."));
-    } else if (command.equals("/accept")) {
-      transfers.acceptCommand(argument);
+  // --- files ---------------------------------------------------------------------------------
+
+  private Behavior<Command> onFileNotice(FileNotice notice) {
+    if (notice.error()) {
+      screen.error(display.stamp(notice.line()));
     } else {
-      transfers.declineCommand(argument);
-    }
-  }
-
-  private void cancelTransfers(String argument) {
-    if (negotiation.extended()) {
-      transfers.cancelCommand(argument);
-    } else {
-      cancelTransfers();
-    }
-  }
-
-
-  private void startUpload(String pathText, ActorRef<Ack> ackTo) {
-    Uploads.Check check = uploads.check(pathText);
-    if (check instanceof Uploads.Refused refused) {
-      screen.error(display.stamp(refused.reason()));
-      ackTo.tell(Ack.INSTANCE);
-      return;
-    }
-    Uploads.Checked file = ((Uploads.Ready) check).file();
-    if (negotiation.extended()) {
-      // In chunks, between the lines typed meanwhile; the server knows where it goes (/sendto).
-      transfers.send(file, "");
-      startProgress();
-      ackTo.tell(Ack.INSTANCE);
-      return;
-    }
-    ActorRef<Command> self = getContext().getSelf();
-    Source<ByteString, NotUsed> body = uploads.start(file, (upload, failure) -> self.tell(new UploadFinished(upload, failure)));
-    screen.notice(
-        display.stamp(
-            "Sending " + file.fileName() + " (" + Sizes.human(file.size()) + ")... Lines you type meanwhile are sent after it."));
-    startProgress();
-    offer(Frames.file(Frames.clientFilePrefix(file.fileName()), file.size(), body), ackTo);
-  }
-
-  private Behavior<Command> onUploadFinished(UploadFinished finished) {
-    screen.notice(display.stamp(uploads.finished(finished.upload(), finished.failure())));
-    return onProgressTick();
-  }
-
-  // --- progress -----------------------------------------------------------------------------
-
-  private void startProgress() {
-    transferring.set(true); // until a progress tick finds nothing going on
-    if (!timers.isTimerActive(ProgressTick.INSTANCE)) {
-      timers.startTimerAtFixedRate(ProgressTick.INSTANCE, PROGRESS_EVERY);
-    }
-  }
-
-  private Behavior<Command> onProgressTick() {
-    List<String> lines = new ArrayList<>();
-    long now = System.nanoTime();
-    uploads.progress(lines, now);
-    downloads.progress(lines, now);
-    transfers.progress(lines, now);
-    console.progress(lines);
-    transferring.set(!lines.isEmpty());
-    if (lines.isEmpty()) {
-      timers.cancel(ProgressTick.INSTANCE);
+      screen.notice(display.stamp(notice.line()));
     }
     return this;
   }
 
-  // --- receiving a file ---------------------------------------------------------------------
-
-  private Behavior<Command> onChunkWritten(ChunkWritten written) {
-    fileWritesInFlight--;
-    downloads.written(written.failure());
-    if (written.ackTo() != null) {
-      written.ackTo().tell(Ack.INSTANCE);
+  /** {@code /cancel} for every transfer ({@link ChatClient#cancelTransfers}). */
+  private Behavior<Command> onCancelTransfers() {
+    if (files == null) {
+      screen.notice(display.stamp("No file is being sent or received.")); // not even connected
+    } else {
+      files.tell(new FileDesk.CancelAll(negotiation.extended(), false));
     }
-    return this;
-  }
-
-  private Behavior<Command> onDownloadClosed(DownloadClosed closed) {
-    downloads.closed(closed.failure());
-    closed.ackTo().tell(Ack.INSTANCE);
     return this;
   }
 
@@ -901,10 +771,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   private Behavior<Command> onPostStop() {
-    downloads.discardAll();
-    if (transfers != null) {
-      transfers.discardAll();
-    }
+    // {@link #files} has stopped already, deleting any partial file.
     if (outbound != null) {
       outbound.complete();
     }

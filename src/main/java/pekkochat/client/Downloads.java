@@ -141,6 +141,11 @@ final class Downloads {
     return current != null && current.writer() != null;
   }
 
+  /** Whether {@code text} from the server is its notice that a relayed file was cut off ({@link #onServerText}). */
+  static boolean isIncompleteNotice(String text) {
+    return INCOMPLETE.matcher(text).find();
+  }
+
   /** A relayed file was cut off: the copy saved from it holds zero bytes at its end, so delete it. */
   void onServerText(String text) {
     Matcher m = INCOMPLETE.matcher(text);

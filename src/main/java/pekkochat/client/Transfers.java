@@ -406,6 +406,11 @@ final class Transfers {
     return !uploads.isEmpty() || downloads.values().stream().anyMatch(in -> in.state != IncomingTransfer.State.OFFERED);
   }
 
+  /** How many transfers are going on (one progress line each; an offer waiting for an answer is not one). */
+  int inFlight() {
+    return uploads.size() + (int) downloads.values().stream().filter(in -> in.state != IncomingTransfer.State.OFFERED).count();
+  }
+
   /** The progress lines of the transfers going on. */
   void progress(List<String> lines, long nowNanos) {
     for (OutgoingTransfer out : uploads.values()) {
