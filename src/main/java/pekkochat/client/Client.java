@@ -45,12 +45,12 @@ import pekkochat.tls.ClientTls;
  * "Connected ... as NAME" is said once the server has accepted the name.
  *
  * <p>Its parts: {@link ServerConnection} (the TCP or TLS stream and what a failure to connect
- * means), {@link Downloads} (files from the server), {@link Uploads} ({@code /send}), and the
- * screen: {@link Screen} (conversations, the prompt, the status line; with an extended server
+ * means), {@link FileDesk} (a child actor: every file, both ways, and the progress line; the
+ * client forwards it the server's file frames and the user's file commands), {@link ChatLines}
+ * (what a line typed in the chat does), and the screen: {@link Screen} (conversations, the prompt, the status line; with an extended server
  * rooms and private conversations, with the original one unnamed conversation), fed by {@link
  * ChatView} and {@link Display}, over the {@link Console}, whose keys ({@link CtrlC}, switching)
- * arrive as {@link KeyPressed}, outside the stream of lines. {@link LocalCommands} are the
- * commands answered here. This class is the state machine that ties them together: connecting,
+ * arrive as {@link KeyPressed}, outside the stream of lines. This class is the state machine that ties them together: connecting,
  * joining, negotiating, chatting, quitting.
  */
 public final class Client extends AbstractBehavior<Client.Command> {
@@ -213,6 +213,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** How the connection was made ({@code " (TLSv1.3)"}), for the line that announces it. */
   private String connectedHow = "";
   private final CtrlC ctrlC = new CtrlC();
+  private final ChatLines chatLines;
 
   private Client(
       ActorContext<Command> context,
@@ -237,6 +238,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     this.display = new Display(Clock.systemDefaultZone(), settings.maxLinesPerMessage());
     this.view = new ChatView(display, username);
     this.screen = new Screen(console, display, view, settings.screen());
+    this.chatLines = new ChatLines(screen, display, negotiation::extended, command -> files.tell(command), this::offer, this::quit);
     ActorRef<Command> self = context.getSelf();
     console.onKey(key -> self.tell(new KeyPressed(key)));
     Optional<String> badName = Names.nickProblem(username);
@@ -490,13 +492,13 @@ public final class Client extends AbstractBehavior<Client.Command> {
     console.keepTypedLines(false);
     console.prompt(screen.prompt());
     if (deferredText != null) {
-      sendChat(deferredText, null);
+      chatLines.send(deferredText, null);
       deferredText = null;
     }
     UserLine held = heldLine;
     heldLine = null;
     if (held != null) {
-      onChatLine(held.line(), held.ackTo());
+      chatLines.onLine(held.line(), held.ackTo());
     }
     if (inputEnded && phase == Phase.CHATTING) {
       quit();
@@ -585,76 +587,12 @@ public final class Client extends AbstractBehavior<Client.Command> {
         if (negotiation.pending()) {
           heldLine = userLine; // sent once the server has said which protocol it speaks
         } else {
-          onChatLine(userLine.line(), userLine.ackTo());
+          chatLines.onLine(userLine.line(), userLine.ackTo());
         }
       }
       default -> userLine.ackTo().tell(Ack.INSTANCE);
     }
     return this;
-  }
-
-  private void onChatLine(String line, ActorRef<Ack> ackTo) {
-    String trimmed = line.strip();
-    Optional<LocalCommands.Local> local = LocalCommands.parse(trimmed, negotiation.extended());
-    if (trimmed.isEmpty()) {
-      ackTo.tell(Ack.INSTANCE);
-    } else if (trimmed.equals("/quit")) {
-      ackTo.tell(Ack.INSTANCE);
-      quit();
-    } else if (trimmed.equals("/send") || trimmed.startsWith("/send ")) {
-      files.tell(new FileDesk.Send(trimmed.substring("/send".length()).strip(), negotiation.extended(), ackTo));
-    } else if (isCommand(trimmed, "/accept") || isCommand(trimmed, "/decline") || isCommand(trimmed, "/cancel")) {
-      files.tell(new FileDesk.TransferCommand(trimmed, negotiation.extended(), ackTo));
-    } else if (screen.inPrivate() && trimmed.toLowerCase(java.util.Locale.ROOT).startsWith("/me ")) {
-      screen.error(display.stamp("/me is for rooms: the server sends no actions in private conversations."));
-      ackTo.tell(Ack.INSTANCE);
-    } else if (local.isPresent()) {
-      onLocalCommand(local.get(), line, ackTo);
-    } else {
-      sendChat(line, ackTo);
-    }
-  }
-
-  /** A command the client answers itself (or checks before it goes). */
-  private void onLocalCommand(LocalCommands.Local local, String line, ActorRef<Ack> ackTo) {
-    if (local instanceof LocalCommands.Refused refused) {
-      screen.error(display.stamp(refused.reason()));
-    } else if (local instanceof LocalCommands.Help help) {
-      screen.notice(display.stamp(help.text()));
-      if (help.alsoAskServer()) {
-        offer(Frames.text(line), ackTo);
-        return;
-      }
-    } else if (local instanceof LocalCommands.Query query) {
-      screen.query(query.nick());
-      if (!query.text().isEmpty()) {
-        sendChat("/msg " + query.nick() + " " + query.text(), ackTo);
-        return;
-      }
-    } else if (local instanceof LocalCommands.Close) {
-      screen.closeInView().ifPresent(why -> screen.error(display.stamp(why)));
-    } else if (local == LocalCommands.Cancel.INSTANCE) {
-      // As before the split: answered the original protocol's way, whichever the server speaks.
-      files.tell(new FileDesk.TransferCommand("/cancel", false, ackTo));
-      return;
-    }
-    ackTo.tell(Ack.INSTANCE);
-  }
-
-  /**
-   * Sends a line or command as TEXT, to the partner of the private conversation in view if it is
-   * one; a room line or action (which no server sends back to its sender) is printed locally as
-   * others see it.
-   */
-  private void sendChat(String line, ActorRef<Ack> ackTo) {
-    String routed = screen.route(line);
-    if (routed.toLowerCase(java.util.Locale.ROOT).startsWith("/join ")) {
-      screen.joining();
-    }
-    offer(Frames.text(routed), ackTo);
-    if (routed.equals(line)) {
-      screen.own(line);
-    }
   }
 
   // --- keys ---------------------------------------------------------------------------------
@@ -663,12 +601,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (key == Console.Interrupt.INSTANCE) {
       return onInterrupt();
     }
-    if (phase != Phase.CHATTING || !negotiation.extended()) {
-      return this;
+    if (phase == Phase.CHATTING) {
+      chatLines.onSwitchKey(key);
     }
-    Optional<String> join =
-        key instanceof Console.SwitchTo to ? screen.switchTo(to.number()) : screen.cycle(((Console.Cycle) key).step());
-    join.ifPresent(line -> offer(Frames.text(line), null));
     return this;
   }
 
@@ -687,7 +622,6 @@ public final class Client extends AbstractBehavior<Client.Command> {
     switch (action) {
       case QUIT -> quit();
       case CANCEL -> files.tell(new FileDesk.CancelAll(negotiation.extended(), true)); // as /cancel does
-
       case NONE -> {
         // asked, or answered no
       }
@@ -733,10 +667,6 @@ public final class Client extends AbstractBehavior<Client.Command> {
       offered.ackTo().tell(Ack.INSTANCE);
     }
     return this;
-  }
-
-  private static boolean isCommand(String line, String command) {
-    return line.equals(command) || line.startsWith(command + " ");
   }
 
   // --- files ---------------------------------------------------------------------------------
