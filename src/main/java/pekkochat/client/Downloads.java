@@ -26,7 +26,7 @@ import pekkochat.protocol.Message;
 /**
  * Files the server relays to the client (the FILE frame): each is streamed to a {@code .part} file
  * under the download directory and renamed to a free name when complete; a failed one is deleted
- * and the rest of its frame skipped. The client actor feeds it the frame's parts in order and
+ * and the rest of its frame skipped. {@link FileDesk} (an actor) feeds it the frame's parts in order and
  * acknowledges each part once the stage returned here completes, so a file never piles up in
  * memory. {@code notify} gets the lines for the user, unstamped.
  */
