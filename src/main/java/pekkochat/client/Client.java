@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -161,7 +162,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
       String username,
       Console console,
       CompletableFuture<Integer> exitCode) {
-    return create(settings, tls, server, username, console, exitCode, new java.util.concurrent.atomic.AtomicBoolean());
+    return create(settings, tls, server, username, console, exitCode, new AtomicBoolean());
   }
 
   /**
@@ -175,14 +176,14 @@ public final class Client extends AbstractBehavior<Client.Command> {
       String username,
       Console console,
       CompletableFuture<Integer> exitCode,
-      java.util.concurrent.atomic.AtomicBoolean transferring) {
+      AtomicBoolean transferring) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
                 timers -> new Client(context, timers, settings, tls, server, username, console, exitCode, transferring)));
   }
 
-  private final java.util.concurrent.atomic.AtomicBoolean transferring;
+  private final AtomicBoolean transferring;
 
   private final TimerScheduler<Command> timers;
   private final ClientSettings settings;
@@ -224,7 +225,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
       String username,
       Console console,
       CompletableFuture<Integer> exitCode,
-      java.util.concurrent.atomic.AtomicBoolean transferring) {
+      AtomicBoolean transferring) {
     super(context);
     this.transferring = transferring;
     this.timers = timers;
@@ -701,7 +702,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   private Behavior<Command> onPostStop() {
-    // {@link #files} has stopped already, deleting any partial file.
+    // The FileDesk child has stopped already, deleting any partial file.
     if (outbound != null) {
       outbound.complete();
     }
