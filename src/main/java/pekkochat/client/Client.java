@@ -5,15 +5,13 @@ import java.net.InetSocketAddress;
 import java.security.cert.CertificateException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -24,15 +22,12 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
-import org.apache.pekko.util.ByteString;
 import pekkochat.Failures;
 import pekkochat.chat.Nicks;
 import pekkochat.config.ClientSettings;
-import pekkochat.files.Sizes;
 import pekkochat.protocol.Frames;
 import pekkochat.protocol.Message;
 import pekkochat.protocol.Outbound;
@@ -51,12 +46,12 @@ import pekkochat.tls.ClientTls;
  * "Connected ... as NAME" is said once the server has accepted the name.
  *
  * <p>Its parts: {@link ServerConnection} (the TCP or TLS stream and what a failure to connect
- * means), {@link Downloads} (files from the server), {@link Uploads} ({@code /send}), and the
- * screen: {@link Screen} (conversations, the prompt, the status line; with an extended server
+ * means), {@link FileDesk} (a child actor: every file, both ways, and the progress line; the
+ * client forwards it the server's file frames and the user's file commands), {@link ChatLines}
+ * (what a line typed in the chat does), and the screen: {@link Screen} (conversations, the prompt, the status line; with an extended server
  * rooms and private conversations, with the original one unnamed conversation), fed by {@link
  * ChatView} and {@link Display}, over the {@link Console}, whose keys ({@link CtrlC}, switching)
- * arrive as {@link KeyPressed}, outside the stream of lines. {@link LocalCommands} are the
- * commands answered here. This class is the state machine that ties them together: connecting,
+ * arrive as {@link KeyPressed}, outside the stream of lines. This class is the state machine that ties them together: connecting,
  * joining, negotiating, chatting, quitting.
  */
 public final class Client extends AbstractBehavior<Client.Command> {
@@ -102,13 +97,20 @@ public final class Client extends AbstractBehavior<Client.Command> {
 
   private record Offered(ActorRef<Ack> ackTo) implements Command {}
 
-  private record ChunkWritten(ActorRef<Ack> ackTo, Throwable failure) implements Command {}
+  /** From {@link FileDesk}: a line for the user, unstamped ({@code error}: shown as an error). */
+  record FileNotice(String line, boolean error) implements Command {}
 
-  private record DownloadClosed(ActorRef<Ack> ackTo, Optional<Throwable> failure) implements Command {}
+  /** From {@link FileDesk}: a frame to send, in order with the user's lines; {@code ackTo} once queued. */
+  record SendFrame(Outbound frame, ActorRef<Ack> ackTo) implements Command {}
 
-  private record UploadFinished(Uploads.Upload upload, Throwable failure) implements Command {}
+  /** From {@link FileDesk}: the progress lines of the transfers going on (empty: none). */
+  record FileProgress(List<String> lines) implements Command {}
 
-  private record TransferDone(Transfers.Event event) implements Command {}
+  /** From {@link FileDesk}: how many files are being sent or received now (what Ctrl-C asks about). */
+  record FilesInFlight(int count) implements Command {}
+
+  /** From {@link FileDesk}: after Ctrl-C's cancel, how many transfers could not be stopped. */
+  record TransfersLeft(int count) implements Command {}
 
   /**
    * Stop every file transfer in progress, both ways, as {@code /cancel} does (what Ctrl-C during a
@@ -116,10 +118,6 @@ public final class Client extends AbstractBehavior<Client.Command> {
    * without disconnecting; the user is told so.
    */
   public enum CancelTransfers implements Command {
-    INSTANCE
-  }
-
-  private enum ProgressTick implements Command {
     INSTANCE
   }
 
@@ -146,8 +144,6 @@ public final class Client extends AbstractBehavior<Client.Command> {
     QUITTING
   }
 
-  private static final Duration PROGRESS_EVERY = Duration.ofMillis(250);
-
   private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(5);
   /** How long the user's lines wait for the answer to {@link Negotiation#REQUEST} at most. */
   static final Duration NEGOTIATION_TIMEOUT = Duration.ofSeconds(3);
@@ -166,7 +162,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
       String username,
       Console console,
       CompletableFuture<Integer> exitCode) {
-    return create(settings, tls, server, username, console, exitCode, new java.util.concurrent.atomic.AtomicBoolean());
+    return create(settings, tls, server, username, console, exitCode, new AtomicBoolean());
   }
 
   /**
@@ -180,14 +176,14 @@ public final class Client extends AbstractBehavior<Client.Command> {
       String username,
       Console console,
       CompletableFuture<Integer> exitCode,
-      java.util.concurrent.atomic.AtomicBoolean transferring) {
+      AtomicBoolean transferring) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
                 timers -> new Client(context, timers, settings, tls, server, username, console, exitCode, transferring)));
   }
 
-  private final java.util.concurrent.atomic.AtomicBoolean transferring;
+  private final AtomicBoolean transferring;
 
   private final TimerScheduler<Command> timers;
   private final ClientSettings settings;
@@ -196,17 +192,16 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private final Console console;
   private final CompletableFuture<Integer> exitCode;
   private final Materializer materializer;
-  private final Executor blockingIo;
   private final Display display;
   private final Negotiation negotiation = new Negotiation();
   private final ChatView view;
   private final Screen screen;
   /** Null until connecting (a refused -u name is asked for again first). */
   private SourceQueueWithComplete<Outbound> outbound;
-  /** Chunked transfers with an extended server; set up with the connection. */
-  private Transfers transfers;
-  /** Writes of the current FILE frame not yet on disk: a few may be queued before reading waits. */
-  private int fileWritesInFlight;
+  /** Files both ways; started with the connection. */
+  private ActorRef<FileDesk.Command> files;
+  /** Files being sent or received now, as {@link #files} last said. */
+  private int filesInFlight;
 
   private Phase phase = Phase.CONNECTING;
   /** The TCP connection is up (with TLS, the handshake may still be going on). */
@@ -219,8 +214,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   /** How the connection was made ({@code " (TLSv1.3)"}), for the line that announces it. */
   private String connectedHow = "";
   private final CtrlC ctrlC = new CtrlC();
-  private final Downloads downloads;
-  private final Uploads uploads;
+  private final ChatLines chatLines;
 
   private Client(
       ActorContext<Command> context,
@@ -231,7 +225,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
       String username,
       Console console,
       CompletableFuture<Integer> exitCode,
-      java.util.concurrent.atomic.AtomicBoolean transferring) {
+      AtomicBoolean transferring) {
     super(context);
     this.transferring = transferring;
     this.timers = timers;
@@ -242,12 +236,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
     this.console = console;
     this.exitCode = exitCode;
     this.materializer = Materializer.matFromSystem(context.getSystem());
-    this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     this.display = new Display(Clock.systemDefaultZone(), settings.maxLinesPerMessage());
     this.view = new ChatView(display, username);
     this.screen = new Screen(console, display, view, settings.screen());
-    this.downloads = new Downloads(settings.downloadDirectory(), blockingIo, line -> screen.notice(display.stamp(line)));
-    this.uploads = new Uploads(settings.limits().maxFileBytes(), settings.fileChunkSize());
+    this.chatLines = new ChatLines(screen, display, negotiation::extended, command -> files.tell(command), this::offer, this::quit);
     ActorRef<Command> self = context.getSelf();
     console.onKey(key -> self.tell(new KeyPressed(key)));
     Optional<String> badName = Names.nickProblem(username);
@@ -268,7 +260,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
     }
   }
 
-  /** Connects; returns the queue for what the client sends, and sets up {@link #transfers} on the connection. */
+  /** Connects; returns the queue for what the client sends, and starts {@link #files} on the connection. */
   private SourceQueueWithComplete<Outbound> connect() {
     ActorRef<Command> self = getContext().getSelf();
     Sink<Message, NotUsed> inbound =
@@ -291,18 +283,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
             refused -> self.tell(new CertificateRefused(refused)));
     getContext()
         .pipeToSelf(opened.connected(), (connection, failure) -> failure == null ? new Connected(connection) : new ConnectFailed(failure));
-    this.transfers =
-        new Transfers(
-            opened.transfers(),
-            materializer,
-            blockingIo,
-            settings.downloadDirectory(),
-            settings.autoAcceptMax(),
-            settings.fileChunkSize(),
-            frame -> offer(frame, null),
-            () -> view.activeRoom(),
-            line -> screen.notice(display.stamp(line)),
-            event -> self.tell(new TransferDone(event)));
+    // Display is immutable, so the child may stamp its last words (as it stops with this actor) itself.
+    this.files =
+        getContext().spawn(FileDesk.create(settings, opened.transfers(), self, transferring, line -> console.print(display.stamp(line))), "files");
+    getContext().watch(files); // a failure there stops the client, as one here does
     return opened.outbound();
   }
 
@@ -322,20 +306,26 @@ public final class Client extends AbstractBehavior<Client.Command> {
         .onMessage(UserLine.class, this::onUserLine)
         .onMessageEquals(InputEnded.INSTANCE, this::onInputEnded)
         .onMessage(Offered.class, this::onOffered)
-        .onMessage(ChunkWritten.class, this::onChunkWritten)
-        .onMessage(DownloadClosed.class, this::onDownloadClosed)
-        .onMessage(UploadFinished.class, this::onUploadFinished)
-        .onMessage(TransferDone.class, done -> {
-          transfers.onEvent(done.event());
+        .onMessage(FileNotice.class, this::onFileNotice)
+        .onMessage(SendFrame.class, send -> {
+          offer(send.frame(), send.ackTo());
           return this;
         })
-        .onMessageEquals(CancelTransfers.INSTANCE, () -> {
-          cancelTransfers("");
+        .onMessage(FileProgress.class, progress -> {
+          console.progress(progress.lines());
           return this;
         })
+        .onMessage(FilesInFlight.class, count -> {
+          filesInFlight = count.count();
+          return this;
+        })
+        .onMessage(TransfersLeft.class, left -> {
+          ctrlC.cancelled(left.count());
+          return this;
+        })
+        .onMessageEquals(CancelTransfers.INSTANCE, this::onCancelTransfers)
         .onMessageEquals(QuitTimedOut.INSTANCE, () -> finish(0))
         .onMessageEquals(NegotiationTimedOut.INSTANCE, this::onNegotiationTimedOut)
-        .onMessageEquals(ProgressTick.INSTANCE, this::onProgressTick)
         .onMessage(KeyPressed.class, pressed -> onKey(pressed.key()))
         .onMessage(Stop.class, stop -> finish(stop.exitCode()))
         .onSignal(PostStop.class, signal -> onPostStop())
@@ -426,25 +416,11 @@ public final class Client extends AbstractBehavior<Client.Command> {
   private Behavior<Command> onReceived(Received received) {
     Message message = received.message();
     ActorRef<Ack> ackTo = received.ackTo();
-    if (message instanceof Message.Xfer xfer) {
-      transfers.onFrame(xfer.transfer(), () -> ackTo.tell(Ack.INSTANCE));
-      startProgress();
-      return this;
-    } else if (message instanceof Message.FileIncoming incoming) {
-      downloads.start(incoming);
-      startProgress();
-    } else if (message instanceof Message.FileChunk chunk) {
-      // Write-ahead: the next slice is read from the network while this one is written, up to
-      // WRITES_AHEAD slices; then reading waits for the disk. Memory stays bounded.
-      fileWritesInFlight++;
-      boolean ackNow = fileWritesInFlight < Transfers.WRITES_AHEAD;
-      getContext().pipeToSelf(downloads.write(chunk), (done, failure) -> new ChunkWritten(ackNow ? null : ackTo, failure));
-      if (ackNow) {
-        ackTo.tell(Ack.INSTANCE);
-      }
-      return this;
-    } else if (message == Message.FileEnd.INSTANCE) {
-      getContext().pipeToSelf(downloads.end(), (outcome, failure) -> new DownloadClosed(ackTo, outcome));
+    if (message instanceof Message.Xfer
+        || message instanceof Message.FileIncoming
+        || message instanceof Message.FileChunk
+        || message == Message.FileEnd.INSTANCE) {
+      files.tell(new FileDesk.FromServer(message, view.activeRoom(), ackTo)); // acknowledged there
       return this;
     } else if (message instanceof Message.Command command && command.payload().equals("/quit_ack")) {
       return finish(0);
@@ -454,8 +430,10 @@ public final class Client extends AbstractBehavior<Client.Command> {
         announceConnected();
       }
       show(message, answer);
-      if (message instanceof Message.Text text) {
-        downloads.onServerText(text.text());
+      if (message instanceof Message.Text text && Downloads.isIncompleteNotice(text.text())) {
+        // Acknowledged there, once the copy it is about is deleted and the user told.
+        files.tell(new FileDesk.IncompleteNotice(text.text(), ackTo));
+        ackTo = getContext().getSystem().ignoreRef();
       }
       if (phase == Phase.JOINING && message instanceof Message.Text) {
         onJoined();
@@ -515,13 +493,13 @@ public final class Client extends AbstractBehavior<Client.Command> {
     console.keepTypedLines(false);
     console.prompt(screen.prompt());
     if (deferredText != null) {
-      sendChat(deferredText, null);
+      chatLines.send(deferredText, null);
       deferredText = null;
     }
     UserLine held = heldLine;
     heldLine = null;
     if (held != null) {
-      onChatLine(held.line(), held.ackTo());
+      chatLines.onLine(held.line(), held.ackTo());
     }
     if (inputEnded && phase == Phase.CHATTING) {
       quit();
@@ -610,75 +588,12 @@ public final class Client extends AbstractBehavior<Client.Command> {
         if (negotiation.pending()) {
           heldLine = userLine; // sent once the server has said which protocol it speaks
         } else {
-          onChatLine(userLine.line(), userLine.ackTo());
+          chatLines.onLine(userLine.line(), userLine.ackTo());
         }
       }
       default -> userLine.ackTo().tell(Ack.INSTANCE);
     }
     return this;
-  }
-
-  private void onChatLine(String line, ActorRef<Ack> ackTo) {
-    String trimmed = line.strip();
-    Optional<LocalCommands.Local> local = LocalCommands.parse(trimmed, negotiation.extended());
-    if (trimmed.isEmpty()) {
-      ackTo.tell(Ack.INSTANCE);
-    } else if (trimmed.equals("/quit")) {
-      ackTo.tell(Ack.INSTANCE);
-      quit();
-    } else if (trimmed.equals("/send") || trimmed.startsWith("/send ")) {
-      startUpload(trimmed.substring("/send".length()).strip(), ackTo);
-    } else if (isCommand(trimmed, "/accept") || isCommand(trimmed, "/decline") || isCommand(trimmed, "/cancel")) {
-      onTransferCommand(trimmed);
-      ackTo.tell(Ack.INSTANCE);
-    } else if (screen.inPrivate() && trimmed.toLowerCase(java.util.Locale.ROOT).startsWith("/me ")) {
-      screen.error(display.stamp("/me is for rooms: the server sends no actions in private conversations."));
-      ackTo.tell(Ack.INSTANCE);
-    } else if (local.isPresent()) {
-      onLocalCommand(local.get(), line, ackTo);
-    } else {
-      sendChat(line, ackTo);
-    }
-  }
-
-  /** A command the client answers itself (or checks before it goes). */
-  private void onLocalCommand(LocalCommands.Local local, String line, ActorRef<Ack> ackTo) {
-    if (local instanceof LocalCommands.Refused refused) {
-      screen.error(display.stamp(refused.reason()));
-    } else if (local instanceof LocalCommands.Help help) {
-      screen.notice(display.stamp(help.text()));
-      if (help.alsoAskServer()) {
-        offer(Frames.text(line), ackTo);
-        return;
-      }
-    } else if (local instanceof LocalCommands.Query query) {
-      screen.query(query.nick());
-      if (!query.text().isEmpty()) {
-        sendChat("/msg " + query.nick() + " " + query.text(), ackTo);
-        return;
-      }
-    } else if (local instanceof LocalCommands.Close) {
-      screen.closeInView().ifPresent(why -> screen.error(display.stamp(why)));
-    } else if (local == LocalCommands.Cancel.INSTANCE) {
-      cancelTransfers();
-    }
-    ackTo.tell(Ack.INSTANCE);
-  }
-
-  /**
-   * Sends a line or command as TEXT, to the partner of the private conversation in view if it is
-   * one; a room line or action (which no server sends back to its sender) is printed locally as
-   * others see it.
-   */
-  private void sendChat(String line, ActorRef<Ack> ackTo) {
-    String routed = screen.route(line);
-    if (routed.toLowerCase(java.util.Locale.ROOT).startsWith("/join ")) {
-      screen.joining();
-    }
-    offer(Frames.text(routed), ackTo);
-    if (routed.equals(line)) {
-      screen.own(line);
-    }
   }
 
   // --- keys ---------------------------------------------------------------------------------
@@ -687,12 +602,9 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (key == Console.Interrupt.INSTANCE) {
       return onInterrupt();
     }
-    if (phase != Phase.CHATTING || !negotiation.extended()) {
-      return this;
+    if (phase == Phase.CHATTING) {
+      chatLines.onSwitchKey(key);
     }
-    Optional<String> join =
-        key instanceof Console.SwitchTo to ? screen.switchTo(to.number()) : screen.cycle(((Console.Cycle) key).step());
-    join.ifPresent(line -> offer(Frames.text(line), null));
     return this;
   }
 
@@ -704,50 +616,18 @@ public final class Client extends AbstractBehavior<Client.Command> {
     if (phase != Phase.CHATTING) {
       return finish(0); // not in the chat yet: nothing to say goodbye to
     }
-    return act(ctrlC.pressed(transfersInFlight(), screen));
+    return act(ctrlC.pressed(filesInFlight, screen));
   }
 
   private Behavior<Command> act(CtrlC.Action action) {
     switch (action) {
       case QUIT -> quit();
-      case CANCEL -> {
-        // As if typed: whatever /cancel does, Ctrl-C does.
-        onChatLine("/cancel", getContext().getSystem().ignoreRef());
-        ctrlC.cancelled(transfersInFlight());
-      }
+      case CANCEL -> files.tell(new FileDesk.CancelAll(negotiation.extended(), true)); // as /cancel does
       case NONE -> {
         // asked, or answered no
       }
     }
     return this;
-  }
-
-  /** Files being sent or received now. */
-  private int transfersInFlight() {
-    List<String> lines = new ArrayList<>();
-    long now = System.nanoTime();
-    uploads.progress(lines, now);
-    downloads.progress(lines, now);
-    if (transfers != null) {
-      transfers.progress(lines, now);
-    }
-    return lines.size();
-  }
-
-  /**
-   * {@code /cancel}: with this protocol a file is one frame, so a transfer under way cannot be
-   * stopped without closing the connection; the user is told so, and what to do.
-   */
-  private void cancelTransfers() {
-    int transfers = transfersInFlight();
-    if (transfers == 0) {
-      screen.notice(display.stamp("No file is being sent or received."));
-    } else {
-      screen.notice(
-          display.stamp(
-              "A file is sent as one frame, so a transfer under way cannot be stopped without closing the"
-                  + " connection: it goes on (/quit closes the connection and stops it)."));
-    }
   }
 
   private Behavior<Command> onInputEnded() {
@@ -790,103 +670,24 @@ public final class Client extends AbstractBehavior<Client.Command> {
     return this;
   }
 
-  // --- sending a file -----------------------------------------------------------------------
+  // --- files ---------------------------------------------------------------------------------
 
-  private static boolean isCommand(String line, String command) {
-    return line.equals(command) || line.startsWith(command + " ");
-  }
-
-  /** {@code /accept}, {@code /decline} or {@code /cancel}, with or without a transfer number. */
-  private void onTransferCommand(String line) {
-    int space = line.indexOf(' ');
-    String command = space < 0 ? line : line.substring(0, space);
-    String argument = space < 0 ? "" : line.substring(space + 1).strip();
-    if (command.equals("/cancel")) {
-      cancelTransfers(argument);
-    } else if (!negotiation.extended()) {
-      screen.notice(display.stamp("This server sends files the original way: they are saved as they come."));
-    } else if (command.equals("/accept")) {
-      transfers.acceptCommand(argument);
+  private Behavior<Command> onFileNotice(FileNotice notice) {
+    if (notice.error()) {
+      screen.error(display.stamp(notice.line()));
     } else {
-      transfers.declineCommand(argument);
-    }
-  }
-
-  private void cancelTransfers(String argument) {
-    if (negotiation.extended()) {
-      transfers.cancelCommand(argument);
-    } else {
-      cancelTransfers();
-    }
-  }
-
-
-  private void startUpload(String pathText, ActorRef<Ack> ackTo) {
-    Uploads.Check check = uploads.check(pathText);
-    if (check instanceof Uploads.Refused refused) {
-      screen.error(display.stamp(refused.reason()));
-      ackTo.tell(Ack.INSTANCE);
-      return;
-    }
-    Uploads.Checked file = ((Uploads.Ready) check).file();
-    if (negotiation.extended()) {
-      // In chunks, between the lines typed meanwhile; the server knows where it goes (/sendto).
-      transfers.send(file, "");
-      startProgress();
-      ackTo.tell(Ack.INSTANCE);
-      return;
-    }
-    ActorRef<Command> self = getContext().getSelf();
-    Source<ByteString, NotUsed> body = uploads.start(file, (upload, failure) -> self.tell(new UploadFinished(upload, failure)));
-    screen.notice(
-        display.stamp(
-            "Sending " + file.fileName() + " (" + Sizes.human(file.size()) + ")... Lines you type meanwhile are sent after it."));
-    startProgress();
-    offer(Frames.file(Frames.clientFilePrefix(file.fileName()), file.size(), body), ackTo);
-  }
-
-  private Behavior<Command> onUploadFinished(UploadFinished finished) {
-    screen.notice(display.stamp(uploads.finished(finished.upload(), finished.failure())));
-    return onProgressTick();
-  }
-
-  // --- progress -----------------------------------------------------------------------------
-
-  private void startProgress() {
-    transferring.set(true); // until a progress tick finds nothing going on
-    if (!timers.isTimerActive(ProgressTick.INSTANCE)) {
-      timers.startTimerAtFixedRate(ProgressTick.INSTANCE, PROGRESS_EVERY);
-    }
-  }
-
-  private Behavior<Command> onProgressTick() {
-    List<String> lines = new ArrayList<>();
-    long now = System.nanoTime();
-    uploads.progress(lines, now);
-    downloads.progress(lines, now);
-    transfers.progress(lines, now);
-    console.progress(lines);
-    transferring.set(!lines.isEmpty());
-    if (lines.isEmpty()) {
-      timers.cancel(ProgressTick.INSTANCE);
+      screen.notice(display.stamp(notice.line()));
     }
     return this;
   }
 
-  // --- receiving a file ---------------------------------------------------------------------
-
-  private Behavior<Command> onChunkWritten(ChunkWritten written) {
-    fileWritesInFlight--;
-    downloads.written(written.failure());
-    if (written.ackTo() != null) {
-      written.ackTo().tell(Ack.INSTANCE);
+  /** {@code /cancel} for every transfer ({@link ChatClient#cancelTransfers}). */
+  private Behavior<Command> onCancelTransfers() {
+    if (files == null) {
+      screen.notice(display.stamp("No file is being sent or received.")); // not even connected
+    } else {
+      files.tell(new FileDesk.CancelAll(negotiation.extended(), false));
     }
-    return this;
-  }
-
-  private Behavior<Command> onDownloadClosed(DownloadClosed closed) {
-    downloads.closed(closed.failure());
-    closed.ackTo().tell(Ack.INSTANCE);
     return this;
   }
 
@@ -901,10 +702,7 @@ public final class Client extends AbstractBehavior<Client.Command> {
   }
 
   private Behavior<Command> onPostStop() {
-    downloads.discardAll();
-    if (transfers != null) {
-      transfers.discardAll();
-    }
+    // The FileDesk child has stopped already, deleting any partial file.
     if (outbound != null) {
       outbound.complete();
     }

@@ -26,7 +26,7 @@ import pekkochat.protocol.Message;
 /**
  * Files the server relays to the client (the FILE frame): each is streamed to a {@code .part} file
  * under the download directory and renamed to a free name when complete; a failed one is deleted
- * and the rest of its frame skipped. The client actor feeds it the frame's parts in order and
+ * and the rest of its frame skipped. {@link FileDesk} (an actor) feeds it the frame's parts in order and
  * acknowledges each part once the stage returned here completes, so a file never piles up in
  * memory. {@code notify} gets the lines for the user, unstamped.
  */
@@ -139,6 +139,11 @@ final class Downloads {
 
   boolean active() {
     return current != null && current.writer() != null;
+  }
+
+  /** Whether {@code text} from the server is its notice that a relayed file was cut off ({@link #onServerText}). */
+  static boolean isIncompleteNotice(String text) {
+    return INCOMPLETE.matcher(text).find();
   }
 
   /** A relayed file was cut off: the copy saved from it holds zero bytes at its end, so delete it. */

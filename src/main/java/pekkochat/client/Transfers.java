@@ -34,7 +34,7 @@ import pekkochat.protocol.Transfer;
  * as their writes keep up), and renamed to a free, safe name when complete. {@code /cancel},
  * {@code /decline} and the server's CANCEL stop a transfer and delete its partial file.
  *
- * <p>The client actor owns it: every method is called on the actor, and what completes elsewhere
+ * <p>{@link FileDesk} owns it: every method is called on that actor, and what completes elsewhere
  * (a stream's end, a write) comes back as an {@link Event} through {@code self}.
  */
 final class Transfers {
@@ -79,7 +79,7 @@ final class Transfers {
    * @param send queues a control frame (ACCEPT, DECLINE, CANCEL) in order with the user's lines
    * @param activeRoom the room plain lines go to now (a file offered there shows no room tag)
    * @param notify a line for the user, unstamped
-   * @param self hands an {@link Event} to the client actor
+   * @param self hands an {@link Event} to the actor that owns this
    */
   Transfers(
       Sink<Outbound, NotUsed> hub,
@@ -404,6 +404,11 @@ final class Transfers {
   /** Whether any transfer is going on (for Ctrl-C: cancel rather than quit). */
   boolean active() {
     return !uploads.isEmpty() || downloads.values().stream().anyMatch(in -> in.state != IncomingTransfer.State.OFFERED);
+  }
+
+  /** How many transfers are going on (one progress line each; an offer waiting for an answer is not one). */
+  int inFlight() {
+    return uploads.size() + (int) downloads.values().stream().filter(in -> in.state != IncomingTransfer.State.OFFERED).count();
   }
 
   /** The progress lines of the transfers going on. */

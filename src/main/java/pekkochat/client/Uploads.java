@@ -123,6 +123,11 @@ final class Uploads {
     }
   }
 
+  /** How many files are being sent (one progress line each). */
+  int inFlight() {
+    return inFlight.size();
+  }
+
   private static String expandHome(String path) {
     if (path.equals("~") || path.startsWith("~/")) {
       return System.getProperty("user.home") + path.substring(1);
