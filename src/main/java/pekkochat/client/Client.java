@@ -154,20 +154,8 @@ public final class Client extends AbstractBehavior<Client.Command> {
    * @param exitCode completed with the process exit code when the client stops: 0 after a normal
    *     quit, 1 when the server could not be reached (or not securely) or the connection was
    *     lost, 2 when the name was refused and nobody is there to pick another
-   */
-  public static Behavior<Command> create(
-      ClientSettings settings,
-      Optional<ClientTls> tls,
-      InetSocketAddress server,
-      String username,
-      Console console,
-      CompletableFuture<Integer> exitCode) {
-    return create(settings, tls, server, username, console, exitCode, new AtomicBoolean());
-  }
-
-  /**
-   * As above; {@code transferring} is kept true while a file is being sent or received, so that
-   * the screen can ask before Ctrl-C quits (and send {@link CancelTransfers} instead).
+   * @param transferring kept true while a file is being sent or received, so that the screen can
+   *     ask before Ctrl-C quits (and send {@link CancelTransfers} instead)
    */
   public static Behavior<Command> create(
       ClientSettings settings,
