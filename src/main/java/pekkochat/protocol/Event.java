@@ -59,13 +59,7 @@ public record Event(Kind kind, String room, long seq, long timeMillis, String fr
     /** The extended protocol is on: text is the server's name and version, to the own nick. */
     HELLO(13);
 
-    private static final Kind[] BY_CODE = new Kind[256];
-
-    static {
-      for (Kind k : values()) {
-        BY_CODE[k.code] = k;
-      }
-    }
+    private static final Object[] BY_CODE = ByteCodes.index(Kind.class, Kind::code);
 
     private final int code;
 
@@ -78,7 +72,7 @@ public record Event(Kind kind, String room, long seq, long timeMillis, String fr
     }
 
     public static Optional<Kind> ofCode(int code) {
-      return code >= 0 && code < BY_CODE.length ? Optional.ofNullable(BY_CODE[code]) : Optional.empty();
+      return ByteCodes.find(Kind.class, BY_CODE, code);
     }
   }
 

@@ -15,13 +15,7 @@ public enum FrameType {
   /** Extended protocol only: one element of a chunked file transfer, both directions. */
   XFER(0x08);
 
-  private static final FrameType[] BY_CODE = new FrameType[256];
-
-  static {
-    for (FrameType t : values()) {
-      BY_CODE[t.code] = t;
-    }
-  }
+  private static final Object[] BY_CODE = ByteCodes.index(FrameType.class, FrameType::code);
 
   private final int code;
 
@@ -34,6 +28,6 @@ public enum FrameType {
   }
 
   public static Optional<FrameType> ofCode(int code) {
-    return code >= 0 && code < BY_CODE.length ? Optional.ofNullable(BY_CODE[code]) : Optional.empty();
+    return ByteCodes.find(FrameType.class, BY_CODE, code);
   }
 }

@@ -52,13 +52,7 @@ public record Transfer(Kind kind, long id, long size, String who, String room, S
     /** Server to a sender: who (a recipient) answered about your upload id; text is the outcome. */
     RESPONSE(8);
 
-    private static final Kind[] BY_CODE = new Kind[256];
-
-    static {
-      for (Kind k : values()) {
-        BY_CODE[k.code] = k;
-      }
-    }
+    private static final Object[] BY_CODE = ByteCodes.index(Kind.class, Kind::code);
 
     private final int code;
 
@@ -71,7 +65,7 @@ public record Transfer(Kind kind, long id, long size, String who, String room, S
     }
 
     public static Optional<Kind> ofCode(int code) {
-      return code >= 0 && code < BY_CODE.length ? Optional.ofNullable(BY_CODE[code]) : Optional.empty();
+      return ByteCodes.find(Kind.class, BY_CODE, code);
     }
   }
 
