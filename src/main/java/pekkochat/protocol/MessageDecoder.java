@@ -112,6 +112,13 @@ public final class MessageDecoder {
    * refused from a client, which must speak the protocol it negotiated.
    */
   private Message decodeTransfer(ByteString payload) {
+    // Only DATA may use the XFER frame's own, larger limit; an offer, an answer or a reason is a
+    // small message like any other (a file name of 200 KiB is nobody's file name).
+    if (!payload.isEmpty() && (payload.apply(0) & 0xFF) != Transfer.Kind.DATA.code() && payload.size() > limits.maxMessageBytes()) {
+      return new Message.Malformed(
+          new FramingError.BadTransfer(
+              "an XFER frame other than DATA of " + payload.size() + " bytes is over the limit of " + limits.maxMessageBytes()));
+    }
     try {
       Optional<Transfer> t = Transfer.decodePayload(payload);
       if (t.isPresent()) {

@@ -484,6 +484,14 @@ class DecoderFuzzTest {
         }
       } else if (m instanceof Message.FileChunk || m == Message.FileEnd.INSTANCE) {
         fail("file data outside a file at " + at + ": " + m);
+      } else if (m instanceof Message.Xfer xfer) {
+        // A random payload can make a well-formed XFER frame: it must be within its own limits.
+        Transfer t = xfer.transfer();
+        assertTrue(t.data().size() <= Transfer.MAX_DATA_BYTES, "oversize XFER DATA");
+        assertTrue(t.size() >= 0, "negative XFER size");
+        if (t.kind() != Transfer.Kind.DATA) {
+          assertTrue(utf8(t.text()).size() <= LIMITS.maxMessageBytes(), "oversize XFER " + t.kind());
+        }
       } else if (m instanceof Message.Event || m == Message.Ignored.INSTANCE) {
         assertEquals(MessageDecoder.Origin.SERVER, origin, "EVENT frames are decoded from a server only");
       } else {

@@ -122,4 +122,22 @@ class TransferTest {
     assertEquals("Malformed XFER frame: XFER payload of 1 bytes is too short.", error.message());
     assertTrue(!error.fatal());
   }
+
+  @Test
+  void onlyDataMayBeLargerThanAMessage() {
+    MessageDecoder decoder = new MessageDecoder(MessageDecoder.Origin.CLIENT, LIMITS);
+    byte[] longName = utf8("n".repeat(LIMITS.maxMessageBytes()));
+    FramePart.Whole offer = new FramePart.Whole(FrameType.XFER, ByteString.fromArray(payload(1, 1, 1, new byte[0], new byte[0], longName)));
+    FramingError error = assertInstanceOf(Message.Malformed.class, decoder.decode(offer).get(0)).error();
+    assertTrue(error.message().contains("over the limit of " + LIMITS.maxMessageBytes()), error::message);
+    assertTrue(!error.fatal());
+
+    byte[] data = new byte[1 + 8 + LIMITS.maxMessageBytes() * 2];
+    data[0] = 2;
+    data[8] = 7; // id 7
+    Message big = decoder.decode(new FramePart.Whole(FrameType.XFER, ByteString.fromArray(data))).get(0);
+    Transfer t = assertInstanceOf(Message.Xfer.class, big).transfer();
+    assertEquals(Transfer.Kind.DATA, t.kind());
+    assertEquals(LIMITS.maxMessageBytes() * 2, t.data().size());
+  }
 }
