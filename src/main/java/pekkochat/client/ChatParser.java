@@ -2,6 +2,7 @@ package pekkochat.client;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jline.reader.CompletingParsedLine;
 import org.jline.reader.ParsedLine;
 import org.jline.reader.Parser;
 
@@ -49,7 +50,24 @@ final class ChatParser implements Parser {
     String word = words.get(wordIndex);
     int index = wordIndex;
     int wc = wordCursor;
-    return new ParsedLine() {
+    // A CompletingParsedLine (else JLine warns on the screen at start): nothing is escaped, as
+    // nothing is quoted, so a candidate goes into the line as it is.
+    return new CompletingParsedLine() {
+      @Override
+      public CharSequence escape(CharSequence candidate, boolean complete) {
+        return candidate;
+      }
+
+      @Override
+      public int rawWordCursor() {
+        return wc;
+      }
+
+      @Override
+      public int rawWordLength() {
+        return word.length();
+      }
+
       @Override
       public String word() {
         return word;

@@ -300,8 +300,9 @@ public final class TerminalConsole implements Console {
     }
     try {
       terminal.close();
-    } catch (IOException e) {
-      // Restoring the terminal is best effort on the way out.
+    } catch (IOException | RuntimeException e) {
+      // Restoring the terminal is best effort on the way out. JLine 3.29 closes the status line
+      // again on close and fails with a NullPointerException when restore() closed it already.
     }
   }
 
