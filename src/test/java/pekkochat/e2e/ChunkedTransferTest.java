@@ -378,6 +378,41 @@ class ChunkedTransferTest {
     }
   }
 
+  @Test
+  void aRecipientThatAcceptsAndStopsReadingIsStoppedAndTheFileLetGo() throws Exception {
+    InetSocketAddress address = start(Map.of("pekko-chat.server.relay-stall-timeout", "2s"));
+    try (RawPeer alice = extended(address, "alice");
+        RawPeer mallory = RawPeer.connectWithReceiveBuffer(address, 4096)) {
+      mallory.send(JOIN, "mallory");
+      mallory.expect(TEXT, "Welcome! Type /help for commands.");
+      mallory.send(TEXT, "/extended 1");
+      awaitEvent(mallory, Event.Kind.ACTIVE);
+      awaitEvent(alice, Event.Kind.JOINED);
+      byte[] content = randomBytes((int) (16 * MB), 5);
+      xfer(alice, Transfer.offer(1, content.length, "", "pinned.bin"));
+      sendData(alice, 1, content, 0, content.length);
+      xfer(alice, Transfer.end(1, content.length));
+      Transfer offered = awaitXfer(mallory, Transfer.Kind.OFFERED);
+      xfer(mallory, Transfer.accept(offered.id()));
+      // mallory reads nothing from now on: the server's socket to it fills, then its delivery
+      // waits, and after the stall timeout it is stopped although the CANCEL cannot reach it.
+      while (true) {
+        Transfer r = awaitXfer(alice, Transfer.Kind.RESPONSE);
+        if (r.text().equals("stalled")) {
+          assertEquals("mallory", r.who());
+          break;
+        }
+      }
+      Servers.assertSpoolEmptySoon(dir.resolve("spool"));
+      // The quota is free again: alice can share another file at once.
+      xfer(alice, Transfer.offer(2, 10, "", "next.bin"));
+      xfer(alice, Transfer.data(2, ByteString.fromArray(new byte[10])));
+      xfer(alice, Transfer.end(2, 10));
+      alice.send(TEXT, "/users");
+      alice.expect(TEXT, "[Server] Online users: alice, mallory");
+    }
+  }
+
   // --- helpers --------------------------------------------------------------------------------
 
   /** A raw peer that joined and switched to the extended protocol. */

@@ -187,16 +187,23 @@ final class TransferSender {
             .concat(Source.lazySingle(() -> frame(Transfer.end(id, size))))
             .recover(
                 new PFBuilder<Throwable, Outbound>()
+                    // Each ends the delivery at once, releasing the spool file: the CANCEL
+                    // frame may never be taken (a recipient that stalled reads nothing), and a
+                    // delivery that waited for it would hold the file, and its share of the
+                    // spool quota, for as long as that recipient stays connected.
                     .match(SpoolReader.UploadFailed.class, e -> {
                       a.outcome = null; // the sender's own upload ended it: nothing to tell them
+                      finished(a);
                       return frame(Transfer.cancel(id, e.getMessage()));
                     })
                     .match(SpoolReader.RecipientStalled.class, e -> {
                       a.outcome = "stalled";
+                      finished(a);
                       return frame(Transfer.cancel(id, "you took none of it for " + stallTimeout.toSeconds() + " s"));
                     })
                     .match(Throwable.class, e -> {
                       a.outcome = "failed";
+                      finished(a);
                       return frame(Transfer.cancel(id, "the server could not read it"));
                     })
                     .build());
