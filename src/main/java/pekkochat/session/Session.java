@@ -96,7 +96,7 @@ public final class Session {
   public record TransferOffered(long id) implements Command {}
 
   /** From the port: the upload of offered file {@code id} failed before this user answered. */
-  public record TransferWithdrawn(long id) implements Command {}
+  public record TransferWithdrawn(long id, String why) implements Command {}
 
   private record OfferTimedOut(long id) implements Command {}
 
@@ -331,7 +331,8 @@ public final class Session {
         })
         .onMessage(TransferWithdrawn.class, withdrawn -> {
           timers.cancel(new TransferOffered(withdrawn.id()));
-          sendOrClose(port.withdrawTransfer(withdrawn.id(), "", "the upload failed"));
+          sendOrClose(port.withdrawTransfer(withdrawn.id(), "",
+              withdrawn.why() == null || withdrawn.why().isEmpty() ? "the upload failed" : withdrawn.why()));
           return Behaviors.same();
         })
         .onMessage(TransferResponse.class, r -> {

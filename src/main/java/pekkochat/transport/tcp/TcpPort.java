@@ -282,7 +282,7 @@ class TcpPort implements ClientPort {
       file.release();
       return true;
     }
-    long id = transfers.offer(file, from, room, fileName, withdrawn -> session.tell(new Session.TransferWithdrawn(withdrawn)));
+    long id = transfers.offer(file, from, room, fileName, withdrawn -> session.tell(new Session.TransferWithdrawn(withdrawn, file.failure())));
     Optional<Transfer> offered = transfers.offered(id);
     if (offered.isEmpty()) {
       return true;
