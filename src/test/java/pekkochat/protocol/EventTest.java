@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.Test;
+import pekkochat.testing.TestBytes;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,18 +39,11 @@ class EventTest {
 
   /** A payload written field by field, independent of the codec. */
   private static byte[] payload(int kind, long seq, long time, byte[]... fields) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(kind);
-    out.writeBytes(ByteBuffer.allocate(16).putLong(seq).putLong(time).array());
-    for (byte[] f : fields) {
-      out.writeBytes(ByteBuffer.allocate(4).putInt(f.length).array());
-      out.writeBytes(f);
-    }
-    return out.toByteArray();
+    return TestBytes.kindTwoLongsFields(kind, seq, time, fields);
   }
 
   private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+    return TestBytes.utf8Array(s);
   }
 
   private static Optional<Event> decode(byte[] payload) {

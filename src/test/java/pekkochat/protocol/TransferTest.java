@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.Test;
+import pekkochat.testing.TestBytes;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,18 +32,11 @@ class TransferTest {
   private static final String DATA_HEX = "0000000d" + "08" + "02" + "0000000000000001" + "616263";
 
   private static byte[] payload(int kind, long id, long size, byte[]... fields) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(kind);
-    out.writeBytes(ByteBuffer.allocate(16).putLong(id).putLong(size).array());
-    for (byte[] f : fields) {
-      out.writeBytes(ByteBuffer.allocate(4).putInt(f.length).array());
-      out.writeBytes(f);
-    }
-    return out.toByteArray();
+    return TestBytes.kindTwoLongsFields(kind, id, size, fields);
   }
 
   private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+    return TestBytes.utf8Array(s);
   }
 
   private static Optional<Transfer> decode(byte[] payload) {
