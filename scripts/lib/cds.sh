@@ -64,7 +64,7 @@ cds_train() {
   echo "pekko-chat: making class-data archives for a fast start (once per build, a few seconds)..." >&2
   # An empty config, not conf/*.conf: a deployment's TLS settings must not keep the two apart.
   : >"$tmp/empty.conf"
-  PEKKOCHAT_CDS_TRAIN="$tmp/server.jsa" JAVA_OPTS="-Dpekko-chat.server.spool-directory=$tmp/spool" \
+  PEKKOCHAT_CDS_TRAIN="$tmp/server.jsa" PEKKOCHAT_DATA_DIR="$tmp/data" JAVA_OPTS="-Dpekko-chat.server.spool-directory=$tmp/spool" \
     "$PEKKOCHAT_HOME/scripts/run-server" --host 127.0.0.1 --port 0 --config "$tmp/empty.conf" \
     >"$tmp/server.out" 2>&1 </dev/null &
   server_pid=$!

@@ -73,7 +73,9 @@ final class ServerProcess implements AutoCloseable {
     }
     // The bench opens thousands of connections from a few loopback addresses in a burst: the
     // per-address rate of new connections (a guard against join/leave churn) would refuse them.
+    // A fresh history store too, inside the spool directory the scenario deletes afterwards.
     String javaOpts = "-Xmx" + heap + " -Dpekko-chat.server.spool-directory=" + spool
+        + " -Dpekko-chat.history.data-directory=" + spool.resolve("history")
         + " -Dpekko-chat.server.new-connections-per-address.burst=1000000"
         + (extraJavaOpts == null || extraJavaOpts.isBlank() ? "" : " " + extraJavaOpts.trim());
     return launch(home, List.of(script.toString(), "--host", HOST, "--port", Integer.toString(port)), javaOpts, log);

@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param flushIntervalPerUser how long a room waits after a flush, per member it reached, before the next
  * @param noticeFlushFactor how many times longer it waits when it has only joins and leaves to send
  * @param roomsQueryTimeout how long {@code /rooms} waits for every room to answer
+ * @param historyReplay lines of history an extended client is sent on entering a room (0 with history off)
  */
 public record ChatSettings(
     String defaultRoom,
@@ -23,7 +24,8 @@ public record ChatSettings(
     int maxAwayLength,
     Duration flushIntervalPerUser,
     int noticeFlushFactor,
-    Duration roomsQueryTimeout) {
+    Duration roomsQueryTimeout,
+    int historyReplay) {
 
   public static ChatSettings fromConfig(Config config) {
     Config c = config.getConfig("pekko-chat.chat");
@@ -39,6 +41,7 @@ public record ChatSettings(
         c.getInt("max-away-length"),
         config.getDuration("pekko-chat.server.broadcast-flush-interval-per-user"),
         config.getInt("pekko-chat.server.notice-flush-factor"),
-        c.getDuration("rooms-query-timeout"));
+        c.getDuration("rooms-query-timeout"),
+        config.getBoolean("pekko-chat.history.enabled") ? config.getInt("pekko-chat.history.replay-on-join") : 0);
   }
 }

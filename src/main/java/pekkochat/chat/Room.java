@@ -3,6 +3,7 @@ package pekkochat.chat;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,10 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import pekkochat.history.HistorySettings;
+import pekkochat.history.StoreUsage;
 
 /**
  * One room: its members, its topic, and the order of what happens in it. Every event gets the
@@ -81,10 +85,29 @@ public final class Room extends AbstractBehavior<Room.Command> {
     public GetTopic {}
   }
 
-  /** {@code /users}: answered with {@link ToUser.Members}. */
-  public record ListMembers(@JsonProperty("replyTo") ActorRef<ToUser> replyTo) implements Command {
+  /**
+   * {@code /users}: answered with {@link ToUser.Members}; with {@code history} above 0, also the
+   * last that many lines before {@code beforeSeq} (what a client entering the room is replayed).
+   */
+  public record ListMembers(
+      @JsonProperty("replyTo") ActorRef<ToUser> replyTo, @JsonProperty("history") int history, @JsonProperty("beforeSeq") long beforeSeq)
+      implements Command {
     @JsonCreator
     public ListMembers {}
+
+    public ListMembers(ActorRef<ToUser> replyTo) {
+      this(replyTo, 0, Long.MAX_VALUE);
+    }
+  }
+
+  /**
+   * {@code /history}: the last {@code limit} lines before {@code beforeSeq} (oldest first),
+   * answered with {@link ToUser.History} (or {@link ToUser.Refused} when history is off).
+   */
+  public record GetHistory(@JsonProperty("replyTo") ActorRef<ToUser> replyTo, @JsonProperty("beforeSeq") long beforeSeq, @JsonProperty("limit") int limit)
+      implements Command {
+    @JsonCreator
+    public GetHistory {}
   }
 
   /** The member behind {@code inbox} is now called {@code newNick} (granted by {@link Users}). */
@@ -114,13 +137,32 @@ public final class Room extends AbstractBehavior<Room.Command> {
 
   private record MemberGone(ActorRef<ToUser> inbox) implements Command {}
 
+  /** From the {@link RoomLog}: these events (numbered) are stored. */
+  record Stored(List<RoomEvent> events) implements Command {}
+
+  /** From a (re)started {@link RoomLog}: what the store holds, and the newest lines. */
+  record LogRecovered(long lastSeq, String topic, List<RoomEvent> recent) implements Command {}
+
+  /** The {@link RoomLog} of generation {@code generation} stopped (a write or recovery failed). */
+  private record LogStopped(long generation) implements Command {}
+
+  /** The write in flight took longer than {@code write-timeout}. */
+  private record WriteTimedOut(long generation) implements Command {}
+
+  private enum RestartLog implements Command {
+    INSTANCE
+  }
+
   private enum Flush implements Command {
     INSTANCE
   }
 
   private static final class Member {
-    /** The sequence number of its join: its id in this room's events. */
-    final long id;
+    /**
+     * Its id in this room's events: the {@code seq} of its join (0 while the join is being stored:
+     * it then receives nothing yet, and cannot post, for it does not know it joined).
+     */
+    long id;
     String nick;
     String away;
     final ActorRef<ToUser> inbox;
@@ -133,45 +175,98 @@ public final class Room extends AbstractBehavior<Room.Command> {
     }
   }
 
+  /**
+   * An event waiting to be stored, with whom to tell how it went: {@code from} is refused if a
+   * line of its cannot be stored; {@code member} is the one who joins (it learns its join's {@code
+   * seq}) or parts (it gets what came before, then its {@link ToUser.PartedRoom}); {@code
+   * announceTo} learns how many a shared file reached.
+   */
+  private record Pending(RoomEvent event, ActorRef<ToUser> from, Member member, ActorRef<FileAnnounced> announceTo) {}
+
   /** Most events a batch gathers before it is flushed without waiting. */
   static final int FLUSH_EVENTS = 512;
 
-  private static final Object FLUSH_TIMER = "flush";
+  /** Commands held while the room's history is recovered at its start. */
+  static final int STASH_CAPACITY = 10_000;
 
+  private static final Object FLUSH_TIMER = "flush";
+  private static final Object WRITE_TIMER = "write";
+  private static final Object RESTART_TIMER = "restart-log";
+
+  public static Behavior<Command> create(
+      String name, boolean permanent, ChatSettings settings, HistorySettings history, StoreUsage usage, ActorRef<Rooms.Command> registry) {
+    return Behaviors.withStash(
+        STASH_CAPACITY,
+        stash ->
+            Behaviors.setup(
+                context -> Behaviors.withTimers(timers -> new Room(context, timers, stash, name, permanent, settings, history, usage, registry))));
+  }
+
+  /** A room without durable history (as the original server: it forgets everything). */
   public static Behavior<Command> create(String name, boolean permanent, ChatSettings settings, ActorRef<Rooms.Command> registry) {
-    return Behaviors.setup(
-        context -> Behaviors.withTimers(timers -> new Room(context, timers, name, permanent, settings, registry)));
+    return create(name, permanent, settings, HistorySettings.off(), StoreUsage.NONE, registry);
   }
 
   private final TimerScheduler<Command> timers;
+  private final StashBuffer<Command> stash;
   private final String name;
   private final boolean permanent;
   private final ChatSettings settings;
+  private final HistorySettings history;
+  private final StoreUsage usage;
   private final ActorRef<Rooms.Command> registry;
   private final Map<ActorRef<ToUser>, Member> members = new LinkedHashMap<>();
   private String topic = "";
+  /** The last event's {@code seq}: stored, with history on; numbered, with it off. */
   private long seq;
   private long joinsSeen;
-  private List<RoomEvent> pending = new ArrayList<>();
+  private List<Pending> pending = new ArrayList<>();
   private boolean flushQueued;
   /** Whether the pending batch has anything but joins and leaves (see {@link #nanosToNextFlush}). */
   private boolean pendingHasChat;
   private long lastFlushNanos = System.nanoTime();
   private int lastFlushSize;
 
+  // --- history (all unused with it off) ---
+  private ActorRef<RoomLog.Command> log;
+  private long logGeneration;
+  /** Whether the log has recovered and takes writes; until the first time, commands are stashed. */
+  private boolean logReady;
+  private boolean everRecovered;
+  private int restartsInARow;
+  /** The batch being written, or null. */
+  private List<Pending> inFlight;
+  /** The newest lines, oldest first, at most keep-in-memory: replay on join and /history. */
+  private final ArrayDeque<RoomEvent> recent = new ArrayDeque<>();
+  /** Whether {@link #recent} holds every line the room ever stored (so no read of the store helps). */
+  private boolean recentIsAll;
+  private boolean passivating;
+
   private Room(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
+      StashBuffer<Command> stash,
       String name,
       boolean permanent,
       ChatSettings settings,
+      HistorySettings history,
+      StoreUsage usage,
       ActorRef<Rooms.Command> registry) {
     super(context);
     this.timers = timers;
+    this.stash = stash;
     this.name = name;
     this.permanent = permanent;
     this.settings = settings;
+    this.history = history;
+    this.usage = usage;
     this.registry = registry;
+    if (history.enabled()) {
+      startLog();
+    } else {
+      logReady = true;
+      everRecovered = true;
+    }
   }
 
   @Override
@@ -179,28 +274,95 @@ public final class Room extends AbstractBehavior<Room.Command> {
     return newReceiveBuilder()
         .onMessage(Post.class, this::onPost)
         .onMessageEquals(Flush.INSTANCE, this::onFlush)
-        .onMessage(Join.class, this::onJoin)
-        .onMessage(Part.class, this::onPart)
-        .onMessage(MemberGone.class, this::onMemberGone)
-        .onMessage(ShareFile.class, this::onShareFile)
-        .onMessage(SetTopic.class, this::onSetTopic)
-        .onMessage(GetTopic.class, this::onGetTopic)
-        .onMessage(ListMembers.class, this::onListMembers)
-        .onMessage(Rename.class, this::onRename)
-        .onMessage(SetAway.class, this::onSetAway)
-        .onMessage(Describe.class, this::onDescribe)
-        .onMessage(Passivate.class, this::onPassivate)
+        .onMessage(Stored.class, this::onStored)
+        .onMessage(LogRecovered.class, this::onLogRecovered)
+        .onMessage(LogStopped.class, this::onLogStopped)
+        .onMessage(WriteTimedOut.class, this::onWriteTimedOut)
+        .onMessageEquals(RestartLog.INSTANCE, this::onRestartLog)
+        .onMessage(Command.class, this::notYetRecovered, this::onOther)
+        .onMessage(Command.class, this::onCommand)
         .build();
   }
 
-  private Behavior<Command> onPost(Post post) {
-    Member from = members.get(post.inbox());
-    if (from == null) {
-      post.inbox().tell(new ToUser.Refused("You are not in " + name + "."));
+  /** Until the room's history is recovered the first time, what it is asked waits. */
+  private boolean notYetRecovered(Command command) {
+    return !everRecovered;
+  }
+
+  private Behavior<Command> onOther(Command command) {
+    if (stash.isFull()) {
+      getContext().getLog().warn("Room {} is still recovering its history: dropped {}", name, command.getClass().getSimpleName());
     } else {
-      append(new RoomEvent.Posted(name, ++seq, now(), from.nick, from.id, post.text(), post.action()));
+      stash.stash(command);
     }
     return this;
+  }
+
+  /** Everything but what {@link #createReceive} handles first, once the history is there. */
+  private Behavior<Command> onCommand(Command command) {
+    if (command instanceof Join join) {
+      return onJoin(join);
+    } else if (command instanceof Part part) {
+      return onPart(part);
+    } else if (command instanceof MemberGone gone) {
+      return onMemberGone(gone);
+    } else if (command instanceof ShareFile share) {
+      return onShareFile(share);
+    } else if (command instanceof SetTopic set) {
+      return onSetTopic(set);
+    } else if (command instanceof GetTopic get) {
+      get.replyTo().tell(new ToUser.Topic(name, topic));
+    } else if (command instanceof ListMembers list) {
+      return onListMembers(list);
+    } else if (command instanceof GetHistory get) {
+      return onGetHistory(get);
+    } else if (command instanceof Rename rename) {
+      return onRename(rename);
+    } else if (command instanceof SetAway away) {
+      Member m = members.get(away.inbox());
+      if (m != null) {
+        m.away = away.message();
+      }
+    } else if (command instanceof Describe describe) {
+      describe.replyTo().tell(new ToUser.RoomInfo(name, members.size(), topic));
+    } else if (command instanceof Passivate passivate) {
+      return onPassivate(passivate);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPost(Post post) {
+    if (!everRecovered) {
+      return onOther(post);
+    }
+    Member from = members.get(post.inbox());
+    if (from == null || from.id == 0) {
+      post.inbox().tell(new ToUser.Refused("You are not in " + name + "."));
+    } else if (refusedByStore(post.inbox(), "Your line")) {
+      return this;
+    } else {
+      append(new RoomEvent.Posted(name, 0, now(), from.nick, from.id, post.text(), post.action()), post.inbox(), null, null);
+    }
+    return this;
+  }
+
+  /**
+   * With history on, a line is refused when it could not be stored: the store is full, or down.
+   * Nothing is delivered that is not stored.
+   */
+  private boolean refusedByStore(ActorRef<ToUser> from, String what) {
+    if (!history.enabled()) {
+      return false;
+    }
+    if (!logReady) {
+      from.tell(new ToUser.Refused(what + " was not sent: the history store is unavailable; try again shortly."));
+      return true;
+    }
+    if (usage.full()) {
+      from.tell(new ToUser.Refused(what + " was not sent: the history store is full (" + usage.describe() + ")."));
+      return true;
+    }
+    return false;
   }
 
   private Behavior<Command> onJoin(Join join) {
@@ -209,36 +371,40 @@ public final class Room extends AbstractBehavior<Room.Command> {
       join.inbox().tell(new ToUser.AlreadyInRoom(name, getContext().getSelf()));
       return this;
     }
-    long joinedAt = ++seq;
-    members.put(join.inbox(), new Member(joinedAt, join.nick(), join.away(), join.inbox()));
+    passivating = false;
+    Member m = new Member(0, join.nick(), join.away(), join.inbox());
+    members.put(join.inbox(), m);
     getContext().watchWith(join.inbox(), new MemberGone(join.inbox()));
-    // The reply goes before the event's flush, and both go from this actor to the member: it
-    // always learns it joined (and at which seq) before it sees anything that came after.
-    join.inbox().tell(new ToUser.JoinedRoom(name, getContext().getSelf(), joinedAt, topic, members.size()));
-    append(new RoomEvent.UserJoined(name, joinedAt, now(), join.nick()));
+    // The reply goes before the flush that carries the join, and both go from this actor to the
+    // member: it always learns it joined (and at which seq) before it sees anything after it.
+    append(new RoomEvent.UserJoined(name, 0, now(), join.nick()), null, m, null);
     return this;
   }
 
   private Behavior<Command> onPart(Part part) {
-    if (members.containsKey(part.inbox())) {
-      flush(); // what was said before the part still reaches the one who parts
-    }
-    Member m = members.remove(part.inbox());
-    if (m != null) {
-      getContext().unwatch(m.inbox);
-      append(new RoomEvent.UserLeft(name, ++seq, now(), m.nick, RoomEvent.LeaveReason.PART));
-      m.inbox.tell(new ToUser.PartedRoom(name));
-      idleIfEmpty();
-    } else {
+    Member m = members.get(part.inbox());
+    if (m == null) {
       part.inbox().tell(new ToUser.Refused("You are not in " + name + "."));
+      return this;
     }
+    flush(); // what was said before the part still reaches the one who parts
+    members.remove(part.inbox());
+    getContext().unwatch(m.inbox);
+    if (history.enabled()) {
+      // Told once its leave is stored, after what came before it.
+      append(new RoomEvent.UserLeft(name, 0, now(), m.nick, RoomEvent.LeaveReason.PART), null, m, null);
+    } else {
+      append(new RoomEvent.UserLeft(name, 0, now(), m.nick, RoomEvent.LeaveReason.PART), null, null, null);
+      m.inbox.tell(new ToUser.PartedRoom(name));
+    }
+    idleIfEmpty();
     return this;
   }
 
   private Behavior<Command> onMemberGone(MemberGone gone) {
     Member m = members.remove(gone.inbox());
     if (m != null) {
-      append(new RoomEvent.UserLeft(name, ++seq, now(), m.nick, RoomEvent.LeaveReason.DISCONNECTED));
+      append(new RoomEvent.UserLeft(name, 0, now(), m.nick, RoomEvent.LeaveReason.DISCONNECTED), null, null, null);
       idleIfEmpty();
     }
     return this;
@@ -246,36 +412,71 @@ public final class Room extends AbstractBehavior<Room.Command> {
 
   private Behavior<Command> onShareFile(ShareFile share) {
     Member from = members.get(share.inbox());
-    if (from != null) {
-      append(new RoomEvent.FileShared(name, ++seq, now(), from.nick, from.id, share.fileId(), share.fileName(), share.size()));
-      share.announceTo().tell(new FileAnnounced(share.fileId(), members.size() - 1));
-    } else {
+    if (from == null || from.id == 0 || refusedByStore(share.inbox(), "The file " + share.fileName())) {
       share.announceTo().tell(new FileAnnounced(share.fileId(), 0));
+      return this;
     }
+    append(new RoomEvent.FileShared(name, 0, now(), from.nick, from.id, share.fileId(), share.fileName(), share.size()),
+        share.inbox(), null, share.announceTo());
     return this;
   }
 
   private Behavior<Command> onSetTopic(SetTopic set) {
     Member by = members.get(set.inbox());
-    if (by == null) {
+    if (by == null || by.id == 0) {
       set.inbox().tell(new ToUser.Refused("You are not in " + name + "."));
-    } else {
-      topic = set.topic();
-      append(new RoomEvent.TopicChanged(name, ++seq, now(), by.nick, topic));
+    } else if (!refusedByStore(set.inbox(), "The topic")) {
+      append(new RoomEvent.TopicChanged(name, 0, now(), by.nick, set.topic()), set.inbox(), null, null);
     }
-    return this;
-  }
-
-  private Behavior<Command> onGetTopic(GetTopic get) {
-    get.replyTo().tell(new ToUser.Topic(name, topic));
     return this;
   }
 
   private Behavior<Command> onListMembers(ListMembers list) {
     List<ToUser.MemberInfo> infos = new ArrayList<>(members.size());
     members.values().forEach(m -> infos.add(new ToUser.MemberInfo(m.nick, m.away)));
-    list.replyTo().tell(new ToUser.Members(name, infos, topic));
+    List<RoomEvent> lines = List.of();
+    boolean more = false;
+    if (list.history() > 0 && history.enabled()) {
+      lines = recentBefore(list.beforeSeq(), list.history() + 1);
+      more = lines.size() > list.history() || !recentIsAll;
+      if (lines.size() > list.history()) {
+        lines = lines.subList(1, lines.size());
+      }
+      more = more && !lines.isEmpty();
+    }
+    list.replyTo().tell(new ToUser.Members(name, infos, topic, lines, more));
     return this;
+  }
+
+  private Behavior<Command> onGetHistory(GetHistory get) {
+    if (!history.enabled()) {
+      get.replyTo().tell(new ToUser.Refused("This server keeps no history."));
+      return this;
+    }
+    int limit = Math.max(1, Math.min(get.limit(), history.maxPage()));
+    List<RoomEvent> lines = recentBefore(get.beforeSeq(), limit + 1);
+    if (lines.size() > limit) {
+      get.replyTo().tell(new ToUser.History(name, lines.subList(1, lines.size()), true));
+    } else if (recentIsAll) {
+      get.replyTo().tell(new ToUser.History(name, lines, false));
+    } else if (log != null && logReady) {
+      log.tell(new RoomLog.Read(get.beforeSeq(), limit, get.replyTo()));
+    } else {
+      get.replyTo().tell(new ToUser.Refused("The history of " + name + " cannot be read now: the store is unavailable."));
+    }
+    return this;
+  }
+
+  /** The last {@code limit} lines in memory with {@code seq} below {@code beforeSeq}, oldest first. */
+  private List<RoomEvent> recentBefore(long beforeSeq, int limit) {
+    ArrayDeque<RoomEvent> found = new ArrayDeque<>();
+    for (var it = recent.descendingIterator(); it.hasNext() && found.size() < limit; ) {
+      RoomEvent e = it.next();
+      if (e.seq() < beforeSeq) {
+        found.addFirst(e);
+      }
+    }
+    return new ArrayList<>(found);
   }
 
   private Behavior<Command> onRename(Rename rename) {
@@ -283,21 +484,8 @@ public final class Room extends AbstractBehavior<Room.Command> {
     if (m != null && !m.nick.equals(rename.newNick())) {
       String old = m.nick;
       m.nick = rename.newNick();
-      append(new RoomEvent.NickChanged(name, ++seq, now(), m.id, old, m.nick, rename.changeId()));
+      append(new RoomEvent.NickChanged(name, 0, now(), m.id, old, m.nick, rename.changeId()), null, null, null);
     }
-    return this;
-  }
-
-  private Behavior<Command> onSetAway(SetAway away) {
-    Member m = members.get(away.inbox());
-    if (m != null) {
-      m.away = away.message();
-    }
-    return this;
-  }
-
-  private Behavior<Command> onDescribe(Describe describe) {
-    describe.replyTo().tell(new ToUser.RoomInfo(name, members.size(), topic));
     return this;
   }
 
@@ -309,16 +497,42 @@ public final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private Behavior<Command> onPassivate(Passivate passivate) {
-    if (members.isEmpty() && passivate.joinsSeen() == joinsSeen) {
-      return Behaviors.stopped();
+    if (!members.isEmpty() || passivate.joinsSeen() != joinsSeen) {
+      return this; // a join overtook the registry's decision: the room goes on
     }
-    return this; // a join overtook the registry's decision: the room goes on
+    passivating = true;
+    return stopIfPassivatedAndWritten();
   }
 
-  // --- batching -------------------------------------------------------------------------------
+  /** A passivated room stops once what it had to store is stored (its log may not be written by two). */
+  private Behavior<Command> stopIfPassivatedAndWritten() {
+    if (passivating && members.isEmpty() && inFlight == null && (pending.isEmpty() || !logReady)) {
+      return Behaviors.stopped();
+    }
+    return this;
+  }
 
-  private void append(RoomEvent event) {
-    pending.add(event);
+  // --- batching and storing -------------------------------------------------------------------
+
+  private void append(RoomEvent event, ActorRef<ToUser> from, Member member, ActorRef<FileAnnounced> announceTo) {
+    if (!history.enabled()) {
+      // Numbered now, delivered at the flush: without a store, nothing waits.
+      event = event.withSeq(++seq);
+      if (member != null && event instanceof RoomEvent.UserJoined) {
+        member.id = seq;
+        member.inbox.tell(new ToUser.JoinedRoom(name, getContext().getSelf(), seq, topic, members.size()));
+      }
+      if (event instanceof RoomEvent.TopicChanged t) {
+        topic = t.topic();
+      }
+      if (announceTo != null) {
+        announceTo.tell(new FileAnnounced(((RoomEvent.FileShared) event).fileId(), members.size() - 1));
+      }
+      from = null;
+      member = null;
+      announceTo = null;
+    }
+    pending.add(new Pending(event, from, member, announceTo));
     if (!(event instanceof RoomEvent.UserJoined || event instanceof RoomEvent.UserLeft)) {
       pendingHasChat = true;
     }
@@ -366,18 +580,223 @@ public final class Room extends AbstractBehavior<Room.Command> {
     return lastFlushNanos + interval - System.nanoTime();
   }
 
+  /**
+   * Sends the pending batch on: to the members (history off), or to the store, unless a write is
+   * in flight: then it grows until that write is done, and goes as one write (group commit).
+   */
   private void flush() {
     if (pending.isEmpty()) {
       return;
     }
-    pendingHasChat = false;
-    ToUser.RoomEvents batch = new ToUser.RoomEvents(name, pending);
-    pending = new ArrayList<>();
-    for (Member m : members.values()) {
-      m.inbox.tell(batch);
+    if (!history.enabled()) {
+      List<RoomEvent> events = new ArrayList<>(pending.size());
+      pending.forEach(p -> events.add(p.event()));
+      pending = new ArrayList<>();
+      pendingHasChat = false;
+      deliver(new ToUser.RoomEvents(name, events));
+      return;
     }
-    lastFlushSize = members.size();
+    if (inFlight != null || !logReady) {
+      return;
+    }
+    pendingHasChat = false;
+    List<Pending> batch = pending;
+    if (batch.size() > history.maxBatch()) {
+      batch = new ArrayList<>(pending.subList(0, history.maxBatch()));
+      pending = new ArrayList<>(pending.subList(history.maxBatch(), pending.size()));
+    } else {
+      pending = new ArrayList<>();
+    }
+    inFlight = batch;
+    List<RoomEvent> events = new ArrayList<>(batch.size());
+    batch.forEach(p -> events.add(p.event()));
+    log.tell(new RoomLog.Append(events));
+    timers.startSingleTimer(WRITE_TIMER, new WriteTimedOut(logGeneration), history.writeTimeout());
+  }
+
+  private Behavior<Command> onStored(Stored stored) {
+    if (inFlight == null || stored.events().size() != inFlight.size()) {
+      return this; // from a log given up on (its batch was settled by the next one's recovery)
+    }
+    timers.cancel(WRITE_TIMER);
+    restartsInARow = 0;
+    settle(stored.events());
+    flush();
+    return stopIfPassivatedAndWritten();
+  }
+
+  /** The batch in flight is stored as {@code events}: joiners learn their seq, then all see it. */
+  private void settle(List<RoomEvent> events) {
+    List<Pending> batch = inFlight;
+    inFlight = null;
+    List<Member> leavers = null;
+    List<Integer> leftAt = null;
+    for (int i = 0; i < events.size(); i++) {
+      RoomEvent e = events.get(i);
+      Pending p = batch.get(i);
+      seq = e.seq();
+      Member m = p.member();
+      if (m != null && e instanceof RoomEvent.UserJoined && members.get(m.inbox) == m) {
+        m.id = e.seq();
+        m.inbox.tell(new ToUser.JoinedRoom(name, getContext().getSelf(), e.seq(), topic, members.size()));
+      } else if (m != null && e instanceof RoomEvent.UserLeft) {
+        if (leavers == null) {
+          leavers = new ArrayList<>();
+          leftAt = new ArrayList<>();
+        }
+        leavers.add(m);
+        leftAt.add(i);
+      }
+      if (e instanceof RoomEvent.TopicChanged t) {
+        topic = t.topic();
+      }
+      if (p.announceTo() != null) {
+        p.announceTo().tell(new FileAnnounced(((RoomEvent.FileShared) e).fileId(), Math.max(0, receivers() - 1)));
+      }
+      if (e.isLine()) {
+        remember(e);
+      }
+    }
+    ToUser.RoomEvents delivered = new ToUser.RoomEvents(name, events);
+    deliver(delivered);
+    if (leavers != null) {
+      // Who parts gets what came before its leave, then the answer to its /part.
+      for (int k = 0; k < leavers.size(); k++) {
+        Member m = leavers.get(k);
+        int upTo = leftAt.get(k);
+        if (m.id != 0 && upTo > 0) {
+          m.inbox.tell(new ToUser.RoomEvents(name, events.subList(0, upTo)));
+        }
+        m.inbox.tell(new ToUser.PartedRoom(name));
+      }
+    }
+  }
+
+  private int receivers() {
+    int n = 0;
+    for (Member m : members.values()) {
+      if (m.id != 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private void remember(RoomEvent line) {
+    recent.addLast(line);
+    if (recent.size() > history.keepInMemory()) {
+      recent.removeFirst();
+      recentIsAll = false;
+    }
+  }
+
+  /** Hands every member (whose join is stored) the same batch. */
+  private void deliver(ToUser.RoomEvents batch) {
+    int reached = 0;
+    for (Member m : members.values()) {
+      if (m.id != 0) {
+        m.inbox.tell(batch);
+        reached++;
+      }
+    }
+    lastFlushSize = reached;
     lastFlushNanos = System.nanoTime();
+  }
+
+  // --- the log's life -------------------------------------------------------------------------
+
+  private void startLog() {
+    logReady = false;
+    logGeneration++;
+    log = getContext().spawn(RoomLog.create(name, history, getContext().getSelf()), "log-" + logGeneration);
+    getContext().watchWith(log, new LogStopped(logGeneration));
+  }
+
+  private Behavior<Command> onLogRecovered(LogRecovered recovered) {
+    if (!everRecovered) {
+      seq = recovered.lastSeq();
+      topic = recovered.topic();
+      recent.addAll(recovered.recent());
+      recentIsAll = recovered.recent().size() < history.keepInMemory();
+      everRecovered = true;
+      logReady = true;
+      getContext().getLog().debug("Room {} recovered at seq {}", name, seq);
+      flush();
+      return stash.unstashAll(this);
+    }
+    logReady = true;
+    if (inFlight != null) {
+      // Whether the batch the failed log was writing made it is what the store says now.
+      if (recovered.lastSeq() >= seq + inFlight.size()) {
+        List<RoomEvent> events = new ArrayList<>(inFlight.size());
+        for (int i = 0; i < inFlight.size(); i++) {
+          events.add(inFlight.get(i).event().withSeq(seq + 1 + i));
+        }
+        settle(events);
+      } else {
+        refuse(inFlight, "the history store failed to store it");
+      }
+    }
+    flush();
+    return stopIfPassivatedAndWritten();
+  }
+
+  /**
+   * A batch that was not stored: its lines are refused (their senders get an ERROR); what
+   * happened to membership did happen, and goes into the next write.
+   */
+  private void refuse(List<Pending> batch, String why) {
+    inFlight = null;
+    List<Pending> again = new ArrayList<>();
+    for (Pending p : batch) {
+      RoomEvent e = p.event();
+      if (e instanceof RoomEvent.UserJoined || e instanceof RoomEvent.UserLeft || e instanceof RoomEvent.NickChanged) {
+        again.add(p);
+      } else {
+        if (p.from() != null) {
+          String what = e instanceof RoomEvent.Posted ? "Your line" : e instanceof RoomEvent.TopicChanged ? "The topic" : "The file";
+          p.from().tell(new ToUser.Refused(what + " was not sent to " + name + ": " + why + "."));
+        }
+        if (p.announceTo() != null) {
+          p.announceTo().tell(new FileAnnounced(((RoomEvent.FileShared) e).fileId(), 0));
+        }
+      }
+    }
+    again.addAll(pending);
+    pending = again;
+  }
+
+  private Behavior<Command> onLogStopped(LogStopped stopped) {
+    if (stopped.generation() != logGeneration) {
+      return this;
+    }
+    log = null;
+    logReady = false;
+    timers.cancel(WRITE_TIMER);
+    if (!everRecovered) {
+      getContext().getLog().error("Room {} could not recover its history from the store", name);
+      throw new IllegalStateException("the history of " + name + " could not be recovered");
+    }
+    restartsInARow++;
+    long delayMs = Math.min(30_000, 200L << Math.min(8, restartsInARow - 1));
+    getContext().getLog().warn("Room {}: the history store failed; retrying in {} ms", name, delayMs);
+    timers.startSingleTimer(RESTART_TIMER, RestartLog.INSTANCE, Duration.ofMillis(delayMs));
+    return this;
+  }
+
+  private Behavior<Command> onWriteTimedOut(WriteTimedOut timedOut) {
+    if (timedOut.generation() == logGeneration && log != null && inFlight != null) {
+      getContext().getLog().warn("Room {}: a write to the history store took over {}; restarting its log", name, history.writeTimeout());
+      getContext().stop(log); // its recovery says whether the write made it
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRestartLog() {
+    if (log == null) {
+      startLog();
+    }
+    return this;
   }
 
   private static long now() {

@@ -28,6 +28,14 @@ public sealed interface RoomEvent extends CborSerializable {
 
   long time();
 
+  /** This event as number {@code seq} of its room (events are numbered when they are stored). */
+  RoomEvent withSeq(long seq);
+
+  /** Whether this is a line people said (a message, an action) or a topic: what history replays. */
+  default boolean isLine() {
+    return this instanceof Posted || this instanceof TopicChanged;
+  }
+
   /**
    * A chat line ({@code action}: a {@code /me}). {@code fromId} identifies the sender in the room
    * (the sequence number of its join), which a nick, passed on the moment it changes, cannot.
@@ -35,12 +43,22 @@ public sealed interface RoomEvent extends CborSerializable {
   record Posted(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time, @JsonProperty("from") String from, @JsonProperty("fromId") long fromId, @JsonProperty("text") String text, @JsonProperty("action") boolean action) implements RoomEvent {
     @JsonCreator
     public Posted {}
+
+    @Override
+    public Posted withSeq(long seq) {
+      return new Posted(room, seq, time, from, fromId, text, action);
+    }
   }
 
   /** {@code nick} entered the room. */
   record UserJoined(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time, @JsonProperty("nick") String nick) implements RoomEvent {
     @JsonCreator
     public UserJoined {}
+
+    @Override
+    public UserJoined withSeq(long seq) {
+      return new UserJoined(room, seq, time, nick);
+    }
   }
 
   /** Why a member is no longer in a room. */
@@ -55,6 +73,11 @@ public sealed interface RoomEvent extends CborSerializable {
   record UserLeft(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time, @JsonProperty("nick") String nick, @JsonProperty("reason") LeaveReason reason) implements RoomEvent {
     @JsonCreator
     public UserLeft {}
+
+    @Override
+    public UserLeft withSeq(long seq) {
+      return new UserLeft(room, seq, time, nick, reason);
+    }
   }
 
   /**
@@ -65,12 +88,22 @@ public sealed interface RoomEvent extends CborSerializable {
       implements RoomEvent {
     @JsonCreator
     public NickChanged {}
+
+    @Override
+    public NickChanged withSeq(long seq) {
+      return new NickChanged(room, seq, time, memberId, oldNick, newNick, changeId);
+    }
   }
 
   /** {@code by} set the room's topic ({@code topic} empty: cleared). */
   record TopicChanged(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time, @JsonProperty("by") String by, @JsonProperty("topic") String topic) implements RoomEvent {
     @JsonCreator
     public TopicChanged {}
+
+    @Override
+    public TopicChanged withSeq(long seq) {
+      return new TopicChanged(room, seq, time, by, topic);
+    }
   }
 
   /**
@@ -81,5 +114,10 @@ public sealed interface RoomEvent extends CborSerializable {
       implements RoomEvent {
     @JsonCreator
     public FileShared {}
+
+    @Override
+    public FileShared withSeq(long seq) {
+      return new FileShared(room, seq, time, from, fromId, fileId, fileName, size);
+    }
   }
 }

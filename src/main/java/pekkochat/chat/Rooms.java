@@ -10,6 +10,8 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import pekkochat.history.HistorySettings;
+import pekkochat.history.StoreUsage;
 
 /**
  * The registry of rooms: finds a room by name (regardless of case and look-alike letters, see
@@ -67,17 +69,32 @@ public final class Rooms extends AbstractBehavior<Rooms.Command> {
   }
 
   public static Behavior<Command> create(ChatSettings settings) {
-    return Behaviors.setup(context -> new Rooms(context, settings));
+    return create(settings, HistorySettings.off());
+  }
+
+  public static Behavior<Command> create(ChatSettings settings, HistorySettings history) {
+    return Behaviors.setup(context -> new Rooms(context, settings, history, StoreUsage.start(context.getSystem(), history)));
   }
 
   private final ChatSettings settings;
+  private final HistorySettings history;
+  private final StoreUsage usage;
+  /**
+   * Rooms let go that have not stopped yet (a stored room finishes its last write first), with
+   * the joins that came for them meanwhile: a new room of the same name starts only once the old
+   * one is gone, so a room's history never has two writers.
+   */
+  private final Map<ActorRef<Room.Command>, java.util.List<JoinRoom>> stopping = new HashMap<>();
+  private final Map<String, ActorRef<Room.Command>> stoppingByKey = new HashMap<>();
   private final Map<String, Entry> rooms = new HashMap<>();
   private long roomCounter;
   private long queryCounter;
 
-  private Rooms(ActorContext<Command> context, ChatSettings settings) {
+  private Rooms(ActorContext<Command> context, ChatSettings settings, HistorySettings history, StoreUsage usage) {
     super(context);
     this.settings = settings;
+    this.history = history;
+    this.usage = usage;
     spawnRoom(settings.defaultRoom(), true);
   }
 
@@ -98,7 +115,13 @@ public final class Rooms extends AbstractBehavior<Rooms.Command> {
       join.inbox().tell(new ToUser.Refused(problem.get()));
       return this;
     }
-    Entry entry = rooms.get(RoomNames.key(room));
+    String key = RoomNames.key(room);
+    Entry entry = rooms.get(key);
+    ActorRef<Room.Command> old = entry == null ? stoppingByKey.get(key) : null;
+    if (old != null) {
+      stopping.get(old).add(join);
+      return this;
+    }
     if (entry == null) {
       if (rooms.size() >= settings.maxRooms()) {
         join.inbox().tell(new ToUser.Refused("Cannot create " + room + ": the server has " + settings.maxRooms() + " rooms, the most it allows."));
@@ -117,7 +140,7 @@ public final class Rooms extends AbstractBehavior<Rooms.Command> {
     // sessions posting into a room that no longer knows them. Each member's session watches the
     // rooms it is in and is told; the registry forgets the room, and re-creates the default one.
     ActorRef<Room.Command> ref =
-        getContext().spawn(Room.create(name, permanent, settings, getContext().getSelf()), "room-" + (++roomCounter));
+        getContext().spawn(Room.create(name, permanent, settings, history, usage, getContext().getSelf()), "room-" + (++roomCounter));
     getContext().watchWith(ref, new RoomStopped(key, ref));
     Entry entry = new Entry(name, ref);
     rooms.put(key, entry);
@@ -137,12 +160,20 @@ public final class Rooms extends AbstractBehavior<Rooms.Command> {
     Entry entry = rooms.get(key);
     if (entry != null && entry.ref.equals(idle.ref()) && entry.joinsForwarded == idle.joinsSeen()) {
       rooms.remove(key);
+      stopping.put(entry.ref, new java.util.ArrayList<>());
+      stoppingByKey.put(key, entry.ref);
       entry.ref.tell(new Room.Passivate(idle.joinsSeen()));
     }
     return this;
   }
 
   private Behavior<Command> onRoomStopped(RoomStopped stopped) {
+    java.util.List<JoinRoom> waiting = stopping.remove(stopped.ref());
+    if (waiting != null) {
+      stoppingByKey.remove(stopped.key(), stopped.ref());
+      waiting.forEach(join -> onJoinRoom(join)); // a new room, recovered from the same history
+      return this;
+    }
     Entry entry = rooms.get(stopped.key());
     if (entry != null && entry.ref.equals(stopped.ref())) {
       rooms.remove(stopped.key());

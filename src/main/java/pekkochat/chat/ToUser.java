@@ -123,11 +123,33 @@ public sealed interface ToUser extends CborSerializable {
   }
 
   /** The members of {@code room}, in the order they joined, and its topic. */
-  record Members(@JsonProperty("room") String room, @JsonProperty("members") List<MemberInfo> members, @JsonProperty("topic") String topic)
+  record Members(
+      @JsonProperty("room") String room,
+      @JsonProperty("members") List<MemberInfo> members,
+      @JsonProperty("topic") String topic,
+      @JsonProperty("history") List<RoomEvent> history,
+      @JsonProperty("moreHistory") boolean moreHistory)
       implements ToUser {
     @JsonCreator
     public Members {
       members = List.copyOf(members);
+      history = history == null ? List.of() : List.copyOf(history);
+    }
+
+    public Members(String room, List<MemberInfo> members, String topic) {
+      this(room, members, topic, List.of(), false);
+    }
+  }
+
+  /**
+   * Lines from a room's history, oldest first ({@code /history}, or replay on entering it);
+   * {@code more}: older ones exist.
+   */
+  record History(@JsonProperty("room") String room, @JsonProperty("lines") List<RoomEvent> lines, @JsonProperty("more") boolean more)
+      implements ToUser {
+    @JsonCreator
+    public History {
+      lines = List.copyOf(lines);
     }
   }
 

@@ -307,6 +307,10 @@ final class Display {
               + (e.text().isEmpty() ? " back." : " away: " + inline(e.text())));
       case HELLO -> stamp(
           "[Server]: extended protocol on" + (e.text().isEmpty() ? "" : " (" + inline(e.text()) + ")") + ".");
+      case HISTORY -> stamp(
+          e.text().equals("begin")
+              ? "History of " + room + ":"
+              : "End of history of " + room + (e.to().equals("more") ? " (older lines: /history)." : "."));
     };
   }
 

@@ -57,7 +57,14 @@ public record Event(Kind kind, String room, long seq, long timeMillis, String fr
     /** A user went away or came back: from (who), text (the away message; empty = back). */
     AWAY(12),
     /** The extended protocol is on: text is the server's name and version, to the own nick. */
-    HELLO(13);
+    HELLO(13),
+    /**
+     * Brackets lines from a room's history (replay on entering it, or {@code /history}): room,
+     * text {@code begin} (to: how many follow) or {@code end} (to: {@code more} when older lines
+     * exist). Between them, the stored lines as MESSAGE, ACTION and TOPIC events with their own
+     * seq, time and sender (yours too).
+     */
+    HISTORY(14);
 
     private static final Object[] BY_CODE = ByteCodes.index(Kind.class, Kind::code);
 

@@ -1,6 +1,7 @@
 package pekkochat.server;
 
 import com.typesafe.config.Config;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -11,6 +12,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import pekkochat.chat.RoomNames;
 import pekkochat.config.ServerSettings;
 import pekkochat.files.Spool;
+import pekkochat.history.HistorySettings;
+import pekkochat.history.HistoryStore;
 
 /**
  * A running chat server: its actor system and the address it listens on. Used by {@link
@@ -42,9 +45,18 @@ public final class ChatServer implements AutoCloseable {
     Thread icu = new Thread(() -> RoomNames.key(RoomNames.normalize("#warm-up")), "icu-warm-up");
     icu.setDaemon(true);
     icu.start();
+    HistorySettings history = HistorySettings.fromConfig(config);
+    try {
+      HistoryStore.prepare(history);
+    } catch (IOException e) {
+      throw new StartFailed(e.getMessage(), e);
+    }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Guardian.Command> system =
-        ActorSystem.create(Guardian.create(settings, started), "pekko-chat-server", systemConfig(config));
+        ActorSystem.create(
+            Guardian.create(settings, started),
+            "pekko-chat-server",
+            HistoryStore.persistenceConfig(history).withFallback(systemConfig(config)));
     try {
       return new ChatServer(system, started.get(30, TimeUnit.SECONDS));
     } catch (ExecutionException e) {

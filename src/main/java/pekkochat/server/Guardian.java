@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import pekkochat.Failures;
 import pekkochat.chat.ChatCore;
 import pekkochat.chat.ChatSettings;
@@ -26,6 +27,8 @@ import pekkochat.chat.Users;
 import pekkochat.config.ServerSettings;
 import pekkochat.files.FileService;
 import pekkochat.files.Spool;
+import pekkochat.history.HistorySettings;
+import pekkochat.history.HistoryStore;
 import pekkochat.transport.tcp.Listener;
 import pekkochat.transport.tcp.TcpBinding;
 import pekkochat.tls.ServerTls;
@@ -48,6 +51,13 @@ final class Guardian {
   private record Bound(Tcp.ServerBinding binding) implements Command {}
 
   private record BindFailed(Throwable cause) implements Command {}
+
+  /** The history store's tables exist (or history is off). */
+  private enum StoreReady implements Command {
+    INSTANCE
+  }
+
+  private record StoreFailed(Throwable cause) implements Command {}
 
   /** A child that must live as long as the server stopped. */
   private record Died(String what) implements Command {}
@@ -77,32 +87,57 @@ final class Guardian {
                 new IOException("cannot use spool directory " + settings.spoolDirectory() + ": " + e, e));
             return Behaviors.stopped();
           }
-          ChatSettings chat = ChatSettings.fromConfig(context.getSystem().settings().config());
-          ChatCore core =
-              new ChatCore(
-                  context.spawn(Rooms.create(chat), "rooms"),
-                  context.spawn(Users.create(), "users"),
-                  context.spawn(FileService.create(spool), "files"),
-                  chat);
-          ActorRef<Listener.Command> room = context.spawn(Listener.create(settings, core, spool), "listener");
-          // Nothing of the core or the listener may die silently, leaving the binding accepting
-          // into dead letters: if one stops, the server stops cleanly and says why (run-server
-          // exits non-zero, and a service manager restarts it with its state intact).
-          context.watchWith(core.rooms(), new Died("the rooms registry"));
-          context.watchWith(core.users(), new Died("the nick registry"));
-          context.watchWith(core.files(), new Died("the file service"));
-          context.watchWith(room, new Died("the connection listener"));
-          // The binding only hands connections over: nothing that goes wrong with one reaches it.
-          var binding =
-              TcpBinding.connections(Tcp.get(context.getSystem()), settings, tls)
-                  .to(Sink.foreach(connection -> room.tell(new Listener.Connected(connection))))
-                  .run(context.getSystem());
-          context.pipeToSelf(binding, (bound, failure) -> failure == null ? new Bound(bound) : new BindFailed(failure));
+          HistorySettings history = HistorySettings.fromConfig(context.getSystem().settings().config());
+          if (!history.enabled()) {
+            return serve(context, settings, tls, spool, history, started);
+          }
+          // The store's tables first (created when missing), then rooms that may recover from it.
+          context.pipeToSelf(
+              SchemaUtils.createIfNotExists(context.getSystem()),
+              (done, failure) -> failure == null ? StoreReady.INSTANCE : new StoreFailed(failure));
           return Behaviors.receive(Command.class)
-              .onMessage(Bound.class, bound -> onBound(context, bound.binding(), room, settings, tls, spool, started))
-              .onMessage(BindFailed.class, failed -> onBindFailed(context, failed.cause(), settings, started))
+              .onMessageEquals(StoreReady.INSTANCE, () -> serve(context, settings, tls, spool, history, started))
+              .onMessage(StoreFailed.class, failed -> {
+                started.completeExceptionally(new IOException(HistoryStore.openFailure(history, failed.cause()), failed.cause()));
+                return Behaviors.stopped();
+              })
               .build();
         });
+  }
+
+  /** Spawns the chat core and the listener, and binds the port. */
+  private static Behavior<Command> serve(
+      ActorContext<Command> context,
+      ServerSettings settings,
+      Optional<ServerTls> tls,
+      Spool spool,
+      HistorySettings history,
+      CompletableFuture<Started> started) {
+    ChatSettings chat = ChatSettings.fromConfig(context.getSystem().settings().config());
+    ChatCore core =
+        new ChatCore(
+            context.spawn(Rooms.create(chat, history), "rooms"),
+            context.spawn(Users.create(), "users"),
+            context.spawn(FileService.create(spool), "files"),
+            chat);
+    ActorRef<Listener.Command> room = context.spawn(Listener.create(settings, core, spool), "listener");
+    // Nothing of the core or the listener may die silently, leaving the binding accepting
+    // into dead letters: if one stops, the server stops cleanly and says why (run-server
+    // exits non-zero, and a service manager restarts it with its state intact).
+    context.watchWith(core.rooms(), new Died("the rooms registry"));
+    context.watchWith(core.users(), new Died("the nick registry"));
+    context.watchWith(core.files(), new Died("the file service"));
+    context.watchWith(room, new Died("the connection listener"));
+    // The binding only hands connections over: nothing that goes wrong with one reaches it.
+    var binding =
+        TcpBinding.connections(Tcp.get(context.getSystem()), settings, tls)
+            .to(Sink.foreach(connection -> room.tell(new Listener.Connected(connection))))
+            .run(context.getSystem());
+    context.pipeToSelf(binding, (bound, failure) -> failure == null ? new Bound(bound) : new BindFailed(failure));
+    return Behaviors.receive(Command.class)
+        .onMessage(Bound.class, bound -> onBound(context, bound.binding(), room, settings, tls, spool, started))
+        .onMessage(BindFailed.class, failed -> onBindFailed(context, failed.cause(), settings, started))
+        .build();
   }
 
   private static Behavior<Command> onBound(

@@ -49,6 +49,15 @@ public final class ServerMain implements Callable<Integer> {
           + " variable PEKKO_CHAT_KEY_STORE_PASSWORD or the config file.")
   String keyStorePassword;
 
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "Where the history store (H2) keeps its files (default: data/ of the project).")
+  Path dataDir;
+
+  @Option(names = "--no-history", description = "Keep no history: rooms forget everything, as the original server.")
+  boolean noHistory;
+
   /** Logback reading conf/logback.xml: 100-150 ms, done while picocli reads the command line. */
   private static final FutureTask<Void> LOGGING = new FutureTask<>(() -> LoggerFactory.getLogger(ServerMain.class), null);
 
@@ -93,6 +102,12 @@ public final class ServerMain implements Callable<Integer> {
     }
     if (keyStorePassword != null) {
       flags.put("pekko-chat.server.tls.key-store-password", keyStorePassword);
+    }
+    if (dataDir != null) {
+      flags.put("pekko-chat.history.data-directory", dataDir.toString());
+    }
+    if (noHistory) {
+      flags.put("pekko-chat.history.enabled", false);
     }
     Config config;
     try {

@@ -71,6 +71,12 @@ public interface ClientPort {
   boolean event(Event event);
 
   /**
+   * Lines from a room's history: for an extended client between HISTORY events, for an original
+   * one as TEXT lines with their time.
+   */
+  boolean history(ToUser.History history);
+
+  /**
    * The session is about to send its last frame (why it closes): the port takes it even past its
    * limits, so the user learns why.
    */

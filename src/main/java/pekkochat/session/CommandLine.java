@@ -52,6 +52,12 @@ public sealed interface CommandLine {
   /** {@code /extended <version>}: the client asks for the extended protocol. */
   record Extended(String version) implements CommandLine {}
 
+  /**
+   * {@code /history [#room] [n] [before <seq>]}: the last {@code n} lines of a room (the active one
+   * when none is named) before line {@code seq} (all lines when 0).
+   */
+  record History(String room, int count, long beforeSeq) implements CommandLine {}
+
   /** A command with its usage wrong: {@code usage} says how it is typed. */
   record Usage(String usage) implements CommandLine {}
 
@@ -78,6 +84,7 @@ public sealed interface CommandLine {
       case "/away" -> new Away(rest);
       case "/sendto" -> rest.isEmpty() || hasWhitespace(rest) ? new Usage("/sendto <nick>, then /send <file>") : new SendTo(rest);
       case "/extended" -> new Extended(rest);
+      case "/history" -> history(rest);
       default -> new Unknown(word);
     };
   }
@@ -123,5 +130,42 @@ public sealed interface CommandLine {
    */
   private static boolean isWhitespace(char c) {
     return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
+  }
+
+  static final String HISTORY_USAGE = "/history [#room] [count] [before <id>]";
+
+  /** Lines {@code /history} shows when no count is given. */
+  static final int HISTORY_DEFAULT = 20;
+
+  private static CommandLine history(String rest) {
+    String[] words = rest.isBlank() ? new String[0] : rest.trim().split("\\s+");
+    String room = "";
+    int count = HISTORY_DEFAULT;
+    long before = 0;
+    int i = 0;
+    if (i < words.length && words[i].startsWith("#")) {
+      room = words[i++];
+    }
+    try {
+      if (i < words.length && !words[i].equalsIgnoreCase("before")) {
+        count = Integer.parseInt(words[i++]);
+        if (count < 1) {
+          return new Usage(HISTORY_USAGE);
+        }
+      }
+      if (i < words.length) {
+        if (!words[i].equalsIgnoreCase("before") || i + 2 != words.length) {
+          return new Usage(HISTORY_USAGE);
+        }
+        before = Long.parseLong(words[i + 1]);
+        if (before < 1) {
+          return new Usage(HISTORY_USAGE);
+        }
+        i += 2;
+      }
+    } catch (NumberFormatException e) {
+      return new Usage(HISTORY_USAGE);
+    }
+    return i == words.length ? new History(room, count, before) : new Usage(HISTORY_USAGE);
   }
 }

@@ -553,6 +553,9 @@ public final class Session {
       }
     } else if (command instanceof CommandLine.Extended extended) {
       onExtended(extended.version());
+    } else if (command instanceof CommandLine.History h) {
+      long before = h.beforeSeq() == 0 ? Long.MAX_VALUE : h.beforeSeq();
+      withRoom(h.room(), m -> ask(m.ref(), new Room.GetHistory(inbox, before, h.count())));
     } else if (command instanceof CommandLine.Usage usage) {
       sendOrClose(port.error("Usage: " + usage.usage()));
     } else {
@@ -689,7 +692,7 @@ public final class Session {
     // room follows as ACTIVE when all have answered (see onMembers).
     for (Membership m : rooms.values()) {
       enteredPending.put(RoomNames.key(m.name()), new ArrayList<>());
-      ask(m.ref(), new Room.ListMembers(inbox));
+      ask(m.ref(), new Room.ListMembers(inbox, core.settings().historyReplay(), m.joinedSeq()));
     }
   }
 
@@ -761,7 +764,7 @@ public final class Session {
     return m instanceof ToUser.JoinedRoom || m instanceof ToUser.AlreadyInRoom || m instanceof ToUser.PartedRoom
         || m instanceof ToUser.Refused || m instanceof ToUser.NickGranted || m instanceof ToUser.NickRefused
         || m instanceof ToUser.Members || m instanceof ToUser.RoomList || m instanceof ToUser.Topic
-        || m instanceof ToUser.PrivateSent;
+        || m instanceof ToUser.PrivateSent || m instanceof ToUser.History;
   }
 
   private void handleChat(ToUser message) {
@@ -783,7 +786,7 @@ public final class Session {
       if (port.extended()) {
         // ENTERED lists the members: asked for now, sent when the room answers (onMembers).
         enteredPending.put(RoomNames.key(m.name()), new ArrayList<>());
-        ask(m.ref(), new Room.ListMembers(inbox));
+        ask(m.ref(), new Room.ListMembers(inbox, core.settings().historyReplay(), m.joinedSeq()));
       } else {
         sendOrClose(port.text("[Server] You joined " + m.name() + membersSummary(joinedRoom.members()) + topicSummary(joinedRoom.topic())
             + " Plain lines now go to " + m.name() + "."));
@@ -798,6 +801,8 @@ public final class Session {
       onParted(parted.room());
     } else if (message instanceof ToUser.Members members) {
       onMembers(members);
+    } else if (message instanceof ToUser.History history) {
+      sendOrClose(port.history(history));
     } else if (message instanceof ToUser.RoomList list) {
       onRoomList(list);
     } else if (message instanceof ToUser.Topic topic) {
@@ -933,6 +938,10 @@ public final class Session {
       // of the room yet).
       List<String> nicks = members.members().stream().map(ToUser.MemberInfo::nick).toList();
       sendOrClose(port.event(entered(members.room(), members.topic(), nicks)));
+      if (!members.history().isEmpty()) {
+        // What was said before it entered, marked as history, before anything said since.
+        sendOrClose(port.history(new ToUser.History(members.room(), members.history(), members.moreHistory())));
+      }
       Membership now = activeRoom();
       if (enteredPending.isEmpty() && now != null) {
         sendOrClose(port.event(new Event(Event.Kind.ACTIVE, now.name(), 0, System.currentTimeMillis(), "", "", "")));

@@ -39,6 +39,7 @@ public final class ServerProcess implements AutoCloseable {
         List.of(
             "-cp", System.getProperty("java.class.path"),
             "-Dpekko-chat.server.spool-directory=" + spool,
+            "-Dpekko-chat.history.data-directory=" + spool.resolve("history"),
             "pekkochat.server.ServerMain", "--host", "127.0.0.1", "--port", String.valueOf(port)));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     Process process = pb.start();

@@ -31,11 +31,42 @@ public final class Servers {
     all.put("pekko-chat.server.host", "127.0.0.1");
     all.put("pekko-chat.server.port", 0);
     all.put("pekko-chat.server.spool-directory", spool.toString());
+    // Each spool directory its own history store (a test that restarts a server on the same
+    // store passes the same spool directory).
+    all.put("pekko-chat.history.data-directory", historyDirectory(spool).toString());
     all.put("pekko-chat.server.shutdown-grace", "1s");
     // Tests open many connections from 127.0.0.1 at once; the rate limit has its own test.
     all.put("pekko-chat.server.new-connections-per-address.burst", 100_000);
     all.putAll(overrides);
     return ChatServer.start(config(all));
+  }
+
+  private static final Map<Path, Path> HISTORY = new java.util.concurrent.ConcurrentHashMap<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> HISTORY.values().forEach(Servers::deleteTree), "delete-test-history"));
+  }
+
+  /**
+   * The history store of servers on {@code spool}: a temporary directory of its own (not inside
+   * the spool, which tests inspect and replace), deleted when the tests' JVM ends.
+   */
+  public static Path historyDirectory(Path spool) {
+    return HISTORY.computeIfAbsent(spool.toAbsolutePath().normalize(), s -> {
+      try {
+        return Files.createTempDirectory("pekko-chat-test-history-");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // best effort, at exit
+    }
   }
 
   public static ChatServer start(Path spool) throws ChatServer.StartFailed {

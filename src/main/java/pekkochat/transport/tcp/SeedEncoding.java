@@ -125,7 +125,7 @@ final class SeedEncoding {
     return active ? "" : "[" + room + "] ";
   }
 
-  private static ByteString extended(RoomEvent e) {
+  static ByteString extended(RoomEvent e) {
     Event event;
     if (e instanceof RoomEvent.Posted p) {
       event = new Event(p.action() ? Event.Kind.ACTION : Event.Kind.MESSAGE, e.room(), e.seq(), e.time(), p.from(), "", p.text());
@@ -142,6 +142,24 @@ final class SeedEncoding {
       return ByteString.emptyByteString();
     }
     return event.encodeFrame();
+  }
+
+  private static final java.time.format.DateTimeFormatter HISTORY_TIME =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+
+  /**
+   * A stored line as an original client sees it in {@code /history}: the sender's field as a live
+   * line's, after its id and time (UTC), e.g. {@code [#42 2026-12-02 06:40] alice::hi}.
+   */
+  static ByteString historyLine(RoomEvent e) {
+    String stamp = "[#" + e.seq() + " " + HISTORY_TIME.format(java.time.Instant.ofEpochMilli(e.time())) + "] ";
+    if (e instanceof RoomEvent.Posted p) {
+      return userText(stamp + (p.action() ? "* " : "") + p.from() + Frames.SEPARATOR, p.text());
+    }
+    if (e instanceof RoomEvent.TopicChanged t) {
+      return userText(stamp + "[Server] " + t.by() + (t.topic().isEmpty() ? " cleared the topic." : " set the topic: "), t.topic());
+    }
+    return ByteString.emptyByteString();
   }
 
   /** A private message as the original protocol shows it: {@code [PM] alice::hi}. */

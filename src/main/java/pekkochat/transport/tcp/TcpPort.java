@@ -118,6 +118,38 @@ class TcpPort implements ClientPort {
   }
 
   @Override
+  public boolean history(ToUser.History history) {
+    String room = history.room();
+    long now = System.currentTimeMillis();
+    if (extended) {
+      if (!event(new Event(Event.Kind.HISTORY, room, 0, now, "", Integer.toString(history.lines().size()), "begin"))) {
+        return false;
+      }
+      for (RoomEvent e : history.lines()) {
+        if (!offerBytes(SeedEncoding.extended(e))) {
+          return false;
+        }
+      }
+      return event(new Event(Event.Kind.HISTORY, room, 0, now, "", history.more() ? "more" : "", "end"));
+    }
+    if (history.lines().isEmpty()) {
+      return text("[Server] " + room + " has no history" + (history.more() ? " before that." : " yet."));
+    }
+    if (!text("[Server] History of " + room + ", " + history.lines().size() + " line" + (history.lines().size() == 1 ? "" : "s")
+        + ", oldest first:")) {
+      return false;
+    }
+    for (RoomEvent e : history.lines()) {
+      if (!offerBytes(SeedEncoding.historyLine(e))) {
+        return false;
+      }
+    }
+    return text(history.more()
+        ? "[Server] End of history. Older lines: /history " + room + " " + history.lines().size() + " before " + history.lines().get(0).seq()
+        : "[Server] End of history of " + room + ".");
+  }
+
+  @Override
   public boolean privateMessage(ToUser.PrivateMessage message, boolean echo) {
     ByteString frame = extended ? SeedEncoding.privateEvent(message) : SeedEncoding.privateMessage(message);
     return offerBytes(frame);

@@ -1,0 +1,212 @@
+package pekkochat.history;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static pekkochat.testing.RawPeer.ERROR;
+import static pekkochat.testing.RawPeer.JOIN;
+import static pekkochat.testing.RawPeer.TEXT;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import pekkochat.protocol.Event;
+import pekkochat.server.ChatServer;
+import pekkochat.testing.RawPeer;
+import pekkochat.testing.Servers;
+
+/**
+ * Durable history over real TCP with the real store (embedded H2 in a temp directory): replay on
+ * entering a room for an extended client, {@code /history} and its paging for an original one,
+ * rooms and topics surviving a restart, and a full store refusing lines.
+ */
+class HistoryEndToEndTest {
+
+  private static final int EVENT = 7;
+  private static final Pattern HISTORY_LINE = Pattern.compile("\\[#(\\d+) \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\] (.*)");
+
+  @TempDir Path dir;
+
+  private ChatServer start(Map<String, Object> overrides) throws ChatServer.StartFailed {
+    return Servers.start(dir, overrides);
+  }
+
+  /** Says {@code lines} in the active room, then waits until {@code witness} has seen the last. */
+  private static void say(RawPeer speaker, RawPeer witness, String speakerName, List<String> lines) throws IOException {
+    for (String line : lines) {
+      speaker.send(TEXT, line);
+    }
+    awaitText(witness, speakerName + "::" + lines.get(lines.size() - 1));
+  }
+
+  private static String awaitText(RawPeer peer, String prefix) throws IOException {
+    List<String> seen = new ArrayList<>();
+    while (true) {
+      RawPeer.Frame f = peer.read(Duration.ofSeconds(10));
+      if ((f.type() == TEXT || f.type() == ERROR) && f.text().startsWith(prefix)) {
+        return f.text();
+      }
+      seen.add(f.toString());
+      assertTrue(seen.size() < 200, () -> "nothing starting with " + prefix + " in " + seen);
+    }
+  }
+
+  private static Event event(RawPeer.Frame frame) {
+    return Event.decodePayload(ByteString.fromArray(frame.payload())).orElseThrow();
+  }
+
+  private static List<String> numbered(String prefix, int from, int to) {
+    List<String> lines = new ArrayList<>();
+    for (int i = from; i <= to; i++) {
+      lines.add(prefix + i);
+    }
+    return lines;
+  }
+
+  /** Reads a /history answer: the lines between its head and its end, and the end line. */
+  private static List<String> readHistory(RawPeer peer, List<Long> ids) throws IOException {
+    awaitText(peer, "[Server] History of ");
+    List<String> lines = new ArrayList<>();
+    while (true) {
+      String text = peer.expectType(TEXT).text();
+      if (text.startsWith("[Server] End of history")) {
+        lines.add(text);
+        return lines;
+      }
+      Matcher m = HISTORY_LINE.matcher(text);
+      assertTrue(m.matches(), () -> "not a history line: " + text);
+      ids.add(Long.parseLong(m.group(1)));
+      lines.add(m.group(2));
+    }
+  }
+
+  @Test
+  void anExtendedClientEnteringARoomIsReplayedItsLastLinesMarkedAsHistory() throws Exception {
+    try (ChatServer server = start(Map.of("pekko-chat.history.replay-on-join", 3));
+        RawPeer alice = RawPeer.joined(server.address(), "alice");
+        RawPeer witness = RawPeer.joined(server.address(), "witness")) {
+      alice.expect(JOIN, "witness joined the chat.");
+      say(alice, witness, "alice", numbered("line ", 1, 5));
+      try (RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+        bob.send(TEXT, "/extended 1");
+        assertEquals(Event.Kind.HELLO, event(bob.expectType(EVENT)).kind());
+        assertEquals(Event.Kind.ENTERED, event(bob.expectType(EVENT)).kind());
+        Event begin = event(bob.expectType(EVENT));
+        assertEquals(Event.Kind.HISTORY, begin.kind());
+        assertEquals("begin", begin.text());
+        assertEquals("3", begin.to());
+        long lastSeq = 0;
+        for (int i = 3; i <= 5; i++) {
+          Event line = event(bob.expectType(EVENT));
+          assertEquals(Event.Kind.MESSAGE, line.kind());
+          assertEquals("alice", line.from());
+          assertEquals("line " + i, line.text());
+          assertEquals("#lobby", line.room());
+          assertTrue(line.seq() > lastSeq, "in order, with their ids");
+          lastSeq = line.seq();
+        }
+        Event end = event(bob.expectType(EVENT));
+        assertEquals(Event.Kind.HISTORY, end.kind());
+        assertEquals("end", end.text());
+        assertEquals("more", end.to(), "lines 1 and 2 are older");
+        assertEquals(Event.Kind.ACTIVE, event(bob.expectType(EVENT)).kind());
+        // Then live, and nothing twice.
+        alice.send(TEXT, "live");
+        Event live = event(bob.expectType(EVENT));
+        assertEquals("live", live.text());
+        assertTrue(live.seq() > lastSeq);
+      }
+    }
+  }
+
+  @Test
+  void anOriginalClientGetsHistoryOnlyWhenItAsksAndPagesBack() throws Exception {
+    // Few lines in memory, so that paging back reads the store itself.
+    try (ChatServer server = start(Map.of("pekko-chat.history.keep-in-memory", 4));
+        RawPeer alice = RawPeer.joined(server.address(), "alice");
+        RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      say(alice, bob, "alice", numbered("m", 1, 12));
+      bob.send(TEXT, "/history 5");
+      List<Long> ids = new ArrayList<>();
+      List<String> page = readHistory(bob, ids);
+      assertEquals(List.of("alice::m8", "alice::m9", "alice::m10", "alice::m11", "alice::m12"), page.subList(0, 5));
+      assertEquals("[Server] End of history. Older lines: /history #lobby 5 before " + ids.get(0), page.get(5));
+      bob.send(TEXT, "/history #lobby 5 before " + ids.get(0));
+      List<Long> older = new ArrayList<>();
+      List<String> back = readHistory(bob, older);
+      assertEquals(List.of("alice::m3", "alice::m4", "alice::m5", "alice::m6", "alice::m7"), back.subList(0, 5));
+      assertTrue(older.get(older.size() - 1) < ids.get(0));
+      bob.send(TEXT, "/history 50 before " + older.get(0));
+      List<String> first = readHistory(bob, new ArrayList<>());
+      assertEquals(List.of("alice::m1", "alice::m2", "[Server] End of history of #lobby."), first);
+      bob.send(TEXT, "/history many");
+      bob.expect(ERROR, "Usage: /history [#room] [count] [before <id>]");
+    }
+  }
+
+  @Test
+  void roomsTopicsAndHistorySurviveARestart() throws Exception {
+    // Snapshots every few events, so recovery starts from one and reads the lines before it back.
+    Map<String, Object> settings = Map.of("pekko-chat.history.snapshot-every", 5, "pekko-chat.history.keep-in-memory", 50);
+    try (ChatServer server = start(settings);
+        RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+      alice.send(TEXT, "/join #dev");
+      awaitText(alice, "[Server] You joined #dev");
+      alice.send(TEXT, "/topic release on friday");
+      awaitText(alice, "[Server] alice set the topic");
+      try (RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+        bob.send(TEXT, "/join #dev");
+        awaitText(alice, "[Server] bob joined #dev");
+        say(alice, bob, "alice", numbered("d", 1, 20));
+      }
+    }
+    try (ChatServer server = start(settings);
+        RawPeer carol = RawPeer.joined(server.address(), "carol")) {
+      carol.send(TEXT, "/join #dev");
+      String joined = awaitText(carol, "[Server] You joined #dev");
+      assertTrue(joined.contains("release on friday"), joined);
+      carol.send(TEXT, "/history 30");
+      List<String> lines = readHistory(carol, new ArrayList<>());
+      List<String> expected = new ArrayList<>();
+      expected.add("[Server] alice set the topic: release on friday");
+      numbered("alice::d", 1, 20).forEach(expected::add);
+      expected.add("[Server] End of history of #dev.");
+      assertEquals(expected, lines);
+    }
+  }
+
+  @Test
+  void aFullStoreRefusesLinesAndDeliversNothingUnstored() throws Exception {
+    Map<String, Object> settings = new HashMap<>();
+    settings.put("pekko-chat.history.max-store-size", "1 KiB"); // the empty store is already larger
+    try (ChatServer server = start(settings);
+        RawPeer alice = RawPeer.joined(server.address(), "alice");
+        RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      alice.send(TEXT, "hello");
+      String error = awaitText(alice, "Your line was not sent: the history store is full");
+      assertTrue(error.contains("of 1.0 KiB used"), error);
+      bob.send(TEXT, "/users");
+      // bob's next frame is the answer to /users: alice's refused line never reached him.
+      assertTrue(bob.expectType(TEXT).text().startsWith("[Server] Online users: "));
+    }
+  }
+
+  @Test
+  void withHistoryOffRoomsForgetAndSaySo() throws Exception {
+    try (ChatServer server = start(Map.of("pekko-chat.history.enabled", false));
+        RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+      alice.send(TEXT, "/history");
+      alice.expect(ERROR, "This server keeps no history.");
+    }
+  }
+}
