@@ -16,8 +16,8 @@ import pekkochat.protocol.Outbound;
  * line's {@code ackTo} is told once it is handled (for TEXT: once queued), so the next one is
  * read only then.
  *
- * <p>Not thread-safe: owned by the client actor, which keeps the phases (a line typed before the
- * chat has started waits there).
+ * <p>Not thread-safe: owned by the client actor; its {@link Chatting} phase hands it the lines (a
+ * line typed before the chat has started waits there).
  */
 final class ChatLines {
 
@@ -26,37 +26,37 @@ final class ChatLines {
   private final BooleanSupplier extended;
   private final Consumer<FileDesk.Command> files;
   private final BiConsumer<Outbound, ActorRef<Client.Ack>> offer;
-  private final Runnable quit;
 
   /**
    * @param extended whether the server speaks the extended protocol
    * @param files where file commands go
    * @param offer queues a frame; its {@code ackTo} (may be null) is told once it is queued
-   * @param quit says goodbye to the server ({@code /quit})
    */
   ChatLines(
       Screen screen,
       Display display,
       BooleanSupplier extended,
       Consumer<FileDesk.Command> files,
-      BiConsumer<Outbound, ActorRef<Client.Ack>> offer,
-      Runnable quit) {
+      BiConsumer<Outbound, ActorRef<Client.Ack>> offer) {
     this.screen = screen;
     this.display = display;
     this.extended = extended;
     this.files = files;
     this.offer = offer;
-    this.quit = quit;
   }
 
-  void onLine(String line, ActorRef<Client.Ack> ackTo) {
+  /**
+   * Handles a line; returns whether it was {@code /quit} (acknowledged already): the caller says
+   * goodbye to the server.
+   */
+  boolean onLine(String line, ActorRef<Client.Ack> ackTo) {
     String trimmed = line.strip();
     Optional<LocalCommands.Local> local = LocalCommands.parse(trimmed, extended.getAsBoolean());
     if (trimmed.isEmpty()) {
       ackTo.tell(Client.Ack.INSTANCE);
     } else if (trimmed.equals("/quit")) {
       ackTo.tell(Client.Ack.INSTANCE);
-      quit.run();
+      return true;
     } else if (trimmed.equals("/send") || trimmed.startsWith("/send ")) {
       files.accept(new FileDesk.Send(trimmed.substring("/send".length()).strip(), extended.getAsBoolean(), ackTo));
     } else if (isCommand(trimmed, "/accept") || isCommand(trimmed, "/decline") || isCommand(trimmed, "/cancel")) {
@@ -69,6 +69,7 @@ final class ChatLines {
     } else {
       send(line, ackTo);
     }
+    return false;
   }
 
   /**

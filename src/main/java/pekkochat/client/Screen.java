@@ -1,10 +1,7 @@
 package pekkochat.client;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -28,40 +25,14 @@ import pekkochat.protocol.Message;
  * that conversation. Otherwise (piped output, the {@code interleaved} layout) every line is
  * printed as it comes, lines of rooms not in view tagged {@code [#room]}.
  *
- * <p>With the original server there is one conversation, unnamed, and no status line.
+ * <p>With the original server there is one conversation, unnamed, and no status line. Which
+ * conversations there are, who is in them and what nicks were seen is kept by {@link
+ * Conversations}; this class keeps which one is in view and what is shown.
  *
  * <p>Not thread-safe: owned by the client actor (what Tab completes is published to the reader
  * thread through {@link Completions}).
  */
 final class Screen {
-
-  /** A room ({@code #dev}), a private conversation ({@code @bob}), or the unnamed one before any room. */
-  private static final class Conversation {
-    String name;
-    final ArrayDeque<AttributedString> lines = new ArrayDeque<>();
-    /** Members by lower-cased nick (rooms only). */
-    final Map<String, String> members = new LinkedHashMap<>();
-    int unread;
-    /** An unread line names the user or is a private message. */
-    boolean flagged;
-
-    Conversation(String name) {
-      this.name = name;
-    }
-
-    boolean room() {
-      return name.startsWith("#");
-    }
-
-    boolean pm() {
-      return name.startsWith("@");
-    }
-
-    /** The other party of a private conversation. */
-    String partner() {
-      return name.substring(1);
-    }
-  }
 
   private final Console console;
   private final Display display;
@@ -70,9 +41,7 @@ final class Screen {
   private final ClientSettings.Screen settings;
   private final boolean windows;
   private final Completions completions = new Completions();
-  private final List<Conversation> conversations = new ArrayList<>();
-  /** Nicks seen anywhere, by lower-cased nick. */
-  private final Map<String, String> nicks = new LinkedHashMap<>();
+  private final Conversations conversations = new Conversations();
   private Conversation inView = new Conversation("");
   private boolean extended;
   private Pattern mention;
@@ -149,61 +118,8 @@ final class Screen {
 
   /** What members and nicks a frame of the original protocol tells. */
   private void learn(Message message) {
-    Conversation members = extended ? null : inView;
-    if (message instanceof Message.Join j && j.payload().endsWith(" joined the chat.")) {
-      String nick = j.payload().substring(0, j.payload().length() - " joined the chat.".length());
-      seen(nick);
-      if (members != null) {
-        members.members.put(key(nick), nick);
-      }
-    } else if (message instanceof Message.Leave l && l.payload().endsWith(" left the chat.") && members != null) {
-      members.members.remove(key(l.payload().substring(0, l.payload().length() - " left the chat.".length())));
-    } else if (message instanceof Message.Text t) {
-      String text = t.text();
-      int sep = text.indexOf("::");
-      if (text.startsWith("[Server] Online users: ")) {
-        List<String> names = names(text.substring("[Server] Online users: ".length()));
-        names.forEach(this::seen);
-        if (members != null) {
-          members.members.clear();
-          names.forEach(n -> members.members.put(key(n), n));
-        }
-      } else if (text.startsWith("[Server] Users in ")) {
-        int colon = text.indexOf(": ");
-        if (colon > 0) {
-          String room = text.substring("[Server] Users in ".length(), colon);
-          List<String> names = names(text.substring(colon + 2));
-          names.forEach(this::seen);
-          find(room).ifPresent(c -> {
-            c.members.clear();
-            names.forEach(n -> c.members.put(key(n), n));
-          });
-        }
-      } else if (!text.startsWith("[") && sep > 0) {
-        String nick = text.substring(0, sep);
-        seen(nick);
-        if (members != null) {
-          members.members.put(key(nick), nick);
-        }
-      }
-    }
+    conversations.learn(message, extended ? null : inView);
     publish();
-  }
-
-  private static List<String> names(String commaSeparated) {
-    List<String> out = new ArrayList<>();
-    for (String n : commaSeparated.split(",")) {
-      if (!n.isBlank()) {
-        out.add(n.strip());
-      }
-    }
-    return out;
-  }
-
-  private void seen(String nick) {
-    if (!nick.isEmpty()) {
-      nicks.put(key(nick), nick);
-    }
   }
 
   // --- events of the extended protocol --------------------------------------------------------
@@ -268,12 +184,7 @@ final class Screen {
   private void track(Event e, String meBefore) {
     switch (e.kind()) {
       case ENTERED -> {
-        Conversation c = findOrAdd(e.room());
-        c.members.clear();
-        names(e.to()).forEach(n -> {
-          c.members.put(key(n), n);
-          seen(n);
-        });
+        Conversation c = conversations.entered(e.room(), e.to());
         if (inView.name.isEmpty() && !conversations.contains(inView)) {
           // The lines from before the first room (the welcome) belong to it.
           inView.lines.forEach(c.lines::addLast);
@@ -288,7 +199,7 @@ final class Screen {
         }
       }
       case ACTIVE -> {
-        Conversation c = findOrAdd(e.room());
+        Conversation c = conversations.findOrAdd(e.room());
         if (switchesInFlight > 0) {
           switchesInFlight--;
         } else if (followNextActive || !inView.pm()) {
@@ -296,37 +207,17 @@ final class Screen {
         }
         followNextActive = false;
       }
-      case PARTED -> find(e.room()).ifPresent(c -> {
+      case PARTED -> conversations.find(e.room()).ifPresent(c -> {
         conversations.remove(c);
         if (c == inView) {
-          moveTo(conversations.isEmpty() ? new Conversation("") : conversations.get(0));
+          moveTo(conversations.firstOrNone());
         }
       });
-      case JOINED -> find(e.room()).ifPresent(c -> {
-        c.members.put(key(e.from()), e.from());
-        seen(e.from());
-      });
-      case LEFT -> find(e.room()).ifPresent(c -> c.members.remove(key(e.from())));
-      case NICK -> {
-        String from = e.from().isEmpty() ? meBefore : e.from();
-        String to = e.to();
-        for (Conversation c : conversations) {
-          if (c.members.remove(key(from)) != null) {
-            c.members.put(key(to), to);
-          }
-          if (c.pm() && c.partner().equalsIgnoreCase(from)) {
-            c.name = "@" + to;
-          }
-        }
-        nicks.remove(key(from));
-        seen(to);
-      }
-      case PRIVATE, PRIVATE_ACTION -> {
-        String partner = e.from().equalsIgnoreCase(meBefore) ? e.to() : e.from();
-        seen(partner);
-        findOrAdd("@" + partner);
-      }
-      case MESSAGE, ACTION -> seen(e.from());
+      case JOINED -> conversations.joined(e.room(), e.from());
+      case LEFT -> conversations.left(e.room(), e.from());
+      case NICK -> conversations.renamed(e.from().isEmpty() ? meBefore : e.from(), e.to());
+      case PRIVATE, PRIVATE_ACTION -> conversations.privateWith(e.from().equalsIgnoreCase(meBefore) ? e.to() : e.from());
+      case MESSAGE, ACTION -> conversations.seen(e.from());
       default -> {
         // AWAY, HELLO, TOPIC: nothing to track
       }
@@ -337,9 +228,9 @@ final class Screen {
   private Conversation home(Event e, String meBefore) {
     return switch (e.kind()) {
       // A line of a room the client was not told it entered still gets a conversation.
-      case MESSAGE, ACTION -> e.room().isEmpty() ? inView : findOrAdd(e.room());
-      case JOINED, LEFT, TOPIC -> find(e.room()).orElse(inView);
-      case PRIVATE, PRIVATE_ACTION -> findOrAdd("@" + (e.from().equalsIgnoreCase(meBefore) ? e.to() : e.from()));
+      case MESSAGE, ACTION -> e.room().isEmpty() ? inView : conversations.findOrAdd(e.room());
+      case JOINED, LEFT, TOPIC -> conversations.find(e.room()).orElse(inView);
+      case PRIVATE, PRIVATE_ACTION -> conversations.findOrAdd("@" + (e.from().equalsIgnoreCase(meBefore) ? e.to() : e.from()));
       default -> inView;
     };
   }
@@ -389,8 +280,8 @@ final class Screen {
 
   /** {@code /query nick}: opens (or switches to) the private conversation with {@code nick}. */
   void query(String nick) {
-    seen(nick);
-    Conversation c = findOrAdd("@" + nick);
+    conversations.seen(nick);
+    Conversation c = conversations.findOrAdd("@" + nick);
     moveTo(c);
     refresh();
   }
@@ -405,8 +296,7 @@ final class Screen {
     }
     Conversation closed = inView;
     conversations.remove(closed);
-    Conversation next = conversations.stream().filter(c -> c.name.equalsIgnoreCase(view.activeRoom())).findFirst()
-        .orElse(conversations.isEmpty() ? new Conversation("") : conversations.get(0));
+    Conversation next = conversations.find(view.activeRoom()).orElse(conversations.firstOrNone());
     moveTo(next);
     refresh();
     return Optional.empty();
@@ -492,9 +382,9 @@ final class Screen {
   }
 
   private void publish() {
-    List<String> rooms = conversations.stream().filter(Conversation::room).map(c -> c.name).toList();
+    List<String> rooms = conversations.rooms();
     List<String> members = inView.pm() ? List.of(inView.partner()) : List.copyOf(inView.members.values());
-    List<String> all = new ArrayList<>(nicks.values());
+    List<String> all = new ArrayList<>(conversations.nicks());
     completions.publish(
         new Completions.State(
             extended ? Completions.EXTENDED_COMMANDS : Completions.PLAIN_COMMANDS, rooms, members, all, view.me()));
@@ -511,23 +401,7 @@ final class Screen {
   }
 
   private List<Conversation> named() {
-    return conversations;
-  }
-
-  private Optional<Conversation> find(String name) {
-    return conversations.stream().filter(c -> c.name.equalsIgnoreCase(name)).findFirst();
-  }
-
-  private Conversation findOrAdd(String name) {
-    return find(name).orElseGet(() -> {
-      Conversation c = new Conversation(name);
-      conversations.add(c);
-      return c;
-    });
-  }
-
-  private static String key(String nick) {
-    return nick.toLowerCase(Locale.ROOT);
+    return conversations.all();
   }
 
   private Pattern mention() {

@@ -11,12 +11,8 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.FileIO;
-import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import pekkochat.Failures;
 import pekkochat.files.ChunkWriter;
 import pekkochat.files.SafeFileNames;
@@ -33,6 +29,9 @@ import pekkochat.protocol.Transfer;
  * file a few chunks ahead of the disk at most (DATA frames are acknowledged to the inbound stream
  * as their writes keep up), and renamed to a free, safe name when complete. {@code /cancel},
  * {@code /decline} and the server's CANCEL stop a transfer and delete its partial file.
+ *
+ * <p>The uploads are {@link ChunkedUploads}'; this class has the downloads, and numbers the
+ * transfers both ways as the user knows them ({@code /cancel 2}).
  *
  * <p>{@link FileDesk} owns it: every method is called on that actor, and what completes elsewhere
  * (a stream's end, a write) comes back as an {@link Event} through {@code self}.
@@ -51,27 +50,15 @@ final class Transfers {
   /** Writes one download may have queued before its DATA frames wait for the disk. */
   static final int WRITES_AHEAD = 8;
 
-  private final Sink<Outbound, NotUsed> hub;
-  private final Materializer materializer;
+  private final ChunkedUploads uploads;
   private final Executor blockingIo;
   private final Path directory;
   private final long autoAcceptMax;
-  private final int chunkSize;
   private final Consumer<String> notify;
   private final Consumer<Event> self;
   private final Consumer<Outbound> send;
   private final java.util.function.Supplier<String> activeRoom;
-  private long nextUploadId;
   private int nextNumber;
-  private final Map<Long, OutgoingTransfer> uploads = new LinkedHashMap<>();
-  /** Uploads sent lately, for naming them when recipients answer. */
-  private final Map<Long, OutgoingTransfer> sent =
-      new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, OutgoingTransfer> eldest) {
-          return size() > 64;
-        }
-      };
   private final Map<Long, IncomingTransfer> downloads = new LinkedHashMap<>();
 
   /**
@@ -93,12 +80,10 @@ final class Transfers {
       Consumer<String> notify,
       Consumer<Event> self) {
     this.activeRoom = activeRoom;
-    this.hub = hub;
-    this.materializer = materializer;
     this.blockingIo = blockingIo;
     this.directory = directory;
     this.autoAcceptMax = autoAcceptMax;
-    this.chunkSize = Math.max(1, Math.min(chunkSize, Transfer.MAX_DATA_BYTES));
+    this.uploads = new ChunkedUploads(hub, materializer, Math.max(1, Math.min(chunkSize, Transfer.MAX_DATA_BYTES)), send, notify, self);
     this.send = send;
     this.notify = notify;
     this.self = self;
@@ -108,55 +93,7 @@ final class Transfers {
 
   /** Starts sending a checked file to {@code target} ({@code #room}, a nick, or empty: the active room). */
   void send(Uploads.Checked file, String target) {
-    long id = ++nextUploadId;
-    OutgoingTransfer t = new OutgoingTransfer(id, ++nextNumber, file.fileName(), file.size());
-    uploads.put(id, t);
-    Source<Outbound, NotUsed> frames =
-        Source.single(frame(Transfer.offer(id, file.size(), target, file.fileName())))
-            .concat(
-                FileIO.fromPath(file.path(), chunkSize)
-                    .map(bytes -> {
-                      t.count(bytes.size());
-                      return (Outbound) new Outbound.Frame(Transfer.dataFrame(id, bytes));
-                    })
-                    .mapMaterializedValue(io -> NotUsed.getInstance()))
-            .concat(Source.lazySingle(() -> frame(Transfer.end(id, file.size()))));
-    t.killSwitch =
-        frames
-            .viaMat(KillSwitches.single(), Keep.right())
-            .watchTermination((ks, done) -> {
-              done.whenComplete((d, failure) -> self.accept(new UploadEnded(t, failure)));
-              return ks;
-            })
-            .recoverWithRetries(1, Throwable.class, Source::empty)
-            .to(hub)
-            .run(materializer);
-    notify.accept(
-        "Sending " + Display.inline(file.fileName()) + " (" + Sizes.human(file.size()) + ") as transfer " + t.number
-            + "; chat goes on meanwhile (/cancel " + t.number + " stops it).");
-  }
-
-  private void onUploadEnded(OutgoingTransfer t, Throwable failure) {
-    if (uploads.remove(t.id) == null || t.stopped) {
-      return;
-    }
-    if (failure == null) {
-      sent.put(t.id, t);
-      notify.accept(
-          "Sent " + Display.inline(t.fileName) + " (" + Sizes.human(t.size) + ") "
-              + Progress.summary(t.size, Duration.ofNanos(System.nanoTime() - t.startNanos)) + ".");
-    } else {
-      send.accept(frame(Transfer.cancel(t.id, "the sender could not read the file")));
-      notify.accept("Sending " + Display.inline(t.fileName) + " failed: " + Failures.rootMessage(failure));
-    }
-  }
-
-  private void stopUpload(OutgoingTransfer t) {
-    t.stopped = true;
-    uploads.remove(t.id);
-    if (t.killSwitch != null) {
-      t.killSwitch.abort(new Stopped());
-    }
+    uploads.send(file, target, ++nextNumber);
   }
 
   // --- frames from the server ---------------------------------------------------------------
@@ -174,8 +111,8 @@ final class Transfers {
       }
       case END -> onEnd(t);
       case CANCEL -> onCancel(t);
-      case DECLINE -> onDeclined(t);
-      case RESPONSE -> onResponse(t);
+      case DECLINE -> uploads.onDeclined(t);
+      case RESPONSE -> uploads.onResponse(t);
       default -> {
         // OFFER, ACCEPT: a client's kinds; a server does not send them.
       }
@@ -268,38 +205,11 @@ final class Transfers {
             + Display.inline(t.text()) + ")." + (partial ? " The partial file was deleted." : ""));
   }
 
-  /** The server refused or stopped one of our uploads. */
-  private void onDeclined(Transfer t) {
-    OutgoingTransfer out = uploads.get(t.id());
-    if (out != null) {
-      stopUpload(out);
-    }
-    notify.accept(t.text().isEmpty() ? "The server stopped transfer " + (out == null ? t.id() : out.number) + "." : Display.inline(t.text()));
-  }
-
-  private void onResponse(Transfer t) {
-    OutgoingTransfer out = uploads.containsKey(t.id()) ? uploads.get(t.id()) : sent.get(t.id());
-    String file = out == null ? "your file" : Display.inline(out.fileName);
-    String who = Display.inline(t.who());
-    String line =
-        switch (t.text()) {
-          case "accepted" -> who + " accepted " + file + ".";
-          case "declined" -> who + " declined " + file + ".";
-          case "received" -> who + " received " + file + ".";
-          case "cancelled" -> who + " stopped receiving " + file + ".";
-          case "left" -> who + " left before receiving " + file + ".";
-          case "did not answer" -> who + " did not answer the offer of " + file + ".";
-          case "stalled" -> who + " stopped reading " + file + "; it was not delivered.";
-          default -> who + ": " + Display.inline(t.text()) + " (" + file + ").";
-        };
-    notify.accept(line);
-  }
-
   // --- completions --------------------------------------------------------------------------
 
   void onEvent(Event event) {
     if (event instanceof UploadEnded ended) {
-      onUploadEnded(ended.transfer(), ended.failure());
+      uploads.onEnded(ended.transfer(), ended.failure());
     } else if (event instanceof Written written) {
       onWritten(written.transfer(), written.failure());
     } else if (event instanceof Closed closed) {
@@ -373,15 +283,7 @@ final class Transfers {
    */
   int cancelCommand(String argument) {
     List<Runnable> stops = new ArrayList<>();
-    for (OutgoingTransfer out : List.copyOf(uploads.values())) {
-      if (argument.isEmpty() || argument.equals(Integer.toString(out.number))) {
-        stops.add(() -> {
-          stopUpload(out);
-          send.accept(frame(Transfer.cancel(out.id, "the sender cancelled it")));
-          notify.accept("Cancelled sending " + Display.inline(out.fileName) + ".");
-        });
-      }
-    }
+    uploads.stops(argument, stops);
     for (IncomingTransfer in : List.copyOf(downloads.values())) {
       boolean running = in.state != IncomingTransfer.State.OFFERED;
       if (argument.isEmpty() ? running : argument.equals(Integer.toString(in.number))) {
@@ -403,19 +305,17 @@ final class Transfers {
 
   /** Whether any transfer is going on (for Ctrl-C: cancel rather than quit). */
   boolean active() {
-    return !uploads.isEmpty() || downloads.values().stream().anyMatch(in -> in.state != IncomingTransfer.State.OFFERED);
+    return uploads.inFlight() > 0 || downloads.values().stream().anyMatch(in -> in.state != IncomingTransfer.State.OFFERED);
   }
 
   /** How many transfers are going on (one progress line each; an offer waiting for an answer is not one). */
   int inFlight() {
-    return uploads.size() + (int) downloads.values().stream().filter(in -> in.state != IncomingTransfer.State.OFFERED).count();
+    return uploads.inFlight() + (int) downloads.values().stream().filter(in -> in.state != IncomingTransfer.State.OFFERED).count();
   }
 
   /** The progress lines of the transfers going on. */
   void progress(List<String> lines, long nowNanos) {
-    for (OutgoingTransfer out : uploads.values()) {
-      lines.add(Progress.line("\u2191 " + out.number, out.fileName, out.sent.get(), out.size, Duration.ofNanos(nowNanos - out.startNanos)));
-    }
+    uploads.progress(lines, nowNanos);
     for (IncomingTransfer in : downloads.values()) {
       if (in.state != IncomingTransfer.State.OFFERED) {
         lines.add(Progress.line("\u2193 " + in.number + " " + in.sender() + ":", in.fileName, in.writer.written(), in.size,
@@ -426,9 +326,7 @@ final class Transfers {
 
   /** The client is stopping: partial files are deleted, uploads stopped. */
   void discardAll() {
-    for (OutgoingTransfer out : List.copyOf(uploads.values())) {
-      stopUpload(out);
-    }
+    uploads.stopAll();
     for (IncomingTransfer in : List.copyOf(downloads.values())) {
       if (in.state != IncomingTransfer.State.OFFERED) {
         notify.accept("Incomplete file " + Display.inline(in.fileName) + " was discarded.");
@@ -464,7 +362,7 @@ final class Transfers {
     notify.accept("Could not save " + Display.inline(in.fileName) + " from " + in.sender() + ": " + why + ". The partial file was deleted.");
   }
 
-  private static Outbound frame(Transfer t) {
+  static Outbound frame(Transfer t) {
     return new Outbound.Frame(t.encodeFrame());
   }
 
