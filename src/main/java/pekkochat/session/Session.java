@@ -161,6 +161,7 @@ public final class Session {
           "/rooms - List rooms with their users and topics",
           "/users <room> - List the users of a room you are in",
           "/topic [<text>] - Show or set the active room's topic (/topic - clears it)",
+          "/history [<room>] [<n>] [before <id>] - Show a room's last n lines, or those before line id",
           "/msg <nick> <text> - Send a private message",
           "/me <action> - Say what you are doing",
           "/nick <new name> - Change your name",
