@@ -10,6 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * recipients. The writer {@link #commitTo advances} the committed length after each chunk is in
  * the file and finally marks it {@link #complete} or {@link #fail failed}; readers follow the
  * committed length and are woken by listeners, so relaying can start before the upload ends.
+ * Chunked (XFER) recipients read it from the first committed byte; a FILE frame, which holds its
+ * recipient's connection until it ends, begins only once the writer says {@link #frameReady} (the
+ * upload is close enough to its end: {@code relay-lead-time}), see {@code Upload}.
  *
  * <p>Who holds the file is counted: the writer, each recipient that {@link #acquire acquired} it,
  * and the <em>share hold</em> that keeps it while the rooms' events announcing it are on their way
@@ -32,6 +35,7 @@ public final class SpoolFile {
   private final AtomicInteger holders = new AtomicInteger(2); // the writer and the share hold
   private volatile long committed;
   private volatile State state = State.WRITING;
+  private volatile boolean frameReady;
   private volatile String failure = "";
   private final java.util.concurrent.atomic.AtomicBoolean shareHeld = new java.util.concurrent.atomic.AtomicBoolean(true);
   private final AtomicInteger acquired = new AtomicInteger();
@@ -87,6 +91,21 @@ public final class SpoolFile {
 
   public void complete() {
     state = State.COMPLETE;
+    notifyListeners();
+  }
+
+  /**
+   * Whether a FILE frame of this file may begin: the writer said so ({@link #markFrameReady}), or
+   * every byte is in. Until then only chunked transfers, which never hold their recipient's chat
+   * back, read it.
+   */
+  public boolean frameReady() {
+    return frameReady || state == State.COMPLETE;
+  }
+
+  /** The rest of the upload is expected soon enough for FILE frames of it to begin (listeners are told). */
+  public void markFrameReady() {
+    frameReady = true;
     notifyListeners();
   }
 

@@ -30,6 +30,9 @@ import org.apache.pekko.util.ByteString;
  * stream, which closes that recipient's connection: otherwise a client that never reads would hold
  * the spool file, and its share of the spool quota, for as long as it stays connected.
  *
+ * <p>It opens the spool file only once some of it is committed: a chunked transfer may begin as
+ * soon as its upload does, before the writer has created the file.
+ *
  * <p>Runs on Pekko's blocking-I/O dispatcher, as {@code FileIO} does.
  */
 public final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
@@ -116,14 +119,6 @@ public final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
           completeStage();
           return;
         }
-        try {
-          channel = FileChannel.open(file.path(), StandardOpenOption.READ);
-        } catch (NoSuchFileException released) {
-          // The relay let go of the file before this reader started: its recipient's connection
-          // has ended already. Failing quietly spares the log a stack trace for a normal event.
-          failStage(released);
-          return;
-        }
         AsyncCallback<Object> wake = createAsyncCallback(ignored -> {
           try {
             emitWhatIsReady();
@@ -170,6 +165,9 @@ public final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
           return;
         }
         long ready = Math.min(file.committed(), end) - position;
+        if (ready > 0 && channel == null && !open()) {
+          return;
+        }
         if (ready > 0) {
           byte[] bytes = new byte[(int) Math.min(chunkSize, ready)];
           ByteBuffer buffer = ByteBuffer.wrap(bytes);
@@ -182,6 +180,23 @@ public final class SpoolReader extends GraphStage<SourceShape<ByteString>> {
           push(out, ByteString.fromArrayUnsafe(bytes));
         }
         // Otherwise the writer has not got further yet; its next advance wakes us.
+      }
+
+      /**
+       * Opens the spool file once there is something in it to read, not before: a chunked
+       * transfer may start as soon as its upload begins, before the writer has even created the
+       * file. False (the stage failed) if the file is gone.
+       */
+      private boolean open() throws IOException {
+        try {
+          channel = FileChannel.open(file.path(), StandardOpenOption.READ);
+          return true;
+        } catch (NoSuchFileException released) {
+          // The relay let go of the file before this reader got to it: its recipient's connection
+          // has ended already. Failing quietly spares the log a stack trace for a normal event.
+          failStage(released);
+          return false;
+        }
       }
 
       @Override

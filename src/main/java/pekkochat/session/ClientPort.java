@@ -41,6 +41,15 @@ public interface ClientPort {
   /** A file sent to this user alone, held by the file service under {@code fileId}. */
   boolean privateFile(String from, String fileId, String fileName);
 
+  /**
+   * A file this connection was told of while its upload was young may now begin as a FILE frame
+   * ({@link Session.FileFrameReady}, from the port itself by way of the session, so that the
+   * session stays the one writer of the connection's queue).
+   */
+  default boolean fileFrameReady(long delivery) {
+    return true;
+  }
+
   /** The user's nick, for what senders of files to it are told. */
   default void named(String nick) {}
 

@@ -83,8 +83,17 @@ public final class Session {
 
   private record RoomStopped(String key, ActorRef<Room.Command> ref) implements Command {}
 
-  /** From the {@link Upload}: relaying {@code file} to its recipients can start. */
+  /**
+   * From the {@link Upload}: FILE frames of {@code file} to original recipients can begin (the
+   * lead-time moment, or the upload is complete). Extended recipients were offered it already.
+   */
   record UploadRelayable(String fileName, SpoolFile file) implements Command {}
+
+  /**
+   * From the port: a FILE frame this (original-protocol) connection was holding back until its
+   * upload got near its end may now be queued, behind whatever was sent before.
+   */
+  public record FileFrameReady(long delivery) implements Command {}
 
   /**
    * From the {@link Upload}: it ended; {@code error} for the sender if it failed and should be
@@ -321,6 +330,10 @@ public final class Session {
         })
         .onMessage(UploadRelayable.class, this::onUploadRelayable)
         .onMessage(UploadEnded.class, this::onUploadEnded)
+        .onMessage(FileFrameReady.class, ready -> {
+          sendOrClose(port.fileFrameReady(ready.delivery()));
+          return Behaviors.same();
+        })
         .onMessage(TransferOffered.class, offered -> {
           timers.startSingleTimer(offered, new OfferTimedOut(offered.id()), settings.transfers().offerTimeout());
           return Behaviors.same();
@@ -1242,7 +1255,7 @@ public final class Session {
   }
 
   private Behavior<Command> onUploadRelayable(UploadRelayable relayable) {
-    context.getLog().info("Relaying {} ({} bytes) from {}", relayable.fileName(), relayable.file().size(), nick);
+    context.getLog().info("FILE frames of {} ({} bytes) from {} can begin", relayable.fileName(), relayable.file().size(), nick);
     return Behaviors.same();
   }
 

@@ -22,20 +22,36 @@ import pekkochat.files.Sizes;
  * for. Each chunk is written to the spool file (up to {@link #WRITES_IN_FLIGHT} at once) and
  * acknowledged once it is in, so memory holds a few chunks whatever the file's size.
  *
- * <p>It announces the file to its recipients when relaying can start (once the rest is expected
- * within {@code relay-lead-time}, or when complete), and tells the session so ({@link
- * Session.UploadRelayable}) and when it ends ({@link Session.UploadEnded}). Two guards keep one sender from hurting others:
+ * <p>It announces the file to its recipients (room or user) as soon as it begins, because the
+ * two kinds of recipient can start at different moments and each starts as early as it can:
  * <ul>
- *   <li>before relaying, the upload must average at least {@code upload-min-rate} over each
- *       {@code upload-rate-window}: a connection that announces 2 GiB and sends nothing holds that
- *       share of the spool for one window, not for as long as it likes;
- *   <li>once relaying has started, recipients receiving the file can receive nothing else, so the
- *       upload must keep arriving (nothing for {@code relay-lead-time} is a stall) and be complete
- *       within {@code relay-completion-timeout}: a sender trickling one byte a second cannot hold
- *       anyone's chat back for longer than that.
+ *   <li>an <em>extended</em> recipient is offered it at once (XFER OFFERED) and, once it accepts,
+ *       reads it from the spool as it is committed: its DATA chunks go between its chat frames,
+ *       so the file cannot hold its chat back and there is no reason to wait. End to end, a file
+ *       takes about as long as the slower of the upload and the download, not their sum;
+ *   <li>an <em>original</em> recipient acquires it when the announcement reaches it, but its FILE
+ *       frame begins only when this upload says {@link SpoolFile#markFrameReady} (its port waits
+ *       for that): once the rest is expected within {@code relay-lead-time} at the rate it has
+ *       arrived, or when it is complete. Such a recipient can receive nothing else until the
+ *       frame ends, so a slow sender must not hold its connection.
  * </ul>
- * Either way the file fails: recipients complete the frame with zeros and get a notice, and the
- * sender an ERROR. The rest of the frame is then read and dropped.
+ * Guards keep one sender from hurting others:
+ * <ul>
+ *   <li>until the lead-time moment, the upload must average at least {@code upload-min-rate}
+ *       over each {@code upload-rate-window}: a connection that announces 2 GiB and sends nothing
+ *       holds that share of the spool, and keeps its extended recipients waiting for more, for a
+ *       window or two, not for as long as it likes;
+ *   <li>from the lead-time moment, original recipients receiving the file can receive nothing
+ *       else, so the upload must keep arriving (nothing for {@code relay-lead-time} is a stall)
+ *       and be complete within {@code relay-completion-timeout}: a sender trickling one byte a
+ *       second cannot hold anyone's chat back for longer than that. These hold whoever the
+ *       recipients are, as the announcement may reach both kinds.
+ * </ul>
+ * Either way the file fails: original recipients that began the frame complete it with zeros and
+ * get a notice, those that did not get nothing; extended ones get CANCEL with the reason; the
+ * sender an ERROR (or XFER DECLINE). The rest of the frame is then read and dropped. It tells the
+ * session when FILE frames can begin ({@link Session.UploadRelayable}) and when it ends ({@link
+ * Session.UploadEnded}).
  */
 final class Upload extends AbstractBehavior<Upload.Command> {
 
@@ -113,7 +129,8 @@ final class Upload extends AbstractBehavior<Upload.Command> {
   private long receivedAtLastCheck;
   private int writesInFlight;
   private ActorRef<Session.Ack> heldAck;
-  private boolean relaying;
+  /** Set at the lead-time moment (or when complete): FILE frames may begin, the relay guards run. */
+  private boolean frameReady;
   /** Set once the upload has failed or been given up: what still arrives is dropped. */
   private boolean discarding;
   private boolean ended;
@@ -137,9 +154,10 @@ final class Upload extends AbstractBehavior<Upload.Command> {
     this.limits = limits;
     Executor blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     this.writer = ChunkWriter.open(file.path(), blockingIo);
+    announce();
     timers.startTimerWithFixedDelay(RateCheck.INSTANCE, limits.rateWindow());
     if (file.size() == 0) {
-      startRelay();
+      openToFrames();
     }
   }
 
@@ -180,7 +198,7 @@ final class Upload extends AbstractBehavior<Upload.Command> {
       chunk.ackTo().tell(Session.Ack.INSTANCE);
       return this;
     }
-    if (relaying) {
+    if (frameReady) {
       expectMore();
     }
     // Write-ahead: the next chunk is read from the network while this one is written, up to
@@ -202,8 +220,8 @@ final class Upload extends AbstractBehavior<Upload.Command> {
         fail("the server could not store it", true);
       } else {
         file.commitTo(writer.written());
-        if (!relaying && restExpectedWithinLeadTime()) {
-          startRelay();
+        if (!frameReady && restExpectedWithinLeadTime()) {
+          openToFrames();
         }
       }
     }
@@ -236,8 +254,8 @@ final class Upload extends AbstractBehavior<Upload.Command> {
       } else {
         file.commitTo(writer.written());
         file.complete();
-        if (!relaying) {
-          startRelay();
+        if (!frameReady) {
+          openToFrames();
         }
         ended = true;
         file.releaseWriter();
@@ -249,7 +267,7 @@ final class Upload extends AbstractBehavior<Upload.Command> {
   }
 
   private Behavior<Command> onRateCheck() {
-    if (relaying || discarding) {
+    if (frameReady || discarding) {
       timers.cancel(RateCheck.INSTANCE);
       return this;
     }
@@ -280,21 +298,33 @@ final class Upload extends AbstractBehavior<Upload.Command> {
     return nanosLeft <= limits.relayLeadTime().toNanos();
   }
 
-  private void startRelay() {
-    relaying = true;
+  /**
+   * Tells the recipients of the file at once: extended ones are offered it and may read it as it
+   * arrives; original ones take hold of it and wait for {@link #openToFrames}.
+   */
+  private void announce() {
     announcement.announce(file, fileName);
-    session.tell(new Session.UploadRelayable(fileName, file));
     // The announcement's recipients normally release the share hold themselves, by count (see
     // SpoolFile.expectReaders); this is the fallback, on the system's scheduler so that it holds
     // even once this actor and its session are gone.
     getContext().getSystem().scheduler().scheduleOnce(limits.announceHold(), file::releaseShareHold, getContext().getExecutionContext());
+  }
+
+  /**
+   * The lead-time moment (or the end): FILE frames to original recipients may begin, and from now
+   * on the upload must keep arriving and be done within the completion timeout.
+   */
+  private void openToFrames() {
+    frameReady = true;
+    file.markFrameReady();
+    session.tell(new Session.UploadRelayable(fileName, file));
     if (received < file.size()) {
       timers.startSingleTimer(RelayDeadline.INSTANCE, limits.relayCompletionTimeout());
       expectMore();
     }
   }
 
-  /** Once relaying, nothing arriving for the lead time is a stall too (a sender that stopped). */
+  /** Once FILE frames may run, nothing arriving for the lead time is a stall too (a sender that stopped). */
   private void expectMore() {
     if (received < file.size()) {
       timers.startSingleTimer(Stalled.INSTANCE, limits.relayLeadTime());
@@ -319,9 +349,9 @@ final class Upload extends AbstractBehavior<Upload.Command> {
     getContext().getLog().info("File {} abandoned after {} of {} bytes: {}", fileName, file.committed(), file.size(), why);
     file.fail(why);
     writer.close().whenComplete((done, failure) -> file.releaseWriter());
-    if (!relaying) {
-      file.releaseShareHold(); // never announced: nobody will come for it
-    }
+    // Nobody needs the share hold of a failed file: a recipient the announcement reaches from now
+    // on finds it failed or already gone, and either way has nothing to receive.
+    file.releaseShareHold();
     session.tell(new Session.UploadEnded(transferId, fileName, tellSender ? why : null, false));
     releaseHeldAck();
   }

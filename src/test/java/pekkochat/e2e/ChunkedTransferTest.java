@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static pekkochat.testing.RawPeer.ERROR;
 import static pekkochat.testing.RawPeer.JOIN;
+import static pekkochat.testing.RawPeer.LEAVE;
 import static pekkochat.testing.RawPeer.TEXT;
 
 import java.io.IOException;
@@ -317,6 +318,140 @@ class ChunkedTransferTest {
     }
   }
 
+  // --- when each kind of recipient starts ----------------------------------------------------------
+
+  /**
+   * With {@code relay-lead-time = 0s} a FILE frame may begin only once the upload is complete, so
+   * anything an extended recipient receives while the sender holds back the rest came from the
+   * upload in progress. The original recipient in the same room gets the file only when it is
+   * complete, and chat meanwhile.
+   */
+  @Test
+  void anExtendedRecipientReceivesTheFileWhileItIsStillArrivingAndAnOriginalOneOnlyOnceItIsIn() throws Exception {
+    InetSocketAddress address = start(Map.of("pekko-chat.server.relay-lead-time", "0s"));
+    try (RawPeer alice = extended(address, "alice");
+        RawPeer bob = extended(address, "bob");
+        RawPeer carol = RawPeer.joined(address, "carol")) {
+      awaitEvent(alice, Event.Kind.JOINED); // bob
+      awaitEvent(alice, Event.Kind.JOINED); // carol
+      awaitEvent(bob, Event.Kind.JOINED); // carol
+      byte[] content = randomBytes((int) (16 * MB), 7);
+      xfer(alice, Transfer.offer(1, content.length, "", "early.bin"));
+      sendData(alice, 1, content, 0, MB);
+
+      Transfer offered = awaitXfer(bob, Transfer.Kind.OFFERED);
+      assertEquals(content.length, offered.size());
+      xfer(bob, Transfer.accept(offered.id()));
+      java.io.ByteArrayOutputStream atBob = new java.io.ByteArrayOutputStream();
+      while (atBob.size() < MB) {
+        Transfer data = awaitXfer(bob, Transfer.Kind.DATA);
+        atBob.write(data.data().toArray());
+      }
+      // alice has sent 1 of 16 MiB and holds back the rest: bob has it already.
+      assertEquals(ByteString.fromArray(content, 0, (int) MB), ByteString.fromArray(atBob.toByteArray()));
+
+      // carol's connection is not held by the file: alice's line reaches her, and nothing before it.
+      alice.send(TEXT, "it is on its way");
+      carol.expect(TEXT, "alice::it is on its way");
+
+      sendData(alice, 1, content, MB, content.length);
+      xfer(alice, Transfer.end(1, content.length));
+      while (true) {
+        Transfer t = nextXfer(bob);
+        if (t.kind() == Transfer.Kind.END) {
+          break;
+        }
+        assertEquals(Transfer.Kind.DATA, t.kind());
+        atBob.write(t.data().toArray());
+      }
+      assertEquals(ByteString.fromArray(content), ByteString.fromArray(atBob.toByteArray()));
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      crc.update(content);
+      assertEquals(new RawPeer.StreamedFile("alice", "early.bin", content.length, crc.getValue(), 0), carol.readFileStreaming());
+      alice.send(TEXT, "done");
+      carol.expect(TEXT, "alice::done");
+    }
+    Servers.assertSpoolEmptySoon(dir.resolve("spool"));
+  }
+
+  /**
+   * A sender that stops part way, before the lead-time moment: the upload-min-rate guard gives it
+   * up. The extended recipient that was receiving it is told why and deletes its partial copy;
+   * the original one never saw the file and chatted meanwhile; the sender hears why; the spool
+   * lets the file go.
+   */
+  @Test
+  void anUploadThatStallsFailsForTheSenderAndEveryRecipientAndLeavesNothing() throws Exception {
+    InetSocketAddress address = start(Map.of(
+        "pekko-chat.server.relay-lead-time", "0s",
+        "pekko-chat.server.upload-rate-window", "2s"));
+    try (RawPeer alice = extended(address, "alice")) {
+      TestConsole bob = client(address, "bob", 64 * MB);
+      try (RawPeer carol = RawPeer.joined(address, "carol")) {
+        awaitEvent(alice, Event.Kind.JOINED); // bob
+        awaitEvent(alice, Event.Kind.JOINED); // carol
+        byte[] content = randomBytes((int) (8 * MB), 8);
+        xfer(alice, Transfer.offer(1, content.length, "", "stuck.bin"));
+        sendData(alice, 1, content, 0, MB);
+        bob.await("Receiving stuck\\.bin \\(8\\.0 MiB\\) from alice as transfer 1");
+        awaitProgress(bob, "stuck.bin"); // bob's client is receiving it, into a partial file
+        assertEquals(1, partFiles(dir.resolve("bob")), "bob holds the partial file");
+        bob.type("are you there?");
+        carol.expect(TEXT, "bob::are you there?");
+
+        // alice sends nothing more: within two windows the server gives the upload up.
+        Transfer declined = awaitXfer(alice, Transfer.Kind.DECLINE);
+        assertEquals("Could not send stuck.bin: it arrived too slowly (under 16.0 KiB/s).", declined.text());
+        bob.await("alice stopped sending stuck\\.bin \\(it arrived too slowly \\(under 16\\.0 KiB/s\\)\\)\\. The partial file was deleted\\.");
+        awaitNoFiles(dir.resolve("bob"));
+        Servers.assertSpoolEmptySoon(dir.resolve("spool"));
+        // carol was never sent the file: the next frame she gets is the next line.
+        alice.send(TEXT, "sorry, my link died");
+        carol.expect(TEXT, "alice::sorry, my link died");
+      }
+    }
+  }
+
+  /**
+   * A FILE frame from an original client reaches an extended recipient as it arrives too; its
+   * sender vanishing part way ends that transfer with the reason, while the original recipient,
+   * whose frame had not begun, sees only the sender leave.
+   */
+  @Test
+  void aFileFrameReachesExtendedRecipientsAsItArrivesAndItsSendersDisconnectCancelsIt() throws Exception {
+    InetSocketAddress address = start(Map.of("pekko-chat.server.relay-lead-time", "0s"));
+    try (RawPeer bob = extended(address, "bob");
+        RawPeer carol = RawPeer.joined(address, "carol")) {
+      awaitEvent(bob, Event.Kind.JOINED); // carol
+      RawPeer alice = RawPeer.joined(address, "alice");
+      carol.expect(JOIN, "alice joined the chat.");
+      byte[] content = randomBytes((int) (16 * MB), 9);
+      byte[] frame = RawPeer.frame(RawPeer.FILE, concat("old.bin::".getBytes(java.nio.charset.StandardCharsets.UTF_8), content));
+      int firstPart = frame.length / 8;
+      alice.sendRaw(java.util.Arrays.copyOf(frame, firstPart));
+
+      Transfer offered = awaitXfer(bob, Transfer.Kind.OFFERED);
+      assertEquals("old.bin", offered.text());
+      xfer(bob, Transfer.accept(offered.id()));
+      Transfer first = awaitXfer(bob, Transfer.Kind.DATA);
+      assertEquals(ByteString.fromArray(content, 0, first.data().size()), first.data());
+
+      alice.abort();
+      while (true) {
+        Transfer t = nextXfer(bob);
+        if (t.kind() == Transfer.Kind.CANCEL) {
+          assertEquals("the sender disconnected", t.text());
+          break;
+        }
+        assertEquals(Transfer.Kind.DATA, t.kind());
+      }
+      carol.expect(LEAVE, "alice left the chat.");
+      Servers.assertSpoolEmptySoon(dir.resolve("spool"));
+      bob.send(TEXT, "after it");
+      carol.expect(TEXT, "bob::after it");
+    }
+  }
+
   // --- hostile frames -----------------------------------------------------------------------------
 
   @Test
@@ -478,6 +613,12 @@ class ChunkedTransferTest {
         return f.text();
       }
     }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+    return both;
   }
 
   private static byte[] randomBytes(int size, long seed) {

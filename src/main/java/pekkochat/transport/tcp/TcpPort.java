@@ -31,6 +31,18 @@ import pekkochat.session.Session;
  * connection's bounded outbound queue, never blocking. The session is its only caller, so the
  * queue has one writer.
  *
+ * <p>Files reach the connection as the room's {@code FileShared} event (or a private file) when
+ * their upload <em>begins</em>, and each kind of connection takes them as early as it can:
+ * <ul>
+ *   <li>extended: the file is offered (XFER OFFERED) right there, in order with the chat around
+ *       the event, and once accepted its DATA chunks follow the upload as it is committed to the
+ *       spool, between chat frames, which never wait for them;
+ *   <li>original: the file is acquired there, but its FILE frame, which nothing can pass, is
+ *       queued only once the upload is near its end ({@code relay-lead-time}, see {@code Upload})
+ *       or complete: then, behind whatever chat this connection was sent before that moment. An
+ *       upload that fails first is let go of and never shown.
+ * </ul>
+ *
  * <p>The queue counts as full one element early, so the session still has room for the notice
  * that says why it closes.
  */
@@ -50,6 +62,9 @@ class TcpPort implements ClientPort {
   private final Duration stallTimeout;
   /** Files acquired for this connection whose frame has not finished: released if it never does. */
   private final Set<Delivery> deliveries = ConcurrentHashMap.newKeySet();
+  /** Of those, the ones held back until their upload is near its end, by id ({@link #fileFrameReady}). */
+  private final java.util.Map<Long, Delivery> waiting = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong nextDelivery = new java.util.concurrent.atomic.AtomicLong();
   /** Files offered and sent to this connection as chunked transfers (extended protocol). */
   private final TransferSender transfers;
   private volatile boolean extended;
@@ -259,8 +274,11 @@ class TcpPort implements ClientPort {
   }
 
   /**
-   * A relayed file: acquired from the file service now, so it stays while this connection's
-   * queue gets to it, and decided then: an upload that failed meanwhile is not begun at all.
+   * A relayed file: acquired from the file service now, so it stays while this connection gets to
+   * it. An extended connection is offered it at once ({@link #offerTransfer}). An original one
+   * gets it as one FILE frame, during which it can receive nothing else: the frame is queued now
+   * if the upload is near enough its end ({@link SpoolFile#frameReady}), otherwise when it gets
+   * there ({@link #fileFrameReady}, by way of the session), and never if it fails first.
    */
   private boolean offerFile(String senderField, String from, String room, String fileId, String fileName) {
     Optional<SpoolFile> acquired = spool.acquire(fileId);
@@ -271,13 +289,37 @@ class TcpPort implements ClientPort {
     if (extended) {
       return offerTransfer(file, from, room, fileName);
     }
-    Delivery delivery = new Delivery(file, from, fileName);
+    Delivery delivery = new Delivery(nextDelivery.incrementAndGet(), file, from, Frames.serverFilePrefix(senderField, fileName), fileName);
     deliveries.add(delivery);
-    String prefix = Frames.serverFilePrefix(senderField, fileName);
+    if (file.state() == SpoolFile.State.FAILED) {
+      delivery.finish(false);
+      return true;
+    }
+    if (file.frameReady()) {
+      return queueFrame(delivery);
+    }
+    waiting.put(delivery.id, delivery);
+    delivery.awaitFrameReady();
+    return true;
+  }
+
+  /** The upload of a file this connection was holding back is near its end: its frame is queued now. */
+  @Override
+  public boolean fileFrameReady(long id) {
+    Delivery delivery = waiting.remove(id);
+    if (delivery == null || delivery.finished.get()) {
+      return true; // failed meanwhile, or the connection has ended
+    }
+    return queueFrame(delivery);
+  }
+
+  /** Queues the FILE frame of {@code delivery}, decided when the connection gets to it, and its notice. */
+  private boolean queueFrame(Delivery delivery) {
+    SpoolFile file = delivery.file;
     Outbound element =
         new Outbound.Deferred(
             () -> {
-              if (file.state() == SpoolFile.State.FAILED) {
+              if (file.state() == SpoolFile.State.FAILED || delivery.finished.get()) {
                 delivery.finish(false);
                 return Optional.empty();
               }
@@ -289,7 +331,7 @@ class TcpPort implements ClientPort {
                             return NotUsed.getInstance();
                           });
               delivery.started = true;
-              return Optional.of(Frames.file(prefix, file.size(), body));
+              return Optional.of(Frames.file(delivery.prefix, file.size(), body));
             });
     if (!offer(element)) {
       delivery.finish(false);
@@ -301,7 +343,7 @@ class TcpPort implements ClientPort {
     return offer(
         new Outbound.Deferred(
             () -> delivery.started && file.state() == SpoolFile.State.FAILED
-                ? Optional.of(Frames.text(Session.incompleteNotice(from, fileName, file)))
+                ? Optional.of(Frames.text(Session.incompleteNotice(delivery.from, delivery.fileName, file)))
                 : Optional.empty()));
   }
 
@@ -329,23 +371,56 @@ class TcpPort implements ClientPort {
 
   /** One file on its way to this connection; finished exactly once. */
   private final class Delivery {
+    final long id;
     final SpoolFile file;
     final String from;
+    /** The start of the FILE frame's payload (sender field and name). */
+    final String prefix;
     final String fileName;
     final AtomicBoolean finished = new AtomicBoolean();
     /** Set once the frame was begun: the recipient may then hold part of the file. */
     volatile boolean started;
+    /** While held back: wakes the session when the frame may begin, or lets go if the upload fails. */
+    private volatile Runnable listener;
+    private final AtomicBoolean signalled = new AtomicBoolean();
 
-    Delivery(SpoolFile file, String from, String fileName) {
+    Delivery(long id, SpoolFile file, String from, String prefix, String fileName) {
+      this.id = id;
       this.file = file;
       this.from = from;
+      this.prefix = prefix;
       this.fileName = fileName;
+    }
+
+    /**
+     * Watches the file (on the writer's thread, as it commits) until its frame may begin, then
+     * tells the session once; a failure first lets the file go here and now.
+     */
+    void awaitFrameReady() {
+      Runnable watch = () -> {
+        if (file.state() == SpoolFile.State.FAILED) {
+          if (waiting.remove(id) != null) {
+            finish(false);
+          }
+        } else if (file.frameReady() && signalled.compareAndSet(false, true)) {
+          file.removeListener(listener);
+          session.tell(new Session.FileFrameReady(id));
+        }
+      };
+      listener = watch;
+      file.addListener(watch);
+      watch.run(); // in case it got there before the listener was in place
     }
 
     /** {@code started}: the frame was begun, so the recipient may hold part of the file. */
     void finish(boolean started) {
       if (finished.compareAndSet(false, true)) {
         deliveries.remove(this);
+        waiting.remove(id);
+        Runnable l = listener;
+        if (l != null) {
+          file.removeListener(l);
+        }
         file.release();
       }
     }
