@@ -540,7 +540,15 @@ public final class Room extends AbstractBehavior<Room.Command> {
       flush();
       return;
     }
-    if (flushQueued) {
+    scheduleFlush();
+  }
+
+  /**
+   * Flushes the pending batch when it is due: at once after a quiet spell (behind the mail
+   * already there), otherwise at the pace {@link #nanosToNextFlush} sets.
+   */
+  private void scheduleFlush() {
+    if (flushQueued || pending.isEmpty()) {
       return;
     }
     long wait = nanosToNextFlush();
@@ -621,7 +629,13 @@ public final class Room extends AbstractBehavior<Room.Command> {
     timers.cancel(WRITE_TIMER);
     restartsInARow = 0;
     settle(stored.events());
-    flush();
+    // What came meanwhile goes at the flushes' pace, not at once: a busy room writes fewer,
+    // bigger batches (each commit costs the store about the same whatever its size).
+    if (pending.size() >= FLUSH_EVENTS) {
+      flush();
+    } else {
+      scheduleFlush();
+    }
     return stopIfPassivatedAndWritten();
   }
 
