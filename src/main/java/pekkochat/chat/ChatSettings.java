@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param noticeFlushFactor how many times longer it waits when it has only joins and leaves to send
  * @param roomsQueryTimeout how long {@code /rooms} waits for every room to answer
  * @param historyReplay lines of history an extended client is sent on entering a room (0 with history off)
+ * @param historyEnabled whether rooms store their events
  */
 public record ChatSettings(
     String defaultRoom,
@@ -25,7 +26,8 @@ public record ChatSettings(
     Duration flushIntervalPerUser,
     int noticeFlushFactor,
     Duration roomsQueryTimeout,
-    int historyReplay) {
+    int historyReplay,
+    boolean historyEnabled) {
 
   public static ChatSettings fromConfig(Config config) {
     Config c = config.getConfig("pekko-chat.chat");
@@ -42,6 +44,7 @@ public record ChatSettings(
         config.getDuration("pekko-chat.server.broadcast-flush-interval-per-user"),
         config.getInt("pekko-chat.server.notice-flush-factor"),
         c.getDuration("rooms-query-timeout"),
-        config.getBoolean("pekko-chat.history.enabled") ? config.getInt("pekko-chat.history.replay-on-join") : 0);
+        config.getBoolean("pekko-chat.history.enabled") ? config.getInt("pekko-chat.history.replay-on-join") : 0,
+        config.getBoolean("pekko-chat.history.enabled"));
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,11 +52,23 @@ public final class Room extends AbstractBehavior<Room.Command> {
     public Part {}
   }
 
-  /** A chat line (or, with {@code action}, a {@code /me}) from the member behind {@code inbox}. */
-  public record Post(@JsonProperty("inbox") ActorRef<ToUser> inbox, @JsonProperty("text") String text, @JsonProperty("action") boolean action)
+  /**
+   * A chat line (or, with {@code action}, a {@code /me}) from the member behind {@code inbox}. With
+   * a {@code clientId} (history on), the sender is told {@link ToUser.Stored} once it is stored,
+   * and a second post of the same id by the same nick is not stored again but acknowledged alike.
+   */
+  public record Post(
+      @JsonProperty("inbox") ActorRef<ToUser> inbox,
+      @JsonProperty("text") String text,
+      @JsonProperty("action") boolean action,
+      @JsonProperty("clientId") String clientId)
       implements Command {
     @JsonCreator
     public Post {}
+
+    public Post(ActorRef<ToUser> inbox, String text, boolean action) {
+      this(inbox, text, action, null);
+    }
   }
 
   /**
@@ -241,6 +254,16 @@ public final class Room extends AbstractBehavior<Room.Command> {
   /** Whether {@link #recent} holds every line the room ever stored (so no read of the store helps). */
   private boolean recentIsAll;
   private boolean passivating;
+  /** Lines stored with a client-chosen id, by {@link #idKey}: the newest keep-in-memory of them. */
+  private final Map<String, RoomEvent.Posted> storedIds =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, RoomEvent.Posted> eldest) {
+          return size() > Math.max(1, history.keepInMemory());
+        }
+      };
+  /** Lines with a client-chosen id not stored yet, with who else posted the same id meanwhile. */
+  private final Map<String, List<ActorRef<ToUser>>> postsInProgress = new HashMap<>();
 
   private Room(
       ActorContext<Command> context,
@@ -338,12 +361,42 @@ public final class Room extends AbstractBehavior<Room.Command> {
     Member from = members.get(post.inbox());
     if (from == null || from.id == 0) {
       post.inbox().tell(new ToUser.Refused("You are not in " + name + "."));
+    } else if (post.clientId() != null && history.enabled() && acknowledgedAgain(from, post)) {
+      return this;
     } else if (refusedByStore(post.inbox(), "Your line")) {
       return this;
     } else {
-      append(new RoomEvent.Posted(name, 0, now(), from.nick, from.id, post.text(), post.action()), post.inbox(), null, null);
+      String clientId = history.enabled() ? post.clientId() : null;
+      append(new RoomEvent.Posted(name, 0, now(), from.nick, from.id, post.text(), post.action(), clientId), post.inbox(), null, null);
+      if (clientId != null) {
+        postsInProgress.put(idKey(from.nick, clientId), new ArrayList<>());
+      }
     }
     return this;
+  }
+
+  /** The key of a client-chosen id: per nick (a resumed connection keeps its nick), per room. */
+  private static String idKey(String nick, String clientId) {
+    return NameRules.key(nick) + "\u0000" + clientId;
+  }
+
+  /**
+   * Whether {@code post} repeats a line already stored (acknowledged again with its seq) or being
+   * stored (acknowledged with it when it is): a client retrying after a lost acknowledgement.
+   */
+  private boolean acknowledgedAgain(Member from, Post post) {
+    String key = idKey(from.nick, post.clientId());
+    RoomEvent.Posted stored = storedIds.get(key);
+    if (stored != null) {
+      post.inbox().tell(new ToUser.Stored(name, stored.seq(), stored.time(), post.clientId()));
+      return true;
+    }
+    List<ActorRef<ToUser>> waiting = postsInProgress.get(key);
+    if (waiting != null) {
+      waiting.add(post.inbox());
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -670,6 +723,9 @@ public final class Room extends AbstractBehavior<Room.Command> {
       if (e.isLine()) {
         remember(e);
       }
+      if (e instanceof RoomEvent.Posted posted && posted.clientId() != null) {
+        acknowledge(posted, p.from());
+      }
     }
     ToUser.RoomEvents delivered = new ToUser.RoomEvents(name, events);
     deliver(delivered);
@@ -683,6 +739,20 @@ public final class Room extends AbstractBehavior<Room.Command> {
         }
         m.inbox.tell(new ToUser.PartedRoom(name));
       }
+    }
+  }
+
+  /** Tells the sender (and anyone who retried it meanwhile) that {@code posted} is stored. */
+  private void acknowledge(RoomEvent.Posted posted, ActorRef<ToUser> sender) {
+    String key = idKey(posted.from(), posted.clientId());
+    storedIds.put(key, posted);
+    ToUser.Stored stored = new ToUser.Stored(name, posted.seq(), posted.time(), posted.clientId());
+    if (sender != null) {
+      sender.tell(stored);
+    }
+    List<ActorRef<ToUser>> waiting = postsInProgress.remove(key);
+    if (waiting != null) {
+      waiting.forEach(w -> w.tell(stored));
     }
   }
 
@@ -731,6 +801,11 @@ public final class Room extends AbstractBehavior<Room.Command> {
       seq = recovered.lastSeq();
       topic = recovered.topic();
       recent.addAll(recovered.recent());
+      for (RoomEvent e : recovered.recent()) {
+        if (e instanceof RoomEvent.Posted posted && posted.clientId() != null) {
+          storedIds.put(idKey(posted.from(), posted.clientId()), posted);
+        }
+      }
       recentIsAll = recovered.recent().size() < history.keepInMemory();
       everRecovered = true;
       logReady = true;
@@ -767,6 +842,9 @@ public final class Room extends AbstractBehavior<Room.Command> {
       if (e instanceof RoomEvent.UserJoined || e instanceof RoomEvent.UserLeft || e instanceof RoomEvent.NickChanged) {
         again.add(p);
       } else {
+        if (e instanceof RoomEvent.Posted posted && posted.clientId() != null) {
+          postsInProgress.remove(idKey(posted.from(), posted.clientId()));
+        }
         if (p.from() != null) {
           String what = e instanceof RoomEvent.Posted ? "Your line" : e instanceof RoomEvent.TopicChanged ? "The topic" : "The file";
           p.from().tell(new ToUser.Refused(what + " was not sent to " + name + ": " + why + "."));

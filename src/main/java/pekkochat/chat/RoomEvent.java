@@ -39,14 +39,30 @@ public sealed interface RoomEvent extends CborSerializable {
   /**
    * A chat line ({@code action}: a {@code /me}). {@code fromId} identifies the sender in the room
    * (the sequence number of its join), which a nick, passed on the moment it changes, cannot.
+   * {@code clientId}, when the sender's client chose one ({@code /post}), makes a retry of the
+   * same line idempotent: it is stored once and acknowledged with the first one's seq.
    */
-  record Posted(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time, @JsonProperty("from") String from, @JsonProperty("fromId") long fromId, @JsonProperty("text") String text, @JsonProperty("action") boolean action) implements RoomEvent {
+  record Posted(
+      @JsonProperty("room") String room,
+      @JsonProperty("seq") long seq,
+      @JsonProperty("time") long time,
+      @JsonProperty("from") String from,
+      @JsonProperty("fromId") long fromId,
+      @JsonProperty("text") String text,
+      @JsonProperty("action") boolean action,
+      @JsonProperty("clientId") String clientId)
+      implements RoomEvent {
     @JsonCreator
     public Posted {}
 
+    /** A line without a client-chosen id (typed by an original client, or a plain line). */
+    public Posted(String room, long seq, long time, String from, long fromId, String text, boolean action) {
+      this(room, seq, time, from, fromId, text, action, null);
+    }
+
     @Override
     public Posted withSeq(long seq) {
-      return new Posted(room, seq, time, from, fromId, text, action);
+      return new Posted(room, seq, time, from, fromId, text, action, clientId);
     }
   }
 

@@ -141,6 +141,13 @@ public sealed interface ToUser extends CborSerializable {
     }
   }
 
+  /** A line posted with a client-chosen id ({@code /post}) is stored as line {@code seq} of {@code room}. */
+  record Stored(@JsonProperty("room") String room, @JsonProperty("seq") long seq, @JsonProperty("time") long time,
+      @JsonProperty("clientId") String clientId) implements ToUser {
+    @JsonCreator
+    public Stored {}
+  }
+
   /**
    * Lines from a room's history, oldest first ({@code /history}, or replay on entering it);
    * {@code more}: older ones exist.

@@ -307,6 +307,7 @@ final class Display {
               + (e.text().isEmpty() ? " back." : " away: " + inline(e.text())));
       case HELLO -> stamp(
           "[Server]: extended protocol on" + (e.text().isEmpty() ? "" : " (" + inline(e.text()) + ")") + ".");
+      case STORED -> stamp("Stored as line " + e.seq() + " of " + room + ".");
       case HISTORY -> stamp(
           e.text().equals("begin")
               ? "History of " + room + ":"

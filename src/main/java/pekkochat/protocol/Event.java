@@ -64,7 +64,12 @@ public record Event(Kind kind, String room, long seq, long timeMillis, String fr
      * exist). Between them, the stored lines as MESSAGE, ACTION and TOPIC events with their own
      * seq, time and sender (yours too).
      */
-    HISTORY(14);
+    HISTORY(14),
+    /**
+     * A line this client posted with {@code /post} is stored: room, seq (its id in the room),
+     * time, to (the id the client chose). Sent once per post, a retried one included.
+     */
+    STORED(15);
 
     private static final Object[] BY_CODE = ByteCodes.index(Kind.class, Kind::code);
 

@@ -58,6 +58,12 @@ public sealed interface CommandLine {
    */
   record History(String room, int count, long beforeSeq) implements CommandLine {}
 
+  /**
+   * {@code /post <id> <#room> <text>} (extended clients): a line to {@code room} with an id its
+   * client chose, acknowledged with STORED; text starting with {@code /me } is an action.
+   */
+  record Post(String clientId, String room, String text, boolean action) implements CommandLine {}
+
   /** A command with its usage wrong: {@code usage} says how it is typed. */
   record Usage(String usage) implements CommandLine {}
 
@@ -85,6 +91,7 @@ public sealed interface CommandLine {
       case "/sendto" -> rest.isEmpty() || hasWhitespace(rest) ? new Usage("/sendto <nick>, then /send <file>") : new SendTo(rest);
       case "/extended" -> new Extended(rest);
       case "/history" -> history(rest);
+      case "/post" -> post(rest);
       default -> new Unknown(word);
     };
   }
@@ -167,5 +174,27 @@ public sealed interface CommandLine {
       return new Usage(HISTORY_USAGE);
     }
     return i == words.length ? new History(room, count, before) : new Usage(HISTORY_USAGE);
+  }
+
+  static final String POST_USAGE = "/post <id> <#room> <text> (id: 1 to 64 letters, digits, '.', '_', ':' or '-')";
+
+  java.util.regex.Pattern CLIENT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+  private static CommandLine post(String rest) {
+    int first = rest.indexOf(' ');
+    int second = first < 0 ? -1 : rest.indexOf(' ', first + 1);
+    if (second < 0) {
+      return new Usage(POST_USAGE);
+    }
+    String id = rest.substring(0, first);
+    String room = rest.substring(first + 1, second);
+    String text = rest.substring(second + 1);
+    if (!CLIENT_ID.matcher(id).matches() || !room.startsWith("#") || text.isEmpty()) {
+      return new Usage(POST_USAGE);
+    }
+    if (text.startsWith("/me ")) {
+      return text.length() > 4 ? new Post(id, room, text.substring(4), true) : new Usage(POST_USAGE);
+    }
+    return new Post(id, room, text, false);
   }
 }

@@ -567,6 +567,12 @@ public final class Session {
       }
     } else if (command instanceof CommandLine.Extended extended) {
       onExtended(extended.version());
+    } else if (command instanceof CommandLine.Post p) {
+      withRoom(p.room(), m -> {
+        if (fitsLine(p.text())) {
+          m.ref().tell(new Room.Post(inbox, p.text(), p.action(), p.clientId()));
+        }
+      });
     } else if (command instanceof CommandLine.History h) {
       long before = h.beforeSeq() == 0 ? Long.MAX_VALUE : h.beforeSeq();
       withRoom(h.room(), m -> ask(m.ref(), new Room.GetHistory(inbox, before, h.count())));
@@ -701,13 +707,22 @@ public final class Session {
       return;
     }
     port.extend();
-    sendOrClose(port.event(new Event(Event.Kind.HELLO, "", 0, System.currentTimeMillis(), "", nick, "pekko-chat 1")));
+    sendOrClose(port.event(new Event(Event.Kind.HELLO, "", 0, System.currentTimeMillis(), "", nick, helloText())));
     // Each room it is in is told as ENTERED once the room has listed its members; the active
     // room follows as ACTIVE when all have answered (see onMembers).
     for (Membership m : rooms.values()) {
       enteredPending.put(RoomNames.key(m.name()), new ArrayList<>());
       ask(m.ref(), new Room.ListMembers(inbox, core.settings().historyReplay(), m.joinedSeq()));
     }
+  }
+
+  /**
+   * HELLO's text: the server and its protocol version, then what it offers beyond version 1's
+   * first form, for clients to look for: {@code history} (HISTORY events, {@code /history}) and
+   * {@code post} ({@code /post} and STORED).
+   */
+  private String helloText() {
+    return core.settings().historyEnabled() ? "pekko-chat 1; history, post" : "pekko-chat 1";
   }
 
   /** Sends a request the core answers; the inbound ack waits for the answer (see onReceived). */
@@ -817,6 +832,10 @@ public final class Session {
       onMembers(members);
     } else if (message instanceof ToUser.History history) {
       sendOrClose(port.history(history));
+    } else if (message instanceof ToUser.Stored stored) {
+      if (port.extended()) {
+        sendOrClose(port.event(new Event(Event.Kind.STORED, stored.room(), stored.seq(), stored.time(), "", stored.clientId(), "")));
+      }
     } else if (message instanceof ToUser.RoomList list) {
       onRoomList(list);
     } else if (message instanceof ToUser.Topic topic) {

@@ -78,6 +78,11 @@ public final class ServerProcess implements AutoCloseable {
     return process.waitFor(seconds, TimeUnit.SECONDS);
   }
 
+  /** {@code kill -9}: the JVM gets no chance to flush, close or say goodbye. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
   @Override
   public void close() throws InterruptedException {
     if (!terminate(15)) {
