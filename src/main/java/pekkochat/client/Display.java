@@ -121,6 +121,10 @@ final class Display {
     return stampNow() + lead + block(body, INDENT + inline(who) + "| ");
   }
 
+
+  /** Rooms whose history is being shown (between HISTORY begin and end): their lines keep their time. */
+  private final java.util.Set<String> inHistory = new java.util.HashSet<>();
+
   /** What a line is, for its style: someone's words, a notice, or an error. */
   enum Kind {
     CHAT,
@@ -159,7 +163,16 @@ final class Display {
    * before who after body}.
    */
   Shown said(String before, String who, String after, String body) {
-    String stamp = stampNow();
+    return said(stampNow(), before, who, after, body);
+  }
+
+  /** As {@link #said(String, String, String, String)}, stamped with when it was said: a line from history. */
+  private Shown saidAt(long millis, String before, String who, String after, String body) {
+    String stamp = "[" + java.time.Instant.ofEpochMilli(millis).atZone(clock.getZone()).toLocalTime().format(TIME) + "] ";
+    return said(stamp, before, who, after, body);
+  }
+
+  private Shown said(String stamp, String before, String who, String after, String body) {
     String nick = inline(who);
     int nickAt = stamp.length() + before.length();
     int bodyAt = nickAt + nick.length() + after.length();
@@ -272,6 +285,17 @@ final class Display {
     String from = inline(e.from());
     String room = inline(e.room());
     boolean mine = !e.from().isEmpty() && e.from().equalsIgnoreCase(view.me());
+    if (e.kind() == Event.Kind.HISTORY) {
+      if (e.text().equals("begin")) {
+        inHistory.add(e.room());
+      } else {
+        inHistory.remove(e.room());
+      }
+    }
+    if (inHistory.contains(e.room()) && (e.kind() == Event.Kind.MESSAGE || e.kind() == Event.Kind.ACTION)) {
+      return saidAt(e.timeMillis(), roomTag(e.room(), view) + (e.kind() == Event.Kind.ACTION ? "* " : ""), e.from(),
+          e.kind() == Event.Kind.ACTION ? " " : ": ", e.text());
+    }
     return switch (e.kind()) {
       case MESSAGE -> said(roomTag(e.room(), view), e.from(), ": ", e.text());
       case ACTION -> said(roomTag(e.room(), view) + "* ", e.from(), " ", e.text());

@@ -237,4 +237,18 @@ class DisplayTest {
     assertEquals(Optional.empty(), view.echo("/join #dev"));
     assertEquals(Optional.empty(), view.echo("/meow"));
   }
+
+  @Test
+  void linesFromHistoryKeepTheTimeTheyWereSaidAndLiveOnesAfterThemShowNow() {
+    long earlier = Instant.parse("2026-01-02T09:15:30Z").toEpochMilli();
+    long now = CLOCK.millis();
+    assertEquals(T + "History of #lobby:",
+        display.show(new pekkochat.protocol.Event(pekkochat.protocol.Event.Kind.HISTORY, "#lobby", 0, now, "", "1", "begin"), inLobby));
+    assertEquals("[09:15:30] bob: before you came",
+        display.show(new pekkochat.protocol.Event(pekkochat.protocol.Event.Kind.MESSAGE, "#lobby", 7, earlier, "bob", "", "before you came"), inLobby));
+    assertEquals(T + "End of history of #lobby (older lines: /history).",
+        display.show(new pekkochat.protocol.Event(pekkochat.protocol.Event.Kind.HISTORY, "#lobby", 0, now, "", "more", "end"), inLobby));
+    assertEquals(T + "bob: now",
+        display.show(new pekkochat.protocol.Event(pekkochat.protocol.Event.Kind.MESSAGE, "#lobby", 9, earlier, "bob", "", "now"), inLobby));
+  }
 }
