@@ -100,16 +100,24 @@ public final class Room extends AbstractBehavior<Room.Command> {
 
   /**
    * {@code /users}: answered with {@link ToUser.Members}; with {@code history} above 0, also the
-   * last that many lines before {@code beforeSeq} (what a client entering the room is replayed).
+   * last that many lines before {@code beforeSeq} (what a client entering the room is replayed),
+   * only those after {@code afterSeq} when it is 0 or more (a client resuming).
    */
   public record ListMembers(
-      @JsonProperty("replyTo") ActorRef<ToUser> replyTo, @JsonProperty("history") int history, @JsonProperty("beforeSeq") long beforeSeq)
+      @JsonProperty("replyTo") ActorRef<ToUser> replyTo,
+      @JsonProperty("history") int history,
+      @JsonProperty("beforeSeq") long beforeSeq,
+      @JsonProperty("afterSeq") long afterSeq)
       implements Command {
     @JsonCreator
     public ListMembers {}
 
+    public ListMembers(ActorRef<ToUser> replyTo, int history, long beforeSeq) {
+      this(replyTo, history, beforeSeq, -1);
+    }
+
     public ListMembers(ActorRef<ToUser> replyTo) {
-      this(replyTo, 0, Long.MAX_VALUE);
+      this(replyTo, 0, Long.MAX_VALUE, -1);
     }
   }
 
@@ -491,7 +499,12 @@ public final class Room extends AbstractBehavior<Room.Command> {
     boolean more = false;
     if (list.history() > 0 && history.enabled()) {
       lines = recentBefore(list.beforeSeq(), list.history() + 1);
-      more = lines.size() > list.history() || !recentIsAll;
+      if (list.afterSeq() >= 0) {
+        lines = new ArrayList<>(lines.stream().filter(e -> e.seq() > list.afterSeq()).toList());
+      }
+      // More (older lines not shown): beyond the page, or before what memory holds.
+      boolean memoryShort = !recentIsAll && (list.afterSeq() < 0 || recent.isEmpty() || recent.peekFirst().seq() > list.afterSeq() + 1);
+      more = lines.size() > list.history() || memoryShort;
       if (lines.size() > list.history()) {
         lines = lines.subList(1, lines.size());
       }

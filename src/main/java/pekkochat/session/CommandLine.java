@@ -23,7 +23,11 @@ public sealed interface CommandLine {
   record Quit() implements CommandLine {}
 
   /** {@code /join <room>}. */
-  record Join(String room) implements CommandLine {}
+  record Join(String room, long afterSeq) implements CommandLine {
+    Join(String room) {
+      this(room, -1);
+    }
+  }
 
   /** {@code /part [room]} (empty: the active room). */
   record Part(String room) implements CommandLine {}
@@ -50,7 +54,11 @@ public sealed interface CommandLine {
   record SendTo(String nick) implements CommandLine {}
 
   /** {@code /extended <version>}: the client asks for the extended protocol. */
-  record Extended(String version) implements CommandLine {}
+  record Extended(String version, java.util.Map<String, Long> after) implements CommandLine {
+    Extended(String version) {
+      this(version, java.util.Map.of());
+    }
+  }
 
   /**
    * {@code /history [#room] [n] [before <seq>]}: the last {@code n} lines of a room (the active one
@@ -80,7 +88,7 @@ public sealed interface CommandLine {
       case "/users" -> new Users(rest.startsWith("#") && !hasWhitespace(rest) ? rest : "");
       case "/help" -> new Help();
       case "/quit" -> new Quit();
-      case "/join" -> rest.isEmpty() || hasWhitespace(rest) ? new Usage("/join <room>") : new Join(rest);
+      case "/join" -> join(rest);
       case "/part" -> hasWhitespace(rest) ? new Usage("/part [<room>]") : new Part(rest);
       case "/rooms" -> new Rooms();
       case "/topic" -> new Topic(rest);
@@ -89,7 +97,7 @@ public sealed interface CommandLine {
       case "/nick" -> rest.isEmpty() || hasWhitespace(rest) ? new Usage("/nick <new name>") : new Nick(rest);
       case "/away" -> new Away(rest);
       case "/sendto" -> rest.isEmpty() || hasWhitespace(rest) ? new Usage("/sendto <nick>, then /send <file>") : new SendTo(rest);
-      case "/extended" -> new Extended(rest);
+      case "/extended" -> extended(rest);
       case "/history" -> history(rest);
       case "/post" -> post(rest);
       default -> new Unknown(word);
@@ -196,5 +204,59 @@ public sealed interface CommandLine {
       return text.length() > 4 ? new Post(id, room, text.substring(4), true) : new Usage(POST_USAGE);
     }
     return new Post(id, room, text, false);
+  }
+
+  /**
+   * {@code /join <room>}, or (extended clients resuming) {@code /join <room> after <seq>}: the
+   * room's lines after line seq are replayed on entering it, then it goes on live.
+   */
+  private static CommandLine join(String rest) {
+    if (rest.isEmpty()) {
+      return new Usage("/join <room>");
+    }
+    if (!hasWhitespace(rest)) {
+      return new Join(rest);
+    }
+    String[] words = rest.trim().split("\\s+");
+    if (words.length == 3 && words[1].equalsIgnoreCase("after")) {
+      try {
+        long after = Long.parseLong(words[2]);
+        if (after >= 0) {
+          return new Join(words[0], after);
+        }
+      } catch (NumberFormatException e) {
+        // the usage below
+      }
+    }
+    return new Usage("/join <room>");
+  }
+
+  /**
+   * {@code /extended 1}, or (a client resuming) {@code /extended 1 after #lobby=120 #dev=55}: for
+   * each room named that the connection is in, the lines after that seq are replayed instead of
+   * the last few.
+   */
+  private static CommandLine extended(String rest) {
+    String[] words = rest.trim().split("\\s+");
+    if (words.length < 3 || !words[1].equalsIgnoreCase("after")) {
+      return new Extended(rest);
+    }
+    java.util.Map<String, Long> after = new java.util.LinkedHashMap<>();
+    for (int i = 2; i < words.length && after.size() < 100; i++) {
+      int eq = words[i].lastIndexOf('=');
+      if (eq <= 0) {
+        return new Usage("/extended 1 [after <#room>=<seq> ...]");
+      }
+      try {
+        long seq = Long.parseLong(words[i].substring(eq + 1));
+        if (seq < 0) {
+          return new Usage("/extended 1 [after <#room>=<seq> ...]");
+        }
+        after.put(words[i].substring(0, eq), seq);
+      } catch (NumberFormatException e) {
+        return new Usage("/extended 1 [after <#room>=<seq> ...]");
+      }
+    }
+    return new Extended(words[0], after);
   }
 }

@@ -3,6 +3,7 @@ package pekkochat.session;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -535,7 +536,7 @@ public final class Session {
     } else if (command instanceof CommandLine.Users users) {
       withRoom(users.room(), m -> ask(m.ref(), new Room.ListMembers(inbox)));
     } else if (command instanceof CommandLine.Join join) {
-      onJoinCommand(join.room());
+      onJoinCommand(join.room(), join.afterSeq());
     } else if (command instanceof CommandLine.Part part) {
       withRoom(part.room(), m -> ask(m.ref(), new Room.Part(inbox)));
     } else if (command instanceof CommandLine.Rooms) {
@@ -566,7 +567,7 @@ public final class Session {
         sendOrClose(port.text("[Server] Your next file goes to " + sendTo.nick() + " only."));
       }
     } else if (command instanceof CommandLine.Extended extended) {
-      onExtended(extended.version());
+      onExtended(extended.version(), extended.after());
     } else if (command instanceof CommandLine.Post p) {
       withRoom(p.room(), m -> {
         if (fitsLine(p.text())) {
@@ -622,12 +623,15 @@ public final class Session {
     return n;
   }
 
-  private void onJoinCommand(String requested) {
+  private void onJoinCommand(String requested, long afterSeq) {
     String name = RoomNames.normalize(requested);
     Optional<String> problem = RoomNames.problem(name);
     if (problem.isPresent()) {
       sendOrClose(port.error(problem.get()));
       return;
+    }
+    if (afterSeq >= 0) {
+      replayAfter.put(RoomNames.key(name), afterSeq);
     }
     Membership already = rooms.get(RoomNames.key(name));
     if (already != null) {
@@ -697,7 +701,7 @@ public final class Session {
     return Optional.empty();
   }
 
-  private void onExtended(String version) {
+  private void onExtended(String version, Map<String, Long> after) {
     if (!version.equals("1")) {
       String shown = version.length() > 16 ? version.substring(0, 16) + "..." : version;
       sendOrClose(port.error("Unsupported extended protocol version '" + shown + "': this server speaks 1."));
@@ -710,9 +714,10 @@ public final class Session {
     sendOrClose(port.event(new Event(Event.Kind.HELLO, "", 0, System.currentTimeMillis(), "", nick, helloText())));
     // Each room it is in is told as ENTERED once the room has listed its members; the active
     // room follows as ACTIVE when all have answered (see onMembers).
+    after.forEach((room, seq) -> replayAfter.put(RoomNames.key(RoomNames.normalize(room)), seq));
     for (Membership m : rooms.values()) {
       enteredPending.put(RoomNames.key(m.name()), new ArrayList<>());
-      ask(m.ref(), new Room.ListMembers(inbox, core.settings().historyReplay(), m.joinedSeq()));
+      ask(m.ref(), entering(m));
     }
   }
 
@@ -724,6 +729,21 @@ public final class Session {
   private String helloText() {
     return core.settings().historyEnabled() ? "pekko-chat 1; history, post" : "pekko-chat 1";
   }
+
+  /**
+   * What an extended client entering {@code m} is told: its members, and the last lines before it
+   * entered, or (resuming) every line since the one it saw last, up to a page.
+   */
+  private Room.ListMembers entering(Membership m) {
+    Long after = replayAfter.remove(RoomNames.key(m.name()));
+    if (after != null && core.settings().historyEnabled()) {
+      return new Room.ListMembers(inbox, MAX_RESUME_LINES, m.joinedSeq(), after);
+    }
+    return new Room.ListMembers(inbox, core.settings().historyReplay(), m.joinedSeq());
+  }
+
+  /** Most lines a resuming client is replayed per room on entering it (older ones: /history). */
+  static final int MAX_RESUME_LINES = 500;
 
   /** Sends a request the core answers; the inbound ack waits for the answer (see onReceived). */
   private void ask(ActorRef<Room.Command> room, Room.Command request) {
@@ -815,7 +835,7 @@ public final class Session {
       if (port.extended()) {
         // ENTERED lists the members: asked for now, sent when the room answers (onMembers).
         enteredPending.put(RoomNames.key(m.name()), new ArrayList<>());
-        ask(m.ref(), new Room.ListMembers(inbox, core.settings().historyReplay(), m.joinedSeq()));
+        ask(m.ref(), entering(m));
       } else {
         sendOrClose(port.text("[Server] You joined " + m.name() + membersSummary(joinedRoom.members()) + topicSummary(joinedRoom.topic())
             + " Plain lines now go to " + m.name() + "."));
@@ -1022,6 +1042,8 @@ public final class Session {
    * timeout's worth, bounded by the port's queue when they are released.
    */
   private final Map<String, List<ToUser.RoomEvents>> enteredPending = new LinkedHashMap<>();
+  /** Rooms a resuming client asked to be replayed from a seq on entering ({@code /join ... after}). */
+  private final Map<String, Long> replayAfter = new HashMap<>();
 
   /** The reply timed out: what was held goes out anyway, without its ENTERED. */
   private void releaseHeldBatches() {
