@@ -259,7 +259,10 @@ public final class Room extends AbstractBehavior<Room.Command> {
   private List<Pending> inFlight;
   /** The newest lines, oldest first, at most keep-in-memory: replay on join and /history. */
   private final ArrayDeque<RoomEvent> recent = new ArrayDeque<>();
-  /** Whether {@link #recent} holds every line the room ever stored (so no read of the store helps). */
+  /**
+   * Whether {@link #recent} holds every line the room still keeps (so no read of the store helps):
+   * true until memory's own limit, keep-in-memory, first drops one.
+   */
   private boolean recentIsAll;
   private boolean passivating;
   /** Lines stored with a client-chosen id, by {@link #idKey}: the newest keep-in-memory of them. */
@@ -785,6 +788,19 @@ public final class Room extends AbstractBehavior<Room.Command> {
       recent.removeFirst();
       recentIsAll = false;
     }
+    trimToRetention(line.seq());
+  }
+
+  /**
+   * Retention holds for what memory shows too: no line older than max-events-per-room events
+   * before {@code lastSeq}. (What it drops retention drops from the store as well, so memory still
+   * holds everything there is to show: {@link #recentIsAll} stays as it was.)
+   */
+  private void trimToRetention(long lastSeq) {
+    long max = history.maxEventsPerRoom();
+    while (max > 0 && !recent.isEmpty() && recent.peekFirst().seq() <= lastSeq - max) {
+      recent.removeFirst();
+    }
   }
 
   /** Hands every member (whose join is stored) the same batch. */
@@ -820,6 +836,7 @@ public final class Room extends AbstractBehavior<Room.Command> {
         }
       }
       recentIsAll = recovered.recent().size() < history.keepInMemory();
+      trimToRetention(seq); // the store deletes old events a little after each snapshot
       everRecovered = true;
       logReady = true;
       getContext().getLog().debug("Room {} recovered at seq {}", name, seq);

@@ -124,8 +124,11 @@ final class RoomLog extends EventSourcedBehavior<RoomLog.Command, RoomEvent, Roo
           if (failure != null) {
             read.replyTo().tell(new ToUser.Refused("The history of " + name + " could not be read: " + failure.getMessage()));
           } else {
-            boolean more = lines.size() > limit;
-            read.replyTo().tell(new ToUser.History(name, more ? lines.subList(1, lines.size()) : lines, more));
+            // Retention deletes a little after each snapshot: what it will delete is not shown.
+            long oldestKept = settings.maxEventsPerRoom() > 0 ? state.lastSeq() - settings.maxEventsPerRoom() : 0;
+            List<RoomEvent> kept = lines.stream().filter(e -> e.seq() > oldestKept).toList();
+            boolean more = kept.size() > limit;
+            read.replyTo().tell(new ToUser.History(name, more ? kept.subList(1, kept.size()) : kept, more));
           }
         });
     return Effect().none();

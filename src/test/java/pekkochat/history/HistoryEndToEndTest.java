@@ -209,4 +209,51 @@ class HistoryEndToEndTest {
       alice.expect(ERROR, "This server keeps no history.");
     }
   }
+
+  /** Rows of {@code persistenceId} in the journal of this test's embedded store. */
+  private long storedEvents(String persistenceId) throws java.sql.SQLException {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(HistoryStore.h2Url(Servers.historyDirectory(dir)), "sa", "");
+        java.sql.PreparedStatement st = c.prepareStatement("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND NOT \"deleted\"")) {
+      st.setString(1, persistenceId);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  @Test
+  void retentionKeepsARoomToItsLastEventsInMemoryInTheStoreAndAfterARestart() throws Exception {
+    // At most 10 events: snapshots every 5 delete what is older than the last 10.
+    Map<String, Object> settings = Map.of(
+        "pekko-chat.history.max-events-per-room", 10,
+        "pekko-chat.history.snapshot-every", 5,
+        "pekko-chat.server.flood.burst", 1000);
+    for (int round = 0; round < 2; round++) {
+      try (ChatServer server = start(settings);
+          RawPeer alice = RawPeer.joined(server.address(), "alice");
+          RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+        alice.expect(JOIN, "bob joined the chat.");
+        if (round == 0) {
+          say(alice, bob, "alice", numbered("r", 1, 40));
+        }
+        bob.send(TEXT, "/history 100");
+        List<String> lines = readHistory(bob, new ArrayList<>());
+        List<String> said = lines.subList(0, lines.size() - 1);
+        int r = round;
+        assertTrue(said.size() <= 15 && said.size() >= 5, () -> "round " + r + ": a room keeps about its last 10 events: " + lines);
+        assertEquals("alice::r40", said.get(said.size() - 1));
+        assertTrue(!said.contains("alice::r1") && !said.contains("alice::r20"), "older lines are gone: " + lines);
+        if (round == 0 && Servers.historyStoreIsH2()) {
+          // And from the store itself (the same embedded database, opened beside the server).
+          long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+          long rows;
+          while ((rows = storedEvents("room|#lobby")) > 20 && System.nanoTime() < deadline) {
+            Thread.sleep(50); // the deletion follows the snapshot
+          }
+          assertTrue(rows <= 20, "events kept in the store: " + rows);
+        }
+      }
+    }
+  }
 }

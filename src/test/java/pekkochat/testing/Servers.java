@@ -41,6 +41,11 @@ public final class Servers {
     return ChatServer.start(config(all));
   }
 
+  /** Whether test servers keep history in embedded H2 (the default) rather than another store. */
+  public static boolean historyStoreIsH2() {
+    return System.getProperty("pekkochat.test.store", "h2").equals("h2");
+  }
+
   private static final Map<Path, Path> HISTORY = new java.util.concurrent.ConcurrentHashMap<>();
 
   static {
