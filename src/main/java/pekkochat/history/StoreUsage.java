@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 import pekkochat.files.Sizes;
 
 /**
- * How much the history store holds, measured every few seconds off the actors (the H2 file's
+ * How much the history store holds, measured once at start and then every few seconds off the actors (the H2 file's
  * size, or PostgreSQL's database size), against {@code max-store-size}. Rooms read {@link #full}
  * before taking a line: over the quota a line is refused with an ERROR rather than half-stored.
  * Shared by every room; a value read from any thread.
@@ -45,11 +45,9 @@ public class StoreUsage {
     StoreUsage usage = new StoreUsage(settings.maxStoreSize());
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     Runnable measure = () -> blocking.execute(() -> usage.measure(settings));
-    if (settings.store() == HistorySettings.Store.H2) {
-      usage.measure(settings); // a file's size: known before the first line, at no cost
-    } else {
-      measure.run();
-    }
+    // Known before the first line: a file's size costs nothing, PostgreSQL's one query at start-up
+    // (the store has just answered the schema's creation).
+    usage.measure(settings);
     system.scheduler().scheduleWithFixedDelay(INTERVAL, INTERVAL, measure, system.executionContext());
     return usage;
   }

@@ -24,7 +24,8 @@ import pekkochat.testing.RawPeer;
 import pekkochat.testing.Servers;
 
 /**
- * Durable history over real TCP with the real store (embedded H2 in a temp directory): replay on
+ * Durable history over real TCP with the real store (embedded H2 in a temp directory, or a real
+ * PostgreSQL in the {@code postgres} profile: docs/HISTORY.md): replay on
  * entering a room for an extended client, {@code /history} and its paging for an original one,
  * rooms and topics surviving a restart, and a full store refusing lines.
  */

@@ -16,7 +16,10 @@ import pekkochat.config.ClientSettings;
 import pekkochat.config.ConfigLoader;
 import pekkochat.server.ChatServer;
 
-/** Starts real servers on a free loopback port with a private spool directory. */
+/**
+ * Starts real servers on a free loopback port with a private spool directory and a history store
+ * of their own (H2, or PostgreSQL in the {@code postgres} profile: {@link TestStore}).
+ */
 public final class Servers {
 
   private Servers() {}
@@ -34,6 +37,8 @@ public final class Servers {
     // Each spool directory its own history store (a test that restarts a server on the same
     // store passes the same spool directory).
     all.put("pekko-chat.history.data-directory", historyDirectory(spool).toString());
+    // ... or, in the postgres profile, a PostgreSQL database of its own (TestStore).
+    all.putAll(TestStore.settingsFor(spool));
     all.put("pekko-chat.server.shutdown-grace", "1s");
     // Tests open many connections from 127.0.0.1 at once; the rate limit has its own test.
     all.put("pekko-chat.server.new-connections-per-address.burst", 100_000);
