@@ -35,6 +35,8 @@ public final class ServerProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of(jvmOptions));
+    // The store the tests run on (PostgreSQL in the postgres profile), one per spool directory.
+    TestStore.settingsFor(spool).forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.addAll(
         List.of(
             "-cp", System.getProperty("java.class.path"),

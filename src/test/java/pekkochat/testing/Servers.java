@@ -48,7 +48,7 @@ public final class Servers {
 
   /** Whether test servers keep history in embedded H2 (the default) rather than another store. */
   public static boolean historyStoreIsH2() {
-    return System.getProperty("pekkochat.test.store", "h2").equals("h2");
+    return !TestStore.postgres();
   }
 
   private static final Map<Path, Path> HISTORY = new java.util.concurrent.ConcurrentHashMap<>();
