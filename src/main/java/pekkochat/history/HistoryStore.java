@@ -110,4 +110,38 @@ public final class HistoryStore {
     return "cannot open the history store at " + settings.postgres().url() + ": " + why
         + " (is PostgreSQL running, and the user and password right? docs/HISTORY.md)";
   }
+
+  /**
+   * Opens the embedded store on a thread of its own, to overlap what that costs (class loading,
+   * reading the file) with the rest of the start-up; nothing for PostgreSQL or with history off.
+   */
+  public static java.util.concurrent.CompletableFuture<java.sql.Connection> openEarly(HistorySettings settings) {
+    if (!settings.enabled() || settings.store() != HistorySettings.Store.H2) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+    java.util.concurrent.CompletableFuture<java.sql.Connection> opened = new java.util.concurrent.CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        opened.complete(java.sql.DriverManager.getConnection(h2Url(settings.dataDirectory()), "sa", ""));
+      } catch (java.sql.SQLException e) {
+        opened.complete(null); // the pool reports it, in its own words, when it opens
+      }
+    }, "history-store-warm-up");
+    t.setDaemon(true);
+    t.start();
+    return opened;
+  }
+
+  /** Closes what {@link #openEarly} opened, once it has. */
+  public static void closeQuietly(java.util.concurrent.CompletableFuture<java.sql.Connection> early) {
+    early.thenAccept(c -> {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (java.sql.SQLException ignored) {
+          // the pool's own connections keep the database open
+        }
+      }
+    });
+  }
 }

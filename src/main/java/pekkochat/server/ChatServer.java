@@ -52,6 +52,10 @@ public final class ChatServer implements AutoCloseable {
       throw new StartFailed(e.getMessage(), e);
     }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
+    // The embedded store opens (its classes load, its file is read) while the actor system
+    // starts; the connection is held until the server has started, so the pool finds it open.
+    CompletableFuture<java.sql.Connection> store = HistoryStore.openEarly(history);
+    started.whenComplete((s, failure) -> HistoryStore.closeQuietly(store));
     ActorSystem<Guardian.Command> system =
         ActorSystem.create(
             Guardian.create(settings, started),

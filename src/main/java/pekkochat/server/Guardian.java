@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Date;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
@@ -22,6 +23,7 @@ import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import pekkochat.Failures;
 import pekkochat.chat.ChatCore;
 import pekkochat.chat.ChatSettings;
+import pekkochat.chat.RoomEvent;
 import pekkochat.chat.Rooms;
 import pekkochat.chat.Users;
 import pekkochat.config.ServerSettings;
@@ -91,6 +93,9 @@ final class Guardian {
           if (!history.enabled()) {
             return serve(context, settings, tls, spool, history, started);
           }
+          // Meanwhile, the serializer of stored events gets ready (Jackson takes a few hundred ms
+          // the first time), so that the first join is not the one that pays for it.
+          warmUpEventSerialization(context.getSystem());
           // The store's tables first (created when missing), then rooms that may recover from it.
           context.pipeToSelf(
               SchemaUtils.createIfNotExists(context.getSystem()),
@@ -103,6 +108,24 @@ final class Guardian {
               })
               .build();
         });
+  }
+
+  private static void warmUpEventSerialization(ActorSystem<?> system) {
+    system.dispatchers().lookup(DispatcherSelector.blocking()).execute(() -> {
+      try {
+        var serialization = org.apache.pekko.serialization.SerializationExtension.get(system);
+        for (Object event : List.of(
+            new RoomEvent.UserJoined("#warm-up", 1, 0, "nobody"),
+            new RoomEvent.Posted("#warm-up", 2, 0, "nobody", 1, "warm-up", false))) {
+          var serializer = serialization.findSerializerFor(event);
+          byte[] bytes = serializer.toBinary(event);
+          serialization.deserialize(bytes, serializer.identifier(),
+              org.apache.pekko.serialization.Serializers.manifestFor(serializer, event)).get();
+        }
+      } catch (Exception e) {
+        // a warm-up only: the real writes say what is wrong, if anything is
+      }
+    });
   }
 
   /** Spawns the chat core and the listener, and binds the port. */
