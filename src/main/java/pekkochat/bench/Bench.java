@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     subcommands = {FilesScenario.class, ClientsScenario.class, FanoutScenario.class, RoomsScenario.class, ConnectionsScenario.class,
-        StartupScenario.class, ConnectionsWorker.class, CommandLine.HelpCommand.class},
+        StartupScenario.class, RecoveryScenario.class, ConnectionsWorker.class, CommandLine.HelpCommand.class},
     version = "pekko-chat bench",
     description = {
         "Measures pekko-chat over loopback. Each subcommand is one scenario: it prints the machine, "
