@@ -135,6 +135,9 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
     }
   }
 
+  /** What every account's persistence id starts with. */
+  static final String PERSISTENCE_PREFIX = "account|";
+
   /** The persistence id of the account of {@code key} (a {@link Nicks#key}). */
   public static PersistenceId persistenceId(String key) {
     return PersistenceId.of("account", key, "|");
@@ -234,6 +237,7 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
         .persist(new Registered(hashed.hash(), System.currentTimeMillis()))
         .thenRun(after -> {
           context.getLog().info("{} registered", hashed.nick());
+          registry.tell(new Accounts.KeyRegistered(key));
           hashed.replyTo().tell(new Accounts.Registered(hashed.nick()));
         })
         .thenUnstashAll();
@@ -245,14 +249,14 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
       return Effect().stash();
     }
     if (!state.registered()) {
+      login.registry().tell(new Accounts.LoginEnded(login.address(), false));
       login.replyTo().tell(new Accounts.Refused(login.nick(), login.nick() + " is not registered (/register <password> registers the nick you have)."));
-      login.registry().tell(new Accounts.LoginEnded(login.address(), true));
       return Effect().none();
     }
     Duration wait = throttle.waitFor(key, System.nanoTime());
     if (!wait.isZero()) {
+      login.registry().tell(new Accounts.LoginEnded(login.address(), false));
       login.replyTo().tell(new Accounts.Refused(login.nick(), tooMany("for " + login.nick(), wait)));
-      login.registry().tell(new Accounts.LoginEnded(login.address(), true));
       return Effect().none();
     }
     busy = true;
@@ -264,24 +268,28 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
     return Effect().none();
   }
 
+  /**
+   * The registry hears of the outcome before the user does: the user's next attempt can then not
+   * reach the registry before this one is counted.
+   */
   private Effect<Event, State> onVerified(State state, Verified verified) {
     busy = false;
     Login login = verified.login();
     if (verified.failure() != null) {
       context.getLog().warn("Could not check a password for {}: {}", login.nick(), verified.failure().toString());
+      login.registry().tell(new Accounts.LoginEnded(login.address(), false));
       login.replyTo().tell(new Accounts.Refused(login.nick(), "Could not log in as " + login.nick() + ": the server failed to check the password."));
-      login.registry().tell(new Accounts.LoginEnded(login.address(), true));
     } else if (verified.match()) {
       throttle.succeeded(key);
       context.getLog().info("{} logged in from {}", login.nick(), login.address());
+      login.registry().tell(new Accounts.LoginEnded(login.address(), false));
       login.replyTo().tell(new Accounts.LoggedIn(login.nick()));
-      login.registry().tell(new Accounts.LoginEnded(login.address(), true));
     } else {
       Duration wait = throttle.failed(key, System.nanoTime());
       context.getLog().info("Failed login as {} from {}", login.nick(), login.address());
+      login.registry().tell(new Accounts.LoginEnded(login.address(), true));
       login.replyTo().tell(new Accounts.Refused(login.nick(), "Wrong password for " + login.nick() + "."
           + (wait.isZero() ? "" : " " + tooMany("for " + login.nick(), wait))));
-      login.registry().tell(new Accounts.LoginEnded(login.address(), false));
     }
     return Effect().unstashAll();
   }

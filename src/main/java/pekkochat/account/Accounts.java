@@ -7,6 +7,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -73,8 +79,8 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
     public Passivate {}
   }
 
-  /** From an account: a login from {@code address} ended; {@code failed} if the password was wrong. */
-  public record LoginEnded(@JsonProperty("address") String address, @JsonProperty("ok") boolean ok) implements Command {
+  /** From an account: a login from {@code address} ended; {@code failed} if the password was checked and wrong. */
+  public record LoginEnded(@JsonProperty("address") String address, @JsonProperty("failed") boolean failed) implements Command {
     @JsonCreator
     public LoginEnded {}
   }
@@ -84,6 +90,12 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
   private enum Sweep implements Command {
     INSTANCE
   }
+
+  /** The keys of every registered account, read from the store at start (null: it failed). */
+  private record KeysLoaded(Set<String> keys, Throwable failure) implements Command {}
+
+  /** From an account: {@code key} is registered now. */
+  record KeyRegistered(String key) implements Command {}
 
   /** What a session is told. */
   public sealed interface Reply extends CborSerializable {
@@ -121,8 +133,27 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
   public static Behavior<Command> create(AccountSettings settings) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Sweep.INSTANCE, settings.failureWindow());
+      if (settings.enabled()) {
+        context.pipeToSelf(registeredKeys(context), KeysLoaded::new);
+      }
       return new Accounts(context, settings);
     }));
+  }
+
+  /**
+   * Every registered account's key: the persistence ids of the journal that are accounts' (an
+   * account exists in the journal only once registered). Read once at start, so that the lookup on
+   * every JOIN is answered from memory, without starting an account or reading the store.
+   */
+  private static CompletionStage<Set<String>> registeredKeys(ActorContext<Command> context) {
+    JdbcReadJournal journal =
+        PersistenceQuery.get(context.getSystem()).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    return journal
+        .currentPersistenceIds()
+        .filter(id -> id.startsWith(Account.PERSISTENCE_PREFIX))
+        .map(id -> id.substring(Account.PERSISTENCE_PREFIX.length()))
+        .runWith(Sink.seq(), context.getSystem())
+        .thenApply(keys -> (Set<String>) new HashSet<>(keys));
   }
 
   private final AccountSettings settings;
@@ -133,6 +164,10 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
   /** Logins being checked, per address: they count as failures until they are known not to be. */
   private final Map<String, Integer> inFlight = new HashMap<>();
   private long spawned;
+  /** Registered keys; null until read from the store (lookups wait in {@link #earlyLookups}) or if that failed. */
+  private Set<String> registered;
+  private boolean keysKnown;
+  private final List<Lookup> earlyLookups = new ArrayList<>();
 
   private Accounts(ActorContext<Command> context, AccountSettings settings) {
     super(context);
@@ -149,6 +184,13 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
         .onMessage(LoginEnded.class, this::onLoginEnded)
         .onMessage(Passivate.class, this::onPassivate)
         .onMessage(AccountStopped.class, this::onAccountStopped)
+        .onMessage(KeysLoaded.class, this::onKeysLoaded)
+        .onMessage(KeyRegistered.class, k -> {
+          if (registered != null) {
+            registered.add(k.key());
+          }
+          return this;
+        })
         .onMessageEquals(Sweep.INSTANCE, () -> {
           byAddress.sweep(System.nanoTime());
           return this;
@@ -159,9 +201,28 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
   private Behavior<Command> onLookup(Lookup lookup) {
     if (!settings.enabled()) {
       lookup.replyTo().tell(new Status(lookup.nick(), false));
+    } else if (!keysKnown) {
+      earlyLookups.add(lookup);
+    } else if (registered != null) {
+      lookup.replyTo().tell(new Status(lookup.nick(), registered.contains(Nicks.key(lookup.nick()))));
     } else {
       route(Nicks.key(lookup.nick()), new Account.Lookup(lookup.nick(), lookup.replyTo()));
     }
+    return this;
+  }
+
+  private Behavior<Command> onKeysLoaded(KeysLoaded loaded) {
+    keysKnown = true;
+    if (loaded.failure() != null) {
+      // Each lookup then asks its account, which reads the store.
+      getContext().getLog().warn("Could not read the registered accounts: {}", loaded.failure().toString());
+    } else {
+      registered = loaded.keys();
+      getContext().getLog().debug("{} registered account(s)", registered.size());
+    }
+    List<Lookup> waiting = new ArrayList<>(earlyLookups);
+    earlyLookups.clear();
+    waiting.forEach(this::onLookup);
     return this;
   }
 
@@ -209,9 +270,9 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
 
   private Behavior<Command> onLoginEnded(LoginEnded ended) {
     inFlight.computeIfPresent(ended.address(), (a, n) -> n <= 1 ? null : n - 1);
-    if (ended.ok()) {
-      byAddress.succeeded(ended.address());
-    } else {
+    // A success does not clear the address's failures: else logging in to an account of one's own
+    // between guesses would lift the limit.
+    if (ended.failed()) {
       byAddress.failed(ended.address(), System.nanoTime());
     }
     return this;

@@ -53,7 +53,7 @@ final class LoginThrottle {
     return Duration.ZERO;
   }
 
-  /** A successful login clears the key's failures. */
+  /** A successful login clears the key's failures (for an account; never for an address). */
   void succeeded(String key) {
     Entry e = entries.get(key);
     if (e != null && e.blockedUntil == 0) {
