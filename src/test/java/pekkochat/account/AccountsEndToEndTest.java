@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -266,6 +267,31 @@ class AccountsEndToEndTest {
     assertTrue(lines.stream().anyMatch(l -> l.contains("alice logged in from")), () -> "logging was captured: " + lines);
     assertTrue(lines.stream().anyMatch(l -> l.contains("Failed login as alice")), () -> "logging was captured: " + lines);
     assertTrue(lines.stream().noneMatch(l -> l.contains(secret)), () -> "the password was logged: " + lines);
+  }
+
+  @Test
+  void ourClientWithLoginLogsInRightAfterTheWelcomeAndTakesItsNickBack() throws Exception {
+    try (ChatServer server = start(Map.of("pekko-chat.accounts.login-grace", "60s"))) {
+      register(server, "alice", PASSWORD);
+      try (RawPeer squatter = RawPeer.joined(server.address(), "alice")) {
+        await(squatter, "[Server] alice is a registered nick");
+        pekkochat.testing.TestConsole console = new pekkochat.testing.TestConsole(true);
+        // The name is taken: the client is told, and the next typed line is the name it joins with.
+        pekkochat.client.ChatClient client = pekkochat.client.ChatClient.start(
+            Servers.clientConfig(), Servers.clientSettings(dir.resolve("downloads")), Optional.empty(),
+            new java.net.InetSocketAddress("127.0.0.1", server.address().getPort()), "alice", console, Optional.of(PASSWORD));
+        try {
+          console.await(".*Username already taken.*");
+          console.type("alice-away");
+          console.await(".*You are logged in as alice\\..*");
+          console.await(".*You are now known as alice.*");
+          expect(squatter, ERROR, "You were renamed: alice logged in from another connection.");
+          assertTrue(console.printed().stream().noneMatch(line -> line.contains(PASSWORD)), () -> "printed: " + console.printed());
+        } finally {
+          client.stop();
+        }
+      }
+    }
   }
 
   @Test
