@@ -64,11 +64,37 @@ public final class Users extends AbstractBehavior<Users.Command> {
     public SetAway {}
   }
 
+  /**
+   * The user behind {@code inbox} logged in to the account of {@code nick} (or registered it). If
+   * it goes by another nick, it takes {@code nick}: whoever holds it without being logged in to it
+   * is renamed to a guest nick first (told with a Refused, then its NickGranted). One logged in to
+   * it keeps it, and this user is told with a NickRefused.
+   */
+  public record LoggedIn(
+      @JsonProperty("inbox") ActorRef<ToUser> inbox, @JsonProperty("nick") String nick, @JsonProperty("guestPrefix") String guestPrefix)
+      implements Command {
+    @JsonCreator
+    public LoggedIn {}
+  }
+
+  /**
+   * The user behind {@code inbox} did not log in to its registered nick in time: if it still goes
+   * by {@code nick}, it is renamed to a free nick made of {@code prefix} and digits (NickGranted).
+   */
+  public record RenameToGuest(
+      @JsonProperty("inbox") ActorRef<ToUser> inbox, @JsonProperty("nick") String nick, @JsonProperty("prefix") String prefix)
+      implements Command {
+    @JsonCreator
+    public RenameToGuest {}
+  }
+
   private record Gone(ActorRef<ToUser> inbox) implements Command {}
 
   private static final class User {
     String nick;
     String away = "";
+    /** The key of the account it is logged in to; null: none. */
+    String account;
     final ActorRef<ToUser> inbox;
 
     User(String nick, ActorRef<ToUser> inbox) {
@@ -100,6 +126,8 @@ public final class Users extends AbstractBehavior<Users.Command> {
         .onMessage(Rename.class, this::onRename)
         .onMessage(SendFile.class, this::onSendFile)
         .onMessage(SetAway.class, this::onSetAway)
+        .onMessage(LoggedIn.class, this::onLoggedIn)
+        .onMessage(RenameToGuest.class, this::onRenameToGuest)
         .onMessage(Gone.class, this::onGone)
         .build();
   }
@@ -137,6 +165,62 @@ public final class Users extends AbstractBehavior<Users.Command> {
     byKey.put(newKey, user);
     rename.inbox().tell(new ToUser.NickGranted(user.nick, ++changeCounter));
     return this;
+  }
+
+  private Behavior<Command> onLoggedIn(LoggedIn loggedIn) {
+    User user = byInbox.get(loggedIn.inbox());
+    if (user == null) {
+      return this;
+    }
+    String key = Nicks.key(loggedIn.nick());
+    user.account = key;
+    User holder = byKey.get(key);
+    if (holder == user) {
+      return this;
+    }
+    if (holder != null) {
+      if (key.equals(holder.account)) {
+        user.inbox.tell(new ToUser.NickRefused(loggedIn.nick(),
+            "You are logged in, but " + holder.nick + " is in use by another connection logged in to it; you keep your nick."));
+        return this;
+      }
+      String was = holder.nick;
+      renameTo(holder, guestNick(loggedIn.guestPrefix()));
+      holder.inbox.tell(new ToUser.Refused("You were renamed: " + was + " logged in from another connection."));
+      holder.inbox.tell(new ToUser.NickGranted(holder.nick, ++changeCounter));
+    }
+    renameTo(user, loggedIn.nick());
+    user.inbox.tell(new ToUser.NickGranted(user.nick, ++changeCounter));
+    return this;
+  }
+
+  private Behavior<Command> onRenameToGuest(RenameToGuest rename) {
+    User user = byInbox.get(rename.inbox());
+    if (user != null && user.nick.equals(rename.nick()) && !Nicks.key(user.nick).equals(user.account)) {
+      renameTo(user, guestNick(rename.prefix()));
+      user.inbox.tell(new ToUser.NickGranted(user.nick, ++changeCounter));
+    }
+    return this;
+  }
+
+  private void renameTo(User user, String newNick) {
+    byKey.remove(Nicks.key(user.nick));
+    user.nick = newNick;
+    byKey.put(Nicks.key(newNick), user);
+  }
+
+  /** A nick no one online has: {@code prefix} and four random digits (more when those are crowded). */
+  private String guestNick(String prefix) {
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int digits = 4; ; digits++) {
+      int bound = (int) Math.pow(10, Math.min(digits, 9));
+      for (int attempt = 0; attempt < 20; attempt++) {
+        String candidate = prefix + String.format(java.util.Locale.ROOT, "%0" + Math.min(digits, 9) + "d", random.nextInt(bound));
+        if (!byKey.containsKey(Nicks.key(candidate))) {
+          return candidate;
+        }
+      }
+    }
   }
 
   private Behavior<Command> onSendPrivate(SendPrivate send) {

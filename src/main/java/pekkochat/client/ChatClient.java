@@ -50,11 +50,26 @@ public final class ChatClient {
       InetSocketAddress server,
       String username,
       Console console) {
+    return start(config, settings, tls, server, username, console, Optional.empty());
+  }
+
+  /**
+   * As above; with {@code loginPassword}, {@code /login USERNAME PASSWORD} is sent right after the
+   * welcome (run-client --login), before anything the user types. It is never printed or logged.
+   */
+  public static ChatClient start(
+      Config config,
+      ClientSettings settings,
+      Optional<ClientTls> tls,
+      InetSocketAddress server,
+      String username,
+      Console console,
+      Optional<String> loginPassword) {
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
     java.util.concurrent.atomic.AtomicBoolean transferring = new java.util.concurrent.atomic.AtomicBoolean();
     ActorSystem<Client.Command> system =
         ActorSystem.create(
-            Client.create(settings, tls, server, username, console, exitCode, transferring), "pekko-chat-client", systemConfig(config));
+            Client.create(settings, tls, server, username, console, exitCode, transferring, loginPassword), "pekko-chat-client", systemConfig(config));
     return new ChatClient(system, exitCode, transferring);
   }
 

@@ -30,6 +30,11 @@ final class Chatting extends Phase {
   /** Welcomed: chatting from now on, once the server has said which protocol it speaks. */
   static Behavior<Client.Command> start(ClientState state, String deferredText, Client.UserLine heldLine) {
     Chatting chatting = new Chatting(state, deferredText, heldLine);
+    if (state.loginLine != null) {
+      // run-client --login: before anything typed. It logs in to the -u name, taking it back if
+      // a squatter has it (whatever name this client had to choose instead).
+      state.offer(Frames.text(state.loginLine), null);
+    }
     if (!state.settings.extendedProtocol()) {
       return chatting.onNegotiated(); // never asked: the original protocol, as the original client speaks it
     }

@@ -147,11 +147,12 @@ public final class Client {
       String username,
       Console console,
       CompletableFuture<Integer> exitCode,
-      AtomicBoolean transferring) {
+      AtomicBoolean transferring,
+      Optional<String> loginPassword) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
-                timers -> start(new ClientState(context, timers, settings, tls, server, username, console, exitCode, transferring), username)));
+                timers -> start(new ClientState(context, timers, settings, tls, server, username, console, exitCode, transferring, loginPassword), username)));
   }
 
   /** Connects with {@code username}, unless the server would refuse it. */

@@ -5,12 +5,13 @@ import java.util.Optional;
 
 /**
  * The client's command line, {@code run-client HOST [-p PORT] -u USERNAME [--config FILE] [--tls]
- * [--trust-store FILE] [--trust-store-password PASSWORD] [--no-color]}, parsed by hand: picocli (which the
+ * [--trust-store FILE] [--trust-store-password PASSWORD] [--no-color] [--login]}, parsed by hand: picocli (which the
  * server and scripts/bench use) took 60-100 ms of the client's start, its classes being too old
  * for a class-data archive. Options take their value as the next argument or after {@code =}
  * ({@code --port=12000}, and {@code -p12000} for the short ones); {@code --} ends the options.
  *
  * @param port empty: the configured one (12000 by default)
+ * @param login {@code --login}: log in to the account of USERNAME right after joining
  * @param help {@code -h}/{@code --help}: print {@link #USAGE} and do nothing else
  */
 public record ClientArgs(
@@ -22,12 +23,14 @@ public record ClientArgs(
     Optional<Path> trustStore,
     Optional<String> trustStorePassword,
     boolean noColor,
+    boolean login,
     boolean help) {
 
   public static final String USAGE =
       """
       Usage: run-client HOST [-p PORT] -u USERNAME [--config FILE] [--tls]
                         [--trust-store FILE] [--trust-store-password PASSWORD] [--no-color]
+                        [--login]
       Connects to a pekko-chat (or original) chat server. Type /help once connected.
         HOST                      Server host name or address.
         -p, --port PORT           Server port (default 12000).
@@ -43,6 +46,9 @@ public record ClientArgs(
                                     variable PEKKO_CHAT_TRUST_STORE_PASSWORD).
             --no-color            No colours on the terminal (as the NO_COLOR
                                     environment variable; piped output never has any).
+            --login               Log in to the account of USERNAME once joined: the
+                                    password is asked on the terminal (not shown), or
+                                    read from the environment variable PEKKOCHAT_PASSWORD.
         -h, --help                Show this help message and exit.
       """;
 
@@ -62,6 +68,7 @@ public record ClientArgs(
     Path config = null;
     boolean tls = false;
     boolean noColor = false;
+    boolean login = false;
     Path trustStore = null;
     String password = null;
     boolean options = true;
@@ -87,13 +94,19 @@ public record ClientArgs(
             if (value != null) {
               throw new Invalid("Unknown option: '" + shown(arg) + "'");
             }
-            return new ClientArgs(host, Optional.empty(), username, Optional.empty(), false, Optional.empty(), Optional.empty(), false, true);
+            return new ClientArgs(host, Optional.empty(), username, Optional.empty(), false, Optional.empty(), Optional.empty(), false, false, true);
           }
           case "--tls" -> {
             if (value != null) {
               throw new Invalid("--tls takes no value");
             }
             tls = true;
+          }
+          case "--login" -> {
+            if (value != null) {
+              throw new Invalid("--login takes no value");
+            }
+            login = true;
           }
           case "--no-color" -> {
             if (value != null) {
@@ -132,7 +145,7 @@ public record ClientArgs(
     }
     return new ClientArgs(
         host, Optional.ofNullable(port), username, Optional.ofNullable(config), tls, Optional.ofNullable(trustStore),
-        Optional.ofNullable(password), noColor, false);
+        Optional.ofNullable(password), noColor, login, false);
   }
 
   private static int port(String value) throws Invalid {

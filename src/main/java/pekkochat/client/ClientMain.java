@@ -84,11 +84,41 @@ public final class ClientMain {
       System.err.println(ConnectFailures.unknownHost(a.host(), settings.port()));
       return 1;
     }
+    Optional<String> loginPassword = Optional.empty();
+    if (a.login()) {
+      loginPassword = loginPassword(a.username());
+      if (loginPassword.isEmpty()) {
+        System.err.println("run-client: --login needs the password: set PEKKOCHAT_PASSWORD, or run it on a terminal to be asked");
+        return 2;
+      }
+    }
     Console console = terminal != null ? terminal.take() : new PipedConsole(System.in, System.out);
     try (Console c = console) {
-      ChatClient client = ChatClient.start(config, settings, clientTls, server, a.username(), c);
+      ChatClient client = ChatClient.start(config, settings, clientTls, server, a.username(), c, loginPassword);
       return client.exitCode().toCompletableFuture().join();
     }
+  }
+
+  /**
+   * The password for --login: {@code PEKKOCHAT_PASSWORD} if set (piped use, scripts), otherwise
+   * asked on the terminal without echo. Empty when there is neither.
+   */
+  static Optional<String> loginPassword(String username) {
+    String env = System.getenv("PEKKOCHAT_PASSWORD");
+    if (env != null && !env.isEmpty()) {
+      return Optional.of(env);
+    }
+    java.io.Console terminal = System.console();
+    if (terminal == null) {
+      return Optional.empty();
+    }
+    char[] typed = terminal.readPassword("Password for %s: ", username);
+    if (typed == null || typed.length == 0) {
+      return Optional.empty();
+    }
+    String password = new String(typed);
+    java.util.Arrays.fill(typed, ' ');
+    return Optional.of(password);
   }
 
   /** The terminal being set up on a thread of its own, until the client takes it. */

@@ -48,6 +48,8 @@ final class ClientState {
   final Screen screen;
   final ChatLines chatLines;
   final CtrlC ctrlC = new CtrlC();
+  /** run-client --login: the {@code /login} line sent right after the welcome (or null). Never printed. */
+  final String loginLine;
   private final CompletableFuture<Integer> exitCode;
   private final AtomicBoolean transferring;
   private final Materializer materializer;
@@ -70,7 +72,9 @@ final class ClientState {
       String username,
       Console console,
       CompletableFuture<Integer> exitCode,
-      AtomicBoolean transferring) {
+      AtomicBoolean transferring,
+      Optional<String> loginPassword) {
+    this.loginLine = loginPassword.map(password -> "/login " + username + " " + password).orElse(null);
     this.context = context;
     this.timers = timers;
     this.settings = settings;

@@ -68,6 +68,8 @@ public final class TerminalConsole implements Console {
             .completer((r, line, candidates) -> completer.complete(r, line, candidates))
             // "!" is punctuation in chat, not a history event to expand.
             .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
+            // A typed password is not kept for the up arrow (JLine's history is in memory only).
+            .variable(LineReader.HISTORY_IGNORE, "/login *:/register *:/LOGIN *:/REGISTER *")
             .option(LineReader.Option.CASE_INSENSITIVE, true)
             .build();
     bindKeys();

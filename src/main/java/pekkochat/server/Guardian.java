@@ -21,6 +21,8 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import pekkochat.Failures;
+import pekkochat.account.AccountSettings;
+import pekkochat.account.Accounts;
 import pekkochat.chat.ChatCore;
 import pekkochat.chat.ChatSettings;
 import pekkochat.chat.RoomEvent;
@@ -142,6 +144,7 @@ final class Guardian {
             context.spawn(Rooms.create(chat, history), "rooms"),
             context.spawn(Users.create(), "users"),
             context.spawn(FileService.create(spool), "files"),
+            context.spawn(Accounts.create(AccountSettings.fromConfig(context.getSystem().settings().config())), "accounts"),
             chat);
     ActorRef<Listener.Command> room = context.spawn(Listener.create(settings, core, spool), "listener");
     // Nothing of the core or the listener may die silently, leaving the binding accepting
@@ -150,6 +153,7 @@ final class Guardian {
     context.watchWith(core.rooms(), new Died("the rooms registry"));
     context.watchWith(core.users(), new Died("the nick registry"));
     context.watchWith(core.files(), new Died("the file service"));
+    context.watchWith(core.accounts(), new Died("the accounts registry"));
     context.watchWith(room, new Died("the connection listener"));
     // The binding only hands connections over: nothing that goes wrong with one reaches it.
     var binding =

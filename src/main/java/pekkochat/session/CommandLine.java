@@ -71,6 +71,21 @@ public sealed interface CommandLine {
    * client chose, acknowledged with STORED; text starting with {@code /me } is an action.
    */
   record Post(String clientId, String room, String text, boolean action) implements CommandLine {}
+  /** {@code /register <password>}: reserve the current nick. Never printed with its password. */
+  record Register(String password) implements CommandLine {
+    @Override
+    public String toString() {
+      return "Register[password=***]";
+    }
+  }
+
+  /** {@code /login <nick> <password>}. Never printed with its password. */
+  record Login(String nick, String password) implements CommandLine {
+    @Override
+    public String toString() {
+      return "Login[nick=" + nick + ", password=***]";
+    }
+  }
 
   /** A command with its usage wrong: {@code usage} says how it is typed. */
   record Usage(String usage) implements CommandLine {}
@@ -100,8 +115,23 @@ public sealed interface CommandLine {
       case "/extended" -> extended(rest);
       case "/history" -> history(rest);
       case "/post" -> post(rest);
+      case "/register" -> rest.isEmpty() ? new Usage(REGISTER_USAGE) : new Register(rest);
+      case "/login" -> login(rest);
       default -> new Unknown(word);
     };
+  }
+
+  static final String REGISTER_USAGE = "/register <password>";
+
+  static final String LOGIN_USAGE = "/login <nick> <password>";
+
+  /** The password is all that follows the nick, stripped (as /register takes it): it may hold spaces. */
+  private static CommandLine login(String rest) {
+    int space = indexOfWhitespace(rest);
+    if (space < 0 || strip(rest.substring(space)).isEmpty()) {
+      return new Usage(LOGIN_USAGE);
+    }
+    return new Login(rest.substring(0, space), strip(rest.substring(space)));
   }
 
   private static CommandLine msg(String rest) {

@@ -23,6 +23,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
+import pekkochat.account.AccountSettings;
+import pekkochat.account.Accounts;
 import pekkochat.chat.ChatCore;
 import pekkochat.chat.Nicks;
 import pekkochat.chat.Room;
@@ -83,6 +85,12 @@ public final class Session {
   private record FromChat(ToUser message) implements Command {}
 
   private record RoomStopped(String key, ActorRef<Room.Command> ref) implements Command {}
+
+  /** An answer of the accounts registry (see the accounts section below). */
+  private record FromAccounts(Accounts.Reply reply) implements Command {}
+
+  /** The time to log in to registered nick {@code key} is over. */
+  private record LoginGraceOver(String key) implements Command {}
 
   /**
    * From the {@link Upload}: FILE frames of {@code file} to original recipients can begin (the
@@ -176,7 +184,9 @@ public final class Session {
           "/me <action> - Say what you are doing",
           "/nick <new name> - Change your name",
           "/away [<text>] - Mark yourself away (no text: back)",
-          "/sendto <nick> - Your next /send goes to that user only (otherwise: the active room)");
+          "/sendto <nick> - Your next /send goes to that user only (otherwise: the active room)",
+          "/register <password> - Reserve your current nick: others using it must log in or are renamed",
+          "/login <nick> <password> - Log in to a registered nick (and take it, if you go by another)");
 
   public static final String WELCOME = "Welcome! Type /help for commands.";
 
@@ -223,6 +233,8 @@ public final class Session {
   private final Spool spool;
   private final ServerSettings settings;
   private final ActorRef<ToUser> inbox;
+  private final ActorRef<Accounts.Reply> accountsInbox;
+  private final AccountSettings accountSettings;
   private final TokenBucket flood;
   private final Upload.Limits uploadLimits;
   private final int maxLineBytes;
@@ -284,6 +296,8 @@ public final class Session {
     this.spool = spool;
     this.settings = settings;
     this.inbox = context.messageAdapter(ToUser.class, FromChat::new);
+    this.accountsInbox = context.messageAdapter(Accounts.Reply.class, FromAccounts::new);
+    this.accountSettings = AccountSettings.fromConfig(context.getSystem().settings().config());
     this.flood = new TokenBucket(settings.policy().floodBurst(), settings.policy().floodRate(), System.nanoTime());
     this.uploadLimits =
         new Upload.Limits(
@@ -329,6 +343,8 @@ public final class Session {
           onRoomStopped(stopped);
           return Behaviors.same();
         })
+        .onMessage(FromAccounts.class, f -> onAccountReply(f.reply()))
+        .onMessage(LoginGraceOver.class, this::onLoginGraceOver)
         .onMessage(UploadRelayable.class, this::onUploadRelayable)
         .onMessage(UploadEnded.class, this::onUploadEnded)
         .onMessage(FileFrameReady.class, ready -> {
@@ -356,6 +372,7 @@ public final class Session {
         })
         .onMessageEquals(IdleTimedOut.INSTANCE, this::onIdleTimedOut)
         .onMessageEquals(ReplyTimedOut.INSTANCE, () -> {
+          accountsDidNotAnswer();
           releaseHeldBatches();
           replied();
           return Behaviors.same();
@@ -457,6 +474,7 @@ public final class Session {
       port.named(nick);
       sendOrClose(port.text(WELCOME));
       releasePendingAck();
+      checkRegistered();
       return joined();
     }
     if (message instanceof ToUser.Refused refused) {
@@ -577,6 +595,10 @@ public final class Session {
     } else if (command instanceof CommandLine.History h) {
       long before = h.beforeSeq() == 0 ? Long.MAX_VALUE : h.beforeSeq();
       withRoom(h.room(), m -> ask(m.ref(), new Room.GetHistory(inbox, before, h.count())));
+    } else if (command instanceof CommandLine.Register register) {
+      askAccounts(new Accounts.Register(nick, register.password(), accountsInbox));
+    } else if (command instanceof CommandLine.Login login) {
+      onLoginCommand(login);
     } else if (command instanceof CommandLine.Usage usage) {
       sendOrClose(port.error("Usage: " + usage.usage()));
     } else {
@@ -670,6 +692,8 @@ public final class Session {
       sendOrClose(port.error(problem.get()));
     } else if (wanted.equals(nick)) {
       sendOrClose(port.text("[Server] You are already " + nick + "."));
+    } else if (account != null && Nicks.key(wanted).equals(account)) {
+      askUsers(new Users.LoggedIn(inbox, wanted, accountSettings.guestPrefix())); // yours: taken from a squatter
     } else {
       askUsers(new Users.Rename(inbox, wanted));
     }
@@ -1086,6 +1110,7 @@ public final class Session {
     } else {
       sendOrClose(port.text("[Server] You are now known as " + nick + "."));
     }
+    checkRegistered();
   }
 
   private void announceActive(Membership m) {
@@ -1106,6 +1131,96 @@ public final class Session {
 
   private static String topicSummary(String topic) {
     return topic.isEmpty() ? "" : " Topic: " + topic + ".";
+  }
+
+  // --- accounts -------------------------------------------------------------------------------
+
+  /** The key of the account this connection is logged in to (it keeps it across /nick); null: none. */
+  private String account;
+  /** A /register or /login is being answered. */
+  private boolean accountPending;
+
+  private void askAccounts(Accounts.Command request) {
+    awaitingReply = true;
+    accountPending = true;
+    core.accounts().tell(request);
+  }
+
+  private void onLoginCommand(CommandLine.Login login) {
+    String wanted = Nicks.normalize(login.nick());
+    Optional<String> problem = Nicks.problem(wanted, settings.maxNameLength());
+    if (problem.isPresent()) {
+      sendOrClose(port.error(problem.get()));
+      return;
+    }
+    askAccounts(new Accounts.Login(wanted, login.password(), address(peer), accountsInbox));
+  }
+
+  /** The IP address in a peer's description ({@code host/1.2.3.4:5678}), without the port. */
+  static String address(String peer) {
+    int slash = peer.indexOf('/');
+    int colon = peer.lastIndexOf(':');
+    return peer.substring(slash + 1, colon > slash ? colon : peer.length());
+  }
+
+  /** After a join or a nick change: is the nick registered to someone this connection is not logged in as? */
+  private void checkRegistered() {
+    if (nick != null && !Nicks.key(nick).equals(account)) {
+      core.accounts().tell(new Accounts.Lookup(nick, accountsInbox));
+    } else {
+      timers.cancel(LoginGraceOver.class);
+    }
+  }
+
+  private Behavior<Command> onAccountReply(Accounts.Reply reply) {
+    if (reply instanceof Accounts.Status status) {
+      String key = Nicks.key(status.nick());
+      if (status.registered() && status.nick().equals(nick) && !key.equals(account)) {
+        Duration grace = accountSettings.loginGrace();
+        sendOrClose(port.text("[Server] " + nick + " is a registered nick: /login " + nick + " <password> within " + seconds(grace)
+            + ", or you will be renamed."));
+        timers.startSingleTimer(LoginGraceOver.class, new LoginGraceOver(key), grace);
+      }
+      return Behaviors.same();
+    }
+    accountPending = false;
+    if (reply instanceof Accounts.Registered registered) {
+      account = Nicks.key(registered.nick());
+      core.users().tell(new Users.LoggedIn(inbox, registered.nick(), accountSettings.guestPrefix()));
+      sendOrClose(port.text("[Server] " + registered.nick() + " is registered to you. Next time, /login " + registered.nick()
+          + " <password> keeps it."));
+    } else if (reply instanceof Accounts.LoggedIn loggedIn) {
+      account = Nicks.key(loggedIn.nick());
+      timers.cancel(LoginGraceOver.class);
+      sendOrClose(port.text("[Server] You are logged in as " + loggedIn.nick() + "."));
+      if (!account.equals(Nicks.key(nick))) {
+        // Take the nick: Users answers with NickGranted (or NickRefused), as to /nick.
+        askUsers(new Users.LoggedIn(inbox, loggedIn.nick(), accountSettings.guestPrefix()));
+        return Behaviors.same();
+      }
+      core.users().tell(new Users.LoggedIn(inbox, loggedIn.nick(), accountSettings.guestPrefix()));
+    } else if (reply instanceof Accounts.Refused refused) {
+      sendOrClose(port.error(refused.reason()));
+    }
+    replied();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onLoginGraceOver(LoginGraceOver over) {
+    if (nick != null && Nicks.key(nick).equals(over.key()) && !over.key().equals(account)) {
+      context.getLog().info("{} did not log in to its registered nick in time: renaming it", nick);
+      sendOrClose(port.text("[Server] You did not log in as " + nick + " in time."));
+      core.users().tell(new Users.RenameToGuest(inbox, nick, accountSettings.guestPrefix()));
+    }
+    return Behaviors.same();
+  }
+
+  /** The reply timeout hit while a /register or /login was being answered: the user is told. */
+  private void accountsDidNotAnswer() {
+    if (accountPending) {
+      accountPending = false;
+      sendOrClose(port.error("The accounts service did not answer in time; try again."));
+    }
   }
 
   // --- files ----------------------------------------------------------------------------------
