@@ -150,6 +150,18 @@ public final class Room extends AbstractBehavior<Room.Command> {
     public Describe {}
   }
 
+  /** Answered with {@link Recovered} once the room's history is recovered (at once with history off). */
+  public record AwaitRecovered(@JsonProperty("replyTo") ActorRef<Recovered> replyTo) implements Command {
+    @JsonCreator
+    public AwaitRecovered {}
+  }
+
+  /** {@code room} has recovered its history and serves. */
+  public record Recovered(@JsonProperty("room") String room) implements CborSerializable {
+    @JsonCreator
+    public Recovered {}
+  }
+
   /** From {@link Rooms}: stop, if no join has come since {@link Rooms.RoomIdle} said it was empty. */
   record Passivate(@JsonProperty("joinsSeen") long joinsSeen) implements Command {
     @JsonCreator
@@ -162,7 +174,10 @@ public final class Room extends AbstractBehavior<Room.Command> {
   record Stored(List<RoomEvent> events) implements Command {}
 
   /** From a (re)started {@link RoomLog}: what the store holds, and the newest lines. */
-  record LogRecovered(long lastSeq, String topic, List<RoomEvent> recent) implements Command {}
+  record LogRecovered(long lastSeq, String topic, List<RoomEvent> recent, boolean olderToCome) implements Command {}
+
+  /** From the {@link RoomLog} after {@link LogRecovered} said so: the lines from before the snapshot. */
+  record LogBackfilled(List<RoomEvent> older) implements Command {}
 
   /** The {@link RoomLog} of generation {@code generation} stopped (a write or recovery failed). */
   private record LogStopped(long generation) implements Command {}
@@ -265,6 +280,12 @@ public final class Room extends AbstractBehavior<Room.Command> {
    */
   private boolean recentIsAll;
   private boolean passivating;
+  private final long startedNanos = System.nanoTime();
+  /**
+   * While the lines from before the last snapshot are read back (after a restart): what needs
+   * them waits here (a replay on entering the room, a post whose id may be among them).
+   */
+  private List<Command> awaitingBackfill;
   /** Lines stored with a client-chosen id, by {@link #idKey}: the newest keep-in-memory of them. */
   private final Map<String, RoomEvent.Posted> storedIds =
       new LinkedHashMap<>() {
@@ -310,6 +331,7 @@ public final class Room extends AbstractBehavior<Room.Command> {
         .onMessageEquals(Flush.INSTANCE, this::onFlush)
         .onMessage(Stored.class, this::onStored)
         .onMessage(LogRecovered.class, this::onLogRecovered)
+        .onMessage(LogBackfilled.class, this::onLogBackfilled)
         .onMessage(LogStopped.class, this::onLogStopped)
         .onMessage(WriteTimedOut.class, this::onWriteTimedOut)
         .onMessageEquals(RestartLog.INSTANCE, this::onRestartLog)
@@ -361,6 +383,8 @@ public final class Room extends AbstractBehavior<Room.Command> {
       describe.replyTo().tell(new ToUser.RoomInfo(name, members.size(), topic));
     } else if (command instanceof Passivate passivate) {
       return onPassivate(passivate);
+    } else if (command instanceof AwaitRecovered await) {
+      await.replyTo().tell(new Recovered(name)); // stashed until now, if the room was recovering
     }
     return this;
   }
@@ -372,6 +396,8 @@ public final class Room extends AbstractBehavior<Room.Command> {
     Member from = members.get(post.inbox());
     if (from == null || from.id == 0) {
       post.inbox().tell(new ToUser.Refused("You are not in " + name + "."));
+    } else if (post.clientId() != null && awaitingBackfill != null) {
+      awaitingBackfill.add(post); // its id may be among the older lines: a retry is stored once
     } else if (post.clientId() != null && history.enabled() && acknowledgedAgain(from, post)) {
       return this;
     } else if (refusedByStore(post.inbox(), "Your line")) {
@@ -496,6 +522,10 @@ public final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private Behavior<Command> onListMembers(ListMembers list) {
+    if (awaitingBackfill != null && list.history() > 0) {
+      awaitingBackfill.add(list); // replayed once the older lines are back
+      return this;
+    }
     List<ToUser.MemberInfo> infos = new ArrayList<>(members.size());
     members.values().forEach(m -> infos.add(new ToUser.MemberInfo(m.nick, m.away)));
     List<RoomEvent> lines = List.of();
@@ -835,11 +865,17 @@ public final class Room extends AbstractBehavior<Room.Command> {
           storedIds.put(idKey(posted.from(), posted.clientId()), posted);
         }
       }
-      recentIsAll = recovered.recent().size() < history.keepInMemory();
+      recentIsAll = !recovered.olderToCome() && recovered.recent().size() < history.keepInMemory();
       trimToRetention(seq); // the store deletes old events a little after each snapshot
+      if (recovered.olderToCome()) {
+        awaitingBackfill = new ArrayList<>();
+      }
       everRecovered = true;
       logReady = true;
-      getContext().getLog().debug("Room {} recovered at seq {}", name, seq);
+      if (seq > 0) {
+        getContext().getLog().info("Room {} recovered its history in {} ms: {} events, {} lines in memory",
+            name, (System.nanoTime() - startedNanos) / 1_000_000, seq, recent.size());
+      }
       flush();
       return stash.unstashAll(this);
     }
@@ -886,6 +922,33 @@ public final class Room extends AbstractBehavior<Room.Command> {
     }
     again.addAll(pending);
     pending = again;
+  }
+
+  private Behavior<Command> onLogBackfilled(LogBackfilled backfilled) {
+    if (awaitingBackfill == null) {
+      return this;
+    }
+    List<RoomEvent> older = backfilled.older();
+    long oldestNow = recent.isEmpty() ? Long.MAX_VALUE : recent.peekFirst().seq();
+    for (int i = older.size() - 1; i >= 0 && recent.size() < history.keepInMemory(); i--) {
+      RoomEvent e = older.get(i);
+      if (e.seq() < oldestNow) {
+        recent.addFirst(e);
+        if (e instanceof RoomEvent.Posted posted && posted.clientId() != null) {
+          storedIds.putIfAbsent(idKey(posted.from(), posted.clientId()), posted);
+        }
+      }
+    }
+    recentIsAll = recent.size() < history.keepInMemory();
+    trimToRetention(seq);
+    List<Command> waiting = awaitingBackfill;
+    awaitingBackfill = null;
+    getContext().getLog().debug("Room {} read back {} older lines", name, older.size());
+    Behavior<Command> next = this;
+    for (Command c : waiting) {
+      next = c instanceof Post post ? onPost(post) : onCommand(c);
+    }
+    return next;
   }
 
   private Behavior<Command> onLogStopped(LogStopped stopped) {

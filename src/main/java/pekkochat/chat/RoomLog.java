@@ -37,7 +37,8 @@ import pekkochat.history.HistorySettings;
  * <p>Snapshots every {@code snapshot-every} events bound recovery; older events beyond {@code
  * max-events-per-room} are deleted with the snapshots that no longer need them. The last {@code
  * keep-in-memory} lines are kept in memory (by the room), so replay on join rarely reads the
- * store; {@link Read} pages further back from the journal.
+ * store; {@link Read} pages further back from the journal. After a restart the lines from before
+ * the last snapshot are read back in the background ({@link #backfill}).
  */
 final class RoomLog extends EventSourcedBehavior<RoomLog.Command, RoomEvent, RoomLog.State> {
 
@@ -135,11 +136,7 @@ final class RoomLog extends EventSourcedBehavior<RoomLog.Command, RoomEvent, Roo
   }
 
   private Effect<RoomEvent, State> onBackfilled(State state, Backfilled backfilled) {
-    List<RoomEvent> older = backfilled.older();
-    for (int i = older.size() - 1; i >= 0 && recovered.size() < settings.keepInMemory(); i--) {
-      recovered.addFirst(older.get(i));
-    }
-    reportRecovered(state);
+    room.tell(new Room.LogBackfilled(backfilled.older()));
     return Effect().none();
   }
 
@@ -150,7 +147,9 @@ final class RoomLog extends EventSourcedBehavior<RoomLog.Command, RoomEvent, Roo
   private java.util.concurrent.CompletionStage<List<RoomEvent>> readLines(long before, int limit) {
     JdbcReadJournal journal =
         PersistenceQuery.get(context.getSystem()).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
-    long window = Math.max(limit * 4L, 256);
+    // Most events of a busy room are lines: a window a little larger than asked for nearly always
+    // holds them, and each further one is four times larger.
+    long window = limit + 64L;
     return readWindow(journal, before, limit, window, new ArrayList<>(), 0);
   }
 
@@ -200,21 +199,21 @@ final class RoomLog extends EventSourcedBehavior<RoomLog.Command, RoomEvent, Roo
         .build();
   }
 
-  /** After recovery: fills the recent lines from before the snapshot, then tells the room. */
+  /**
+   * After recovery: tells the room at once, with the lines replayed since the snapshot; the lines
+   * from before it follow ({@link Room.LogBackfilled}), read back from the journal meanwhile, so
+   * that a room with a long history serves its first new line without waiting for them.
+   */
   private void backfill(State state) {
     recovering = false;
     long oldestRecovered = recovered.isEmpty() ? state.lastSeq() + 1 : recovered.peekFirst().seq();
     int missing = settings.keepInMemory() - recovered.size();
-    if (missing <= 0 || oldestRecovered <= 1) {
-      reportRecovered(state);
-      return;
-    }
-    context.pipeToSelf(readLines(oldestRecovered, missing), (older, failure) -> new Backfilled(failure == null ? older : List.of()));
-  }
-
-  private void reportRecovered(State state) {
-    room.tell(new Room.LogRecovered(state.lastSeq(), state.topic(), List.copyOf(recovered)));
+    boolean older = missing > 0 && oldestRecovered > 1;
+    room.tell(new Room.LogRecovered(state.lastSeq(), state.topic(), List.copyOf(recovered), older));
     recovered.clear();
+    if (older) {
+      context.pipeToSelf(readLines(oldestRecovered, missing), (lines, failure) -> new Backfilled(failure == null ? lines : List.of()));
+    }
   }
 
   @Override

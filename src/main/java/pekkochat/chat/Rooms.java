@@ -39,6 +39,12 @@ public final class Rooms extends AbstractBehavior<Rooms.Command> {
     public JoinRoom {}
   }
 
+  /** Answered by the default room once it has recovered its history (the server binds after that). */
+  public record AwaitDefaultRoom(@JsonProperty("replyTo") ActorRef<Room.Recovered> replyTo) implements Command {
+    @JsonCreator
+    public AwaitDefaultRoom {}
+  }
+
   /** {@code /rooms}: answered with {@link ToUser.RoomList}. */
   public record ListRooms(@JsonProperty("replyTo") ActorRef<ToUser> replyTo) implements Command {
     @JsonCreator
@@ -103,6 +109,10 @@ public final class Rooms extends AbstractBehavior<Rooms.Command> {
     return newReceiveBuilder()
         .onMessage(JoinRoom.class, this::onJoinRoom)
         .onMessage(ListRooms.class, this::onListRooms)
+        .onMessage(AwaitDefaultRoom.class, await -> {
+          rooms.get(RoomNames.key(settings.defaultRoom())).ref.tell(new Room.AwaitRecovered(await.replyTo()));
+          return this;
+        })
         .onMessage(RoomIdle.class, this::onRoomIdle)
         .onMessage(RoomStopped.class, this::onRoomStopped)
         .build();

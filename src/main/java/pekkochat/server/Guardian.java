@@ -25,6 +25,7 @@ import pekkochat.account.AccountSettings;
 import pekkochat.account.Accounts;
 import pekkochat.chat.ChatCore;
 import pekkochat.chat.ChatSettings;
+import pekkochat.chat.Room;
 import pekkochat.chat.RoomEvent;
 import pekkochat.chat.Rooms;
 import pekkochat.chat.Users;
@@ -62,6 +63,11 @@ final class Guardian {
   }
 
   private record StoreFailed(Throwable cause) implements Command {}
+
+  /** The default room has recovered its history: time to bind. */
+  private enum DefaultRoomReady implements Command {
+    INSTANCE
+  }
 
   /** A child that must live as long as the server stopped. */
   private record Died(String what) implements Command {}
@@ -155,6 +161,25 @@ final class Guardian {
     context.watchWith(core.files(), new Died("the file service"));
     context.watchWith(core.accounts(), new Died("the accounts registry"));
     context.watchWith(room, new Died("the connection listener"));
+    // Users are let in once the default room has its history back: the store is warm then, and
+    // the first user's welcome waits for nothing but its own join.
+    core.rooms().tell(new Rooms.AwaitDefaultRoom(context.messageAdapter(Room.Recovered.class, r -> DefaultRoomReady.INSTANCE)));
+    return Behaviors.receive(Command.class)
+        .onMessageEquals(DefaultRoomReady.INSTANCE, () -> bind(context, settings, tls, spool, room, started))
+        .onMessage(Died.class, died -> {
+          started.completeExceptionally(new IOException(died.what() + " stopped while the server was starting"));
+          return Behaviors.stopped();
+        })
+        .build();
+  }
+
+  private static Behavior<Command> bind(
+      ActorContext<Command> context,
+      ServerSettings settings,
+      Optional<ServerTls> tls,
+      Spool spool,
+      ActorRef<Listener.Command> room,
+      CompletableFuture<Started> started) {
     // The binding only hands connections over: nothing that goes wrong with one reaches it.
     var binding =
         TcpBinding.connections(Tcp.get(context.getSystem()), settings, tls)
