@@ -569,8 +569,12 @@ public final class Room extends AbstractBehavior<Room.Command> {
   /** The last {@code limit} lines in memory with {@code seq} below {@code beforeSeq}, oldest first. */
   private List<RoomEvent> recentBefore(long beforeSeq, int limit) {
     ArrayDeque<RoomEvent> found = new ArrayDeque<>();
+    long oldest = history.oldestShown();
     for (var it = recent.descendingIterator(); it.hasNext() && found.size() < limit; ) {
       RoomEvent e = it.next();
+      if (e.time() < oldest) {
+        break; // past max-age: neither shown nor kept
+      }
       if (e.seq() < beforeSeq) {
         found.addFirst(e);
       }

@@ -127,7 +127,8 @@ final class RoomLog extends EventSourcedBehavior<RoomLog.Command, RoomEvent, Roo
           } else {
             // Retention deletes a little after each snapshot: what it will delete is not shown.
             long oldestKept = settings.maxEventsPerRoom() > 0 ? state.lastSeq() - settings.maxEventsPerRoom() : 0;
-            List<RoomEvent> kept = lines.stream().filter(e -> e.seq() > oldestKept).toList();
+            long oldestTime = settings.oldestShown();
+            List<RoomEvent> kept = lines.stream().filter(e -> e.seq() > oldestKept && e.time() >= oldestTime).toList();
             boolean more = kept.size() > limit;
             read.replyTo().tell(new ToUser.History(name, more ? kept.subList(1, kept.size()) : kept, more));
           }

@@ -79,7 +79,10 @@ public final class Rooms extends AbstractBehavior<Rooms.Command> {
   }
 
   public static Behavior<Command> create(ChatSettings settings, HistorySettings history) {
-    return Behaviors.setup(context -> new Rooms(context, settings, history, StoreUsage.start(context.getSystem(), history)));
+    return Behaviors.setup(context -> {
+      pekkochat.history.AgeRetention.start(context.getSystem(), history);
+      return new Rooms(context, settings, history, StoreUsage.start(context.getSystem(), history));
+    });
   }
 
   private final ChatSettings settings;

@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param snapshotEvery events between a room's snapshots
  * @param maxEventsPerRoom retention by count (0: none)
  * @param maxAge retention by age (zero: none)
+ * @param ageCheckInterval how often events past {@code maxAge} are deleted
  * @param maxStoreSize the store's quota in bytes
  * @param maxBatch most events per write
  * @param writeTimeout how long a write may take before its lines are refused
@@ -32,6 +33,7 @@ public record HistorySettings(
     int snapshotEvery,
     long maxEventsPerRoom,
     Duration maxAge,
+    Duration ageCheckInterval,
     long maxStoreSize,
     int maxBatch,
     Duration writeTimeout) {
@@ -53,7 +55,7 @@ public record HistorySettings(
   /** History off: rooms forget everything (the original server's behaviour). */
   public static HistorySettings off() {
     return new HistorySettings(false, Path.of("data").toAbsolutePath(), Store.H2, new Postgres("", "", "", 1), 0, 500, 1, 1000, 0,
-        Duration.ZERO, Long.MAX_VALUE, 1000, Duration.ofSeconds(10));
+        Duration.ZERO, Duration.ofHours(1), Long.MAX_VALUE, 1000, Duration.ofSeconds(10));
   }
 
   public static HistorySettings fromConfig(Config config) {
@@ -78,6 +80,7 @@ public record HistorySettings(
         atLeast(c, "snapshot-every", 1),
         Math.max(0, c.getLong("max-events-per-room")),
         c.getDuration("max-age"),
+        c.getDuration("age-check-interval"),
         c.getBytes("max-store-size"),
         atLeast(c, "max-batch", 1),
         c.getDuration("write-timeout"));
@@ -89,5 +92,10 @@ public record HistorySettings(
       throw new IllegalArgumentException("pekko-chat.history." + key + ": " + v + " is below " + min);
     }
     return v;
+  }
+
+  /** The oldest time (ms since the epoch) a line may have to be shown now: 0 with no max-age. */
+  public long oldestShown() {
+    return maxAge.isZero() ? 0 : System.currentTimeMillis() - maxAge.toMillis();
   }
 }

@@ -257,4 +257,34 @@ class HistoryEndToEndTest {
       }
     }
   }
+
+  @Test
+  void retentionByAgeDeletesOldLinesFromTheStoreAndNeverShowsThem() throws Exception {
+    Map<String, Object> settings = Map.of(
+        "pekko-chat.history.max-age", "2s",
+        "pekko-chat.history.age-check-interval", "200ms",
+        "pekko-chat.history.snapshot-every", 5,
+        "pekko-chat.server.flood.burst", 1000);
+    try (ChatServer server = start(settings);
+        RawPeer alice = RawPeer.joined(server.address(), "alice");
+        RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      say(alice, bob, "alice", numbered("old", 1, 12));
+      bob.send(TEXT, "/history 5");
+      assertEquals("alice::old12", readHistory(bob, new ArrayList<>()).get(4), "fresh lines are shown");
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      long rows = Long.MAX_VALUE;
+      while (System.nanoTime() < deadline && (rows = Servers.historyStoreIsH2() ? storedEvents("room|#lobby") : 0) > 4) {
+        Thread.sleep(100); // the next sweep after the lines are 2 s old
+      }
+      assertTrue(rows <= 4, "old events deleted from the store, those after the last snapshot kept: " + rows);
+      bob.send(TEXT, "/history 50");
+      bob.expect(TEXT, "[Server] #lobby has no history yet.");
+      alice.send(TEXT, "new");
+      bob.expect(TEXT, "alice::new");
+      bob.send(TEXT, "/history 50");
+      List<String> lines = readHistory(bob, new ArrayList<>());
+      assertEquals(List.of("alice::new", "[Server] End of history of #lobby."), lines);
+    }
+  }
 }
