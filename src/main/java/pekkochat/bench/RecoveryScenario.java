@@ -99,10 +99,17 @@ final class RecoveryScenario implements Callable<Integer> {
       filler.send(ChatPeer.TEXT, "/extended 1");
       filler.send(ChatPeer.TEXT, "/join #big");
       String last = "f-" + lines;
+      // At most this many lines unacknowledged: a client that outruns the store is refused lines.
+      java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(4000);
       Thread writer = new Thread(() -> {
         try {
           ByteArrayOutputStream batch = new ByteArrayOutputStream(1 << 16);
           for (long i = 1; i <= lines; i++) {
+            if (!window.tryAcquire()) {
+              filler.out().write(batch.toByteArray());
+              batch.reset();
+              window.acquire();
+            }
             byte[] text = ("/post f-" + i + " #big line " + i + " of the recovery bench").getBytes(StandardCharsets.UTF_8);
             batch.write((text.length + 1) >>> 24);
             batch.write((text.length + 1) >>> 16);
@@ -118,6 +125,8 @@ final class RecoveryScenario implements Callable<Integer> {
           filler.out().flush();
         } catch (IOException e) {
           // the reader below times out and says so
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
       }, "recovery-fill");
       writer.setDaemon(true);
@@ -130,6 +139,7 @@ final class RecoveryScenario implements Callable<Integer> {
           byte[] payload = filler.readBytes((int) h.payloadLength());
           if ((payload[0] & 0xff) == STORED) {
             stored++;
+            window.release();
             lastProgress = System.nanoTime();
             if (storedId(payload).equals(last)) {
               return;

@@ -452,6 +452,12 @@ public final class Room extends AbstractBehavior<Room.Command> {
       from.tell(new ToUser.Refused(what + " was not sent: the history store is full (" + usage.describe() + ")."));
       return true;
     }
+    if (pending.size() >= history.maxPending()) {
+      // The store is slower than what arrives: refused, and said so, rather than queued without end.
+      from.tell(new ToUser.Refused(what + " was not sent: " + name + " is busy storing " + pending.size()
+          + " others; try again in a moment."));
+      return true;
+    }
     return false;
   }
 

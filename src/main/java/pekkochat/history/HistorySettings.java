@@ -20,6 +20,7 @@ import java.time.Duration;
  * @param ageCheckInterval how often events past {@code maxAge} are deleted
  * @param maxStoreSize the store's quota in bytes
  * @param maxBatch most events per write
+ * @param maxPending most events a room holds waiting for the store
  * @param writeTimeout how long a write may take before its lines are refused
  */
 public record HistorySettings(
@@ -36,6 +37,7 @@ public record HistorySettings(
     Duration ageCheckInterval,
     long maxStoreSize,
     int maxBatch,
+    int maxPending,
     Duration writeTimeout) {
 
   /** Which database holds the journal and snapshots. */
@@ -55,7 +57,7 @@ public record HistorySettings(
   /** History off: rooms forget everything (the original server's behaviour). */
   public static HistorySettings off() {
     return new HistorySettings(false, Path.of("data").toAbsolutePath(), Store.H2, new Postgres("", "", "", 1), 0, 500, 1, 1000, 0,
-        Duration.ZERO, Duration.ofHours(1), Long.MAX_VALUE, 1000, Duration.ofSeconds(10));
+        Duration.ZERO, Duration.ofHours(1), Long.MAX_VALUE, 1000, 20000, Duration.ofSeconds(10));
   }
 
   public static HistorySettings fromConfig(Config config) {
@@ -83,6 +85,7 @@ public record HistorySettings(
         c.getDuration("age-check-interval"),
         c.getBytes("max-store-size"),
         atLeast(c, "max-batch", 1),
+        atLeast(c, "max-pending", 1),
         c.getDuration("write-timeout"));
   }
 

@@ -287,4 +287,37 @@ class HistoryEndToEndTest {
       assertEquals(List.of("alice::new", "[Server] End of history of #lobby."), lines);
     }
   }
+
+  @Test
+  void aSenderOutrunningTheStoreIsRefusedLinesAndNoLineIsLostSilently() throws Exception {
+    Map<String, Object> settings = Map.of(
+        "pekko-chat.history.max-pending", 2,
+        "pekko-chat.server.flood.burst", 100_000,
+        "pekko-chat.server.flood.rate", 100_000);
+    int sent = 300;
+    try (ChatServer server = start(settings);
+        RawPeer alice = RawPeer.joined(server.address(), "alice");
+        RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+      alice.expect(JOIN, "bob joined the chat.");
+      for (int i = 1; i <= sent; i++) {
+        alice.send(TEXT, "burst " + i);
+      }
+      alice.send(TEXT, "/users"); // its answer comes after every refusal
+      int refused = 0;
+      while (true) {
+        RawPeer.Frame f = alice.read(Duration.ofSeconds(10));
+        if (f.type() == ERROR) {
+          assertTrue(f.text().startsWith("Your line was not sent: #lobby is busy storing"), f.text());
+          refused++;
+        } else if (f.type() == TEXT && f.text().startsWith("[Server] Online users:")) {
+          break;
+        }
+      }
+      bob.send(TEXT, "/history 500");
+      List<String> stored = readHistory(bob, new ArrayList<>());
+      int delivered = stored.size() - 1;
+      assertEquals(sent, delivered + refused, "each line stored or refused: " + delivered + " stored, " + refused + " refused");
+      assertTrue(refused > 0, "a burst of " + sent + " outran a store allowed 2 waiting events");
+    }
+  }
 }
