@@ -150,7 +150,7 @@ class HistoryEndToEndTest {
       List<String> first = readHistory(bob, new ArrayList<>());
       assertEquals(List.of("alice::m1", "alice::m2", "[Server] End of history of #lobby."), first);
       bob.send(TEXT, "/history many");
-      bob.expect(ERROR, "Usage: /history [#room] [count] [before <id>]");
+      bob.expect(ERROR, "Usage: /history [#room|@nick] [count] [before <id>]");
     }
   }
 
