@@ -13,6 +13,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import pekkochat.account.Accounts;
+import pekkochat.history.StoreUsage;
 
 /**
  * Stored private messages: routes to the {@link PrivateLog} of each conversation and the {@link
@@ -60,8 +61,9 @@ public final class PrivateMessages extends AbstractBehavior<PrivateMessages.Comm
 
   private record LookedUp(SendOffline send, boolean registered, Throwable failure) implements Command {}
 
-  public static Behavior<Command> create(PrivateSettings settings, ActorRef<Accounts.Command> accounts) {
-    return Behaviors.setup(context -> new PrivateMessages(context, settings, accounts));
+  /** {@code usage}: the store's size, checked against its quota before each message is stored. */
+  public static Behavior<Command> create(PrivateSettings settings, ActorRef<Accounts.Command> accounts, StoreUsage usage) {
+    return Behaviors.setup(context -> new PrivateMessages(context, settings, accounts, usage));
   }
 
   /** What a sender is told when the store did not take its message. */
@@ -74,11 +76,13 @@ public final class PrivateMessages extends AbstractBehavior<PrivateMessages.Comm
   private final ActorRef<Accounts.Command> accounts;
   private final Shelf<PrivateLog.Command> logs;
   private final Shelf<Mailbox.Command> mailboxes;
+  private final StoreUsage usage;
 
-  private PrivateMessages(ActorContext<Command> context, PrivateSettings settings, ActorRef<Accounts.Command> accounts) {
+  private PrivateMessages(ActorContext<Command> context, PrivateSettings settings, ActorRef<Accounts.Command> accounts, StoreUsage usage) {
     super(context);
     this.settings = settings;
     this.accounts = accounts;
+    this.usage = usage;
     this.logs = new Shelf<>("pm-", id -> PrivateLog.create(PersistenceId.ofUniqueId(id), settings, context.getSelf()), PrivateLog.Stop.INSTANCE);
     this.mailboxes = new Shelf<>("mailbox-",
         id -> Mailbox.create(id.substring("mailbox|".length()), settings, context.getSelf()), Mailbox.Stop.INSTANCE);
@@ -115,7 +119,19 @@ public final class PrivateMessages extends AbstractBehavior<PrivateMessages.Comm
     return PrivateLog.persistenceId(Nicks.key(a), Nicks.key(b)).id();
   }
 
+  /** Over the store's quota nothing more is stored, so nothing is sent (as a room refuses lines). */
+  private boolean refusedFull(ActorRef<ToUser> sender) {
+    if (usage.full()) {
+      sender.tell(new ToUser.Refused("Your private message was not sent: the history store is full (" + usage.describe() + ")."));
+      return true;
+    }
+    return false;
+  }
+
   private Behavior<Command> onSend(Send send) {
+    if (refusedFull(send.sender())) {
+      return this;
+    }
     getContext().ask(PrivateLog.Stored.class, getContext().getSelf(), settings.writeTimeout(),
         ref -> new Append(send.line(), ref),
         (stored, failure) -> new Sent(send, stored, failure));
@@ -139,6 +155,9 @@ public final class PrivateMessages extends AbstractBehavior<PrivateMessages.Comm
   }
 
   private Behavior<Command> onSendOffline(SendOffline send) {
+    if (refusedFull(send.sender())) {
+      return this;
+    }
     getContext().ask(Accounts.Reply.class, accounts, settings.writeTimeout(),
         ref -> new Accounts.Lookup(send.line().to(), ref),
         (reply, failure) -> new LookedUp(send, reply instanceof Accounts.Status s && s.registered(), failure));

@@ -76,6 +76,11 @@ public final class Rooms extends AbstractBehavior<Rooms.Command> {
     return Behaviors.setup(context -> new Rooms(context, settings, history, StoreUsage.start(context.getSystem(), history)));
   }
 
+  /** As {@link #create(ChatSettings, HistorySettings)}, measuring the store with {@code usage} (shared). */
+  public static Behavior<Command> create(ChatSettings settings, HistorySettings history, StoreUsage usage) {
+    return Behaviors.setup(context -> new Rooms(context, settings, history, usage));
+  }
+
   private final ChatSettings settings;
   private final HistorySettings history;
   private final StoreUsage usage;

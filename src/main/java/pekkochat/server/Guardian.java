@@ -35,6 +35,7 @@ import pekkochat.files.FileService;
 import pekkochat.files.Spool;
 import pekkochat.history.HistorySettings;
 import pekkochat.history.HistoryStore;
+import pekkochat.history.StoreUsage;
 import pekkochat.transport.tcp.Listener;
 import pekkochat.transport.tcp.TcpBinding;
 import pekkochat.tls.ServerTls;
@@ -145,11 +146,12 @@ final class Guardian {
     var accounts = context.spawn(Accounts.create(AccountSettings.fromConfig(config)), "accounts");
     PrivateSettings privateSettings = PrivateSettings.fromConfig(config);
     // With history off private messages are stored nowhere, as on the original server.
+    StoreUsage usage = StoreUsage.start(context.getSystem(), history);
     ActorRef<PrivateMessages.Command> privates =
-        privateSettings.enabled() ? context.spawn(PrivateMessages.create(privateSettings, accounts), "private-messages") : null;
+        privateSettings.enabled() ? context.spawn(PrivateMessages.create(privateSettings, accounts, usage), "private-messages") : null;
     ChatCore core =
         new ChatCore(
-            context.spawn(Rooms.create(chat, history), "rooms"),
+            context.spawn(Rooms.create(chat, history, usage), "rooms"),
             context.spawn(Users.create(privates), "users"),
             context.spawn(FileService.create(spool), "files"),
             accounts,
