@@ -79,9 +79,17 @@ public final class Rooms extends AbstractBehavior<Rooms.Command> {
   }
 
   public static Behavior<Command> create(ChatSettings settings, HistorySettings history) {
+    return Behaviors.setup(context -> new Rooms(context, settings, history, StoreUsage.start(context.getSystem(), history)));
+  }
+
+  /**
+   * As {@link #create(ChatSettings, HistorySettings)}, measuring the store with {@code usage}
+   * (shared); retention by age is started here, once per server.
+   */
+  public static Behavior<Command> create(ChatSettings settings, HistorySettings history, StoreUsage usage) {
     return Behaviors.setup(context -> {
       pekkochat.history.AgeRetention.start(context.getSystem(), history);
-      return new Rooms(context, settings, history, StoreUsage.start(context.getSystem(), history));
+      return new Rooms(context, settings, history, usage);
     });
   }
 

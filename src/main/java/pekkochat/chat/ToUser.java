@@ -200,6 +200,35 @@ public sealed interface ToUser extends CborSerializable {
     public PrivateSent {}
   }
 
+  /**
+   * A private message this user sent to {@code message.to()}, a registered nick that is offline,
+   * is stored and kept for it: it gets it at its next login.
+   */
+  record PrivateKept(@JsonProperty("message") PrivateMessage message) implements ToUser {
+    @JsonCreator
+    public PrivateKept {}
+  }
+
+  /** Private messages kept for this user while it was offline, oldest first: it just logged in. */
+  record KeptMessages(@JsonProperty("messages") List<PrivateMessage> messages) implements ToUser {
+    @JsonCreator
+    public KeptMessages {
+      messages = List.copyOf(messages);
+    }
+  }
+
+  /**
+   * Lines of this user's private conversation with {@code peer}, oldest first ({@code /history
+   * @nick}); {@code more}: older ones exist.
+   */
+  record PrivateHistory(@JsonProperty("peer") String peer, @JsonProperty("lines") List<PrivateLine> lines,
+      @JsonProperty("more") boolean more) implements ToUser {
+    @JsonCreator
+    public PrivateHistory {
+      lines = List.copyOf(lines);
+    }
+  }
+
   /** A file sent to this user alone ({@code /sendto}), held by the file service under {@code fileId}. */
   record PrivateFile(
       @JsonProperty("from") String from,

@@ -106,16 +106,34 @@ public final class Users extends AbstractBehavior<Users.Command> {
   /** The original server's words for a taken name. */
   public static final String TAKEN = "Username already taken.";
 
+  /** A registry whose private messages are stored nowhere (history off): the original server's behaviour. */
   public static Behavior<Command> create() {
-    return Behaviors.setup(Users::new);
+    return create(null);
+  }
+
+  /**
+   * A registry that hands every private message to {@code privates}, to be stored before it is
+   * delivered, and kept for a registered nick that is offline; null: none is stored.
+   */
+  public static Behavior<Command> create(ActorRef<PrivateMessages.Command> privates) {
+    return Behaviors.setup(context -> new Users(context, privates));
+  }
+
+  /** What a sender is told for a nick no one has online (and no account keeps messages for). */
+  static String noSuchUser(String typed) {
+    return "No such user online: " + typed + ".";
   }
 
   private final Map<String, User> byKey = new HashMap<>();
   private final Map<ActorRef<ToUser>, User> byInbox = new HashMap<>();
   private long changeCounter;
 
-  private Users(ActorContext<Command> context) {
+  /** Where private messages are stored; null: nowhere. */
+  private final ActorRef<PrivateMessages.Command> privates;
+
+  private Users(ActorContext<Command> context, ActorRef<PrivateMessages.Command> privates) {
     super(context);
+    this.privates = privates;
   }
 
   @Override
@@ -174,6 +192,9 @@ public final class Users extends AbstractBehavior<Users.Command> {
     }
     String key = Nicks.key(loggedIn.nick());
     user.account = key;
+    if (privates != null) {
+      privates.tell(new PrivateMessages.LoggedIn(key, user.inbox)); // what was kept for it while offline
+    }
     User holder = byKey.get(key);
     if (holder == user) {
       return this;
@@ -229,8 +250,19 @@ public final class Users extends AbstractBehavior<Users.Command> {
       return this;
     }
     User to = byKey.get(Nicks.key(Nicks.normalize(send.to())));
+    if (privates != null) {
+      long now = System.currentTimeMillis();
+      if (to == null) {
+        PrivateLine line = new PrivateLine(0, now, from.nick, Nicks.normalize(send.to()), send.text(), send.action());
+        privates.tell(new PrivateMessages.SendOffline(line, send.to(), send.inbox()));
+      } else {
+        PrivateLine line = new PrivateLine(0, now, from.nick, to.nick, send.text(), send.action());
+        privates.tell(new PrivateMessages.Send(line, to.inbox, send.inbox(), to.away));
+      }
+      return this;
+    }
     if (to == null) {
-      send.inbox().tell(new ToUser.Refused("No such user online: " + send.to() + "."));
+      send.inbox().tell(new ToUser.Refused(noSuchUser(send.to())));
       return this;
     }
     var message = new ToUser.PrivateMessage(from.nick, to.nick, send.text(), send.action(), System.currentTimeMillis());

@@ -26,6 +26,8 @@ import pekkochat.account.Accounts;
 import pekkochat.chat.ChatCore;
 import pekkochat.chat.ChatSettings;
 import pekkochat.chat.Room;
+import pekkochat.chat.PrivateMessages;
+import pekkochat.chat.PrivateSettings;
 import pekkochat.chat.RoomEvent;
 import pekkochat.chat.Rooms;
 import pekkochat.chat.Users;
@@ -34,6 +36,7 @@ import pekkochat.files.FileService;
 import pekkochat.files.Spool;
 import pekkochat.history.HistorySettings;
 import pekkochat.history.HistoryStore;
+import pekkochat.history.StoreUsage;
 import pekkochat.transport.tcp.Listener;
 import pekkochat.transport.tcp.TcpBinding;
 import pekkochat.tls.ServerTls;
@@ -145,12 +148,20 @@ final class Guardian {
       HistorySettings history,
       CompletableFuture<Started> started) {
     ChatSettings chat = ChatSettings.fromConfig(context.getSystem().settings().config());
+    var config = context.getSystem().settings().config();
+    var accounts = context.spawn(Accounts.create(AccountSettings.fromConfig(config)), "accounts");
+    PrivateSettings privateSettings = PrivateSettings.fromConfig(config);
+    // With history off private messages are stored nowhere, as on the original server.
+    StoreUsage usage = StoreUsage.start(context.getSystem(), history);
+    ActorRef<PrivateMessages.Command> privates =
+        privateSettings.enabled() ? context.spawn(PrivateMessages.create(privateSettings, accounts, usage), "private-messages") : null;
     ChatCore core =
         new ChatCore(
-            context.spawn(Rooms.create(chat, history), "rooms"),
-            context.spawn(Users.create(), "users"),
+            context.spawn(Rooms.create(chat, history, usage), "rooms"),
+            context.spawn(Users.create(privates), "users"),
             context.spawn(FileService.create(spool), "files"),
-            context.spawn(Accounts.create(AccountSettings.fromConfig(context.getSystem().settings().config())), "accounts"),
+            accounts,
+            privates,
             chat);
     ActorRef<Listener.Command> room = context.spawn(Listener.create(settings, core, spool), "listener");
     // Nothing of the core or the listener may die silently, leaving the binding accepting
@@ -160,6 +171,9 @@ final class Guardian {
     context.watchWith(core.users(), new Died("the nick registry"));
     context.watchWith(core.files(), new Died("the file service"));
     context.watchWith(core.accounts(), new Died("the accounts registry"));
+    if (privates != null) {
+      context.watchWith(privates, new Died("the private messages registry"));
+    }
     context.watchWith(room, new Died("the connection listener"));
     // Users are let in once the default room has its history back: the store is warm then, and
     // the first user's welcome waits for nothing but its own join.

@@ -85,6 +85,9 @@ public interface ClientPort {
    */
   boolean history(ToUser.History history);
 
+  /** Lines of a private conversation ({@code /history @nick}), as {@link #history} shows a room's. */
+  boolean privateHistory(ToUser.PrivateHistory history);
+
   /**
    * The session is about to send its last frame (why it closes): the port takes it even past its
    * limits, so the user learns why.

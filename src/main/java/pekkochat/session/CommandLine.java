@@ -61,8 +61,9 @@ public sealed interface CommandLine {
   }
 
   /**
-   * {@code /history [#room] [n] [before <seq>]}: the last {@code n} lines of a room (the active one
-   * when none is named) before line {@code seq} (all lines when 0).
+   * {@code /history [#room|@nick] [n] [before <seq>]}: the last {@code n} lines of a room (the active one
+   * when none is named), or of the private conversation with {@code @nick}, before line {@code
+   * seq} (all lines when 0).
    */
   record History(String room, int count, long beforeSeq) implements CommandLine {}
 
@@ -177,7 +178,7 @@ public sealed interface CommandLine {
     return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
   }
 
-  static final String HISTORY_USAGE = "/history [#room] [count] [before <id>]";
+  static final String HISTORY_USAGE = "/history [#room|@nick] [count] [before <id>]";
 
   /** Lines {@code /history} shows when no count is given. */
   static final int HISTORY_DEFAULT = 20;
@@ -188,7 +189,7 @@ public sealed interface CommandLine {
     int count = HISTORY_DEFAULT;
     long before = 0;
     int i = 0;
-    if (i < words.length && words[i].startsWith("#")) {
+    if (i < words.length && (words[i].startsWith("#") || words[i].startsWith("@"))) {
       room = words[i++];
     }
     try {

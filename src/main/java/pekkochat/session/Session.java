@@ -27,6 +27,7 @@ import pekkochat.account.AccountSettings;
 import pekkochat.account.Accounts;
 import pekkochat.chat.ChatCore;
 import pekkochat.chat.Nicks;
+import pekkochat.chat.PrivateMessages;
 import pekkochat.chat.Room;
 import pekkochat.chat.RoomEvent;
 import pekkochat.chat.RoomNames;
@@ -180,7 +181,8 @@ public final class Session {
           "/users <room> - List the users of a room you are in",
           "/topic [<text>] - Show or set the active room's topic (/topic - clears it)",
           "/history [<room>] [<n>] [before <id>] - Show a room's last n lines, or those before line id",
-          "/msg <nick> <text> - Send a private message",
+          "/history @<nick> [<n>] [before <id>] - Show your private conversation with nick (logged in only)",
+          "/msg <nick> <text> - Send a private message (a registered nick offline gets it when it logs in)",
           "/me <action> - Say what you are doing",
           "/nick <new name> - Change your name",
           "/away [<text>] - Mark yourself away (no text: back)",
@@ -592,6 +594,8 @@ public final class Session {
           m.ref().tell(new Room.Post(inbox, p.text(), p.action(), p.clientId()));
         }
       });
+    } else if (command instanceof CommandLine.History h && h.room().startsWith("@")) {
+      onPrivateHistory(h);
     } else if (command instanceof CommandLine.History h) {
       long before = h.beforeSeq() == 0 ? Long.MAX_VALUE : h.beforeSeq();
       withRoom(h.room(), m -> ask(m.ref(), new Room.GetHistory(inbox, before, h.count())));
@@ -837,7 +841,8 @@ public final class Session {
     return m instanceof ToUser.JoinedRoom || m instanceof ToUser.AlreadyInRoom || m instanceof ToUser.PartedRoom
         || m instanceof ToUser.Refused || m instanceof ToUser.NickGranted || m instanceof ToUser.NickRefused
         || m instanceof ToUser.Members || m instanceof ToUser.RoomList || m instanceof ToUser.Topic
-        || m instanceof ToUser.PrivateSent || m instanceof ToUser.History;
+        || m instanceof ToUser.PrivateSent || m instanceof ToUser.History
+        || m instanceof ToUser.PrivateKept || m instanceof ToUser.PrivateHistory;
   }
 
   private void handleChat(ToUser message) {
@@ -849,6 +854,12 @@ public final class Session {
       if (port.extended()) {
         sendOrClose(port.privateMessage(sent.message(), true));
       }
+    } else if (message instanceof ToUser.PrivateKept kept) {
+      onPrivateKept(kept);
+    } else if (message instanceof ToUser.KeptMessages kept) {
+      onKeptMessages(kept);
+    } else if (message instanceof ToUser.PrivateHistory history) {
+      sendOrClose(port.privateHistory(history));
     } else if (message instanceof ToUser.IsAway isAway) {
       sendOrClose(port.text("[Server] " + isAway.nick() + " is away: " + isAway.message()));
     } else if (message instanceof ToUser.PrivateFile file) {
@@ -1221,6 +1232,41 @@ public final class Session {
       accountPending = false;
       sendOrClose(port.error("The accounts service did not answer in time; try again."));
     }
+  }
+
+  // --- stored private messages (docs/HISTORY.md, "Private messages") -------------------------
+
+  /**
+   * {@code /history @nick}: only for a connection logged in to its nick, since anyone may take a
+   * nick that is not registered, and with it what was said to it.
+   */
+  private void onPrivateHistory(CommandLine.History h) {
+    String peer = Nicks.normalize(h.room().substring(1));
+    Optional<String> badNick = nickArgumentProblem(peer);
+    if (core.privates() == null) {
+      sendOrClose(port.error("This server keeps no history."));
+    } else if (badNick.isPresent()) {
+      sendOrClose(port.error(badNick.get()));
+    } else if (nick == null || !Nicks.key(nick).equals(account)) {
+      sendOrClose(port.error("Only a nick you are logged in to has private conversations to page: /register <password>, or /login."));
+    } else {
+      awaitingReply = true;
+      core.privates().tell(new PrivateMessages.Read(nick, peer, h.beforeSeq() == 0 ? Long.MAX_VALUE : h.beforeSeq(), h.count(), inbox));
+    }
+  }
+
+  private void onPrivateKept(ToUser.PrivateKept kept) {
+    String to = kept.message().to();
+    sendOrClose(port.text("[Server] " + to + " is offline: your message is kept and delivered when " + to + " logs in."));
+    if (port.extended()) {
+      sendOrClose(port.privateMessage(kept.message(), true));
+    }
+  }
+
+  private void onKeptMessages(ToUser.KeptMessages kept) {
+    int n = kept.messages().size();
+    sendOrClose(port.text("[Server] " + n + (n == 1 ? " private message" : " private messages") + " came while you were offline:"));
+    kept.messages().forEach(m -> sendOrClose(port.privateMessage(m, false)));
   }
 
   // --- files ----------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ class HistoryEndToEndTest {
       List<String> first = readHistory(bob, new ArrayList<>());
       assertEquals(List.of("alice::m1", "alice::m2", "[Server] End of history of #lobby."), first);
       bob.send(TEXT, "/history many");
-      bob.expect(ERROR, "Usage: /history [#room] [count] [before <id>]");
+      bob.expect(ERROR, "Usage: /history [#room|@nick] [count] [before <id>]");
     }
   }
 
@@ -209,6 +209,10 @@ class HistoryEndToEndTest {
       alice.send(TEXT, "/history");
       alice.expect(ERROR, "This server keeps no history.");
     }
+  }
+
+  private static boolean isUsersAnswer(RawPeer.Frame f) {
+    return f.type() == TEXT && f.text().startsWith("[Server] Online users:");
   }
 
   /** Rows of {@code persistenceId} in the journal of this test's embedded store. */
@@ -309,13 +313,24 @@ class HistoryEndToEndTest {
         if (f.type() == ERROR) {
           assertTrue(f.text().startsWith("Your line was not sent: #lobby is busy storing"), f.text());
           refused++;
-        } else if (f.type() == TEXT && f.text().startsWith("[Server] Online users:")) {
+        } else if (isUsersAnswer(f)) {
           break;
         }
       }
+      // A last line, said until it is taken: once bob has it, every line taken before it is stored.
+      boolean taken = false;
+      while (!taken) {
+        alice.send(TEXT, "the end");
+        alice.send(TEXT, "/users");
+        taken = true;
+        for (RawPeer.Frame f = alice.read(Duration.ofSeconds(10)); !isUsersAnswer(f); f = alice.read(Duration.ofSeconds(10))) {
+          taken &= f.type() != ERROR; // refused: again
+        }
+      }
+      awaitText(bob, "alice::the end");
       bob.send(TEXT, "/history 500");
       List<String> stored = readHistory(bob, new ArrayList<>());
-      int delivered = stored.size() - 1;
+      int delivered = stored.size() - 2; // not "the end" nor the end-of-history line
       assertEquals(sent, delivered + refused, "each line stored or refused: " + delivered + " stored, " + refused + " refused");
       assertTrue(refused > 0, "a burst of " + sent + " outran a store allowed 2 waiting events");
     }

@@ -231,4 +231,14 @@ class CommandLineTest {
     parses(new Extended(""), "/extended");
     parses(new Extended("1 2"), "/extended 1 2");
   }
+
+  @Test
+  void historyOfARoomOrOfAPrivateConversation() {
+    parses(new CommandLine.History("", 20, 0), "/history");
+    parses(new CommandLine.History("#dev", 5, 0), "/history #dev 5");
+    parses(new CommandLine.History("@bob", 20, 0), "/history @bob");
+    parses(new CommandLine.History("@bob", 2, 4), "/history @bob 2 before 4");
+    parses(new Usage("/history [#room|@nick] [count] [before <id>]"), "/history bob");
+    parses(new Usage("/history [#room|@nick] [count] [before <id>]"), "/history @bob 0");
+  }
 }

@@ -162,6 +162,15 @@ final class SeedEncoding {
     return ByteString.emptyByteString();
   }
 
+  /**
+   * A stored private message as an original client sees it in {@code /history @nick}: as a live
+   * one, after its id and time (UTC), e.g. {@code [#3 2026-12-02 06:40] [PM] alice::hi}.
+   */
+  static ByteString privateHistoryLine(pekkochat.chat.PrivateLine line) {
+    String stamp = "[#" + line.seq() + " " + HISTORY_TIME.format(java.time.Instant.ofEpochMilli(line.time())) + "] ";
+    return userText(stamp + "[PM] " + (line.action() ? "* " : "") + line.from() + Frames.SEPARATOR, line.text());
+  }
+
   /** A private message as the original protocol shows it: {@code [PM] alice::hi}. */
   static ByteString privateMessage(ToUser.PrivateMessage pm) {
     return userText("[PM] " + (pm.action() ? "* " : "") + pm.from() + Frames.SEPARATOR, pm.text());
@@ -213,6 +222,12 @@ final class SeedEncoding {
   static ByteString privateEvent(ToUser.PrivateMessage pm) {
     return new Event(pm.action() ? Event.Kind.PRIVATE_ACTION : Event.Kind.PRIVATE, "", 0, pm.time(), pm.from(), pm.to(), pm.text())
         .encodeFrame();
+  }
+
+  /** A stored private message as an extended EVENT, with its number in its conversation. */
+  static ByteString privateEvent(pekkochat.chat.PrivateLine line) {
+    return new Event(line.action() ? Event.Kind.PRIVATE_ACTION : Event.Kind.PRIVATE, "", line.seq(), line.time(), line.from(), line.to(),
+        line.text()).encodeFrame();
   }
 
   private static ByteString text(String s) {

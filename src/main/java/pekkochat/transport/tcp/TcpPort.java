@@ -165,6 +165,39 @@ class TcpPort implements ClientPort {
   }
 
   @Override
+  public boolean privateHistory(ToUser.PrivateHistory history) {
+    String peer = "@" + history.peer();
+    long now = System.currentTimeMillis();
+    if (extended) {
+      if (!event(new Event(Event.Kind.HISTORY, peer, 0, now, "", Integer.toString(history.lines().size()), "begin"))) {
+        return false;
+      }
+      for (pekkochat.chat.PrivateLine line : history.lines()) {
+        if (!offerBytes(SeedEncoding.privateEvent(line))) {
+          return false;
+        }
+      }
+      return event(new Event(Event.Kind.HISTORY, peer, 0, now, "", history.more() ? "more" : "", "end"));
+    }
+    if (history.lines().isEmpty()) {
+      return text("[Server] Your conversation with " + history.peer() + " has no history"
+          + (history.more() ? " before that." : " yet."));
+    }
+    int n = history.lines().size();
+    if (!text("[Server] Your conversation with " + history.peer() + ", " + n + " line" + (n == 1 ? "" : "s") + ", oldest first:")) {
+      return false;
+    }
+    for (pekkochat.chat.PrivateLine line : history.lines()) {
+      if (!offerBytes(SeedEncoding.privateHistoryLine(line))) {
+        return false;
+      }
+    }
+    return text(history.more()
+        ? "[Server] End of history. Older lines: /history " + peer + " " + n + " before " + history.lines().get(0).seq()
+        : "[Server] End of your conversation with " + history.peer() + ".");
+  }
+
+  @Override
   public boolean privateMessage(ToUser.PrivateMessage message, boolean echo) {
     ByteString frame = extended ? SeedEncoding.privateEvent(message) : SeedEncoding.privateMessage(message);
     return offerBytes(frame);

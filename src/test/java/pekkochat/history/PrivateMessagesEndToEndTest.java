@@ -1,0 +1,297 @@
+package pekkochat.history;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static pekkochat.testing.RawPeer.ERROR;
+import static pekkochat.testing.RawPeer.JOIN;
+import static pekkochat.testing.RawPeer.LEAVE;
+import static pekkochat.testing.RawPeer.TEXT;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import pekkochat.protocol.Event;
+import pekkochat.server.ChatServer;
+import pekkochat.testing.RawPeer;
+import pekkochat.testing.Servers;
+
+/**
+ * Stored private messages over real TCP with the real store: a message to a registered nick that
+ * is offline is kept and delivered at its next login, in order and once (a restart delivers
+ * nothing twice, and keeps what was not delivered); {@code /history @nick} pages a conversation
+ * for its two parties only; the cap on kept messages; and with history off, today's behaviour.
+ */
+class PrivateMessagesEndToEndTest {
+
+  private static final int EVENT = 7;
+  private static final String PASSWORD = "correct horse battery";
+
+  @TempDir Path dir;
+
+  private ChatServer start(Map<String, Object> overrides) throws ChatServer.StartFailed {
+    Map<String, Object> all = new HashMap<>();
+    all.put("pekko-chat.accounts.login-grace", "30s");
+    all.put("pekko-chat.accounts.argon2.memory", "1 MiB");
+    all.put("pekko-chat.accounts.argon2.iterations", 1);
+    all.putAll(overrides);
+    return Servers.start(dir, all);
+  }
+
+  private ChatServer start() throws ChatServer.StartFailed {
+    return start(Map.of());
+  }
+
+  /** The next frame that is not someone's join or leave. */
+  private static RawPeer.Frame next(RawPeer peer) throws IOException {
+    while (true) {
+      RawPeer.Frame f = peer.read(Duration.ofSeconds(10));
+      if (f.type() != JOIN && f.type() != LEAVE) {
+        return f;
+      }
+    }
+  }
+
+  private static void expect(RawPeer peer, int type, String text) throws IOException {
+    RawPeer.Frame f = next(peer);
+    assertEquals(type, f.type(), () -> "frame type of " + f);
+    assertEquals(text, f.text());
+  }
+
+  private static String await(RawPeer peer, String prefix) throws IOException {
+    List<String> seen = new ArrayList<>();
+    while (true) {
+      RawPeer.Frame f = peer.read(Duration.ofSeconds(10));
+      if ((f.type() == TEXT || f.type() == ERROR) && f.text().startsWith(prefix)) {
+        return f.text();
+      }
+      seen.add(f.toString());
+      assertTrue(seen.size() < 100, () -> "nothing starting with " + prefix + " in " + seen);
+    }
+  }
+
+  private static Event event(RawPeer.Frame frame) {
+    return Event.decodePayload(ByteString.fromArray(frame.payload())).orElseThrow();
+  }
+
+  private static void register(ChatServer server, String nick) throws IOException {
+    try (RawPeer owner = RawPeer.joined(server.address(), nick)) {
+      owner.send(TEXT, "/register " + PASSWORD);
+      await(owner, "[Server] " + nick + " is registered to you.");
+    }
+  }
+
+  /** Joins as {@code nick}, a registered nick, and logs in to it. */
+  private static RawPeer loggedIn(ChatServer server, String nick) throws IOException {
+    RawPeer peer = RawPeer.joined(server.address(), nick);
+    await(peer, "[Server] " + nick + " is a registered nick");
+    peer.send(TEXT, "/login " + nick + " " + PASSWORD);
+    expect(peer, TEXT, "[Server] You are logged in as " + nick + ".");
+    return peer;
+  }
+
+  /** Waits until {@code nick} is no longer online, as {@code asker}'s /users shows. */
+  private static void awaitOffline(RawPeer asker, String nick) throws IOException, InterruptedException {
+    for (int tries = 0; ; tries++) {
+      asker.send(TEXT, "/users");
+      String users = await(asker, "[Server] Online users: ");
+      if (!List.of(users.substring("[Server] Online users: ".length()).split(", ")).contains(nick)) {
+        return;
+      }
+      assertTrue(tries < 200, () -> nick + " still online: " + users);
+      Thread.sleep(25);
+    }
+  }
+
+  private static String kept(String nick) {
+    return "[Server] " + nick + " is offline: your message is kept and delivered when " + nick + " logs in.";
+  }
+
+  /** What an original client is shown of a /history @nick answer: the lines without their id and time. */
+  private static List<String> readHistory(RawPeer peer, List<Long> ids) throws IOException {
+    await(peer, "[Server] Your conversation with ");
+    List<String> lines = new ArrayList<>();
+    while (true) {
+      String text = peer.expectType(TEXT).text();
+      if (text.startsWith("[Server] End of")) {
+        lines.add(text);
+        return lines;
+      }
+      var m = java.util.regex.Pattern.compile("\\[#(\\d+) \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\] (.*)").matcher(text);
+      assertTrue(m.matches(), () -> "not a history line: " + text);
+      ids.add(Long.parseLong(m.group(1)));
+      lines.add(m.group(2));
+    }
+  }
+
+  @Test
+  void messagesToARegisteredNickOfflineAreKeptAndDeliveredAtItsLoginInOrderAndOnce() throws Exception {
+    try (ChatServer server = start()) {
+      register(server, "bob");
+      try (RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+        for (String text : List.of("one", "two", "three")) {
+          alice.send(TEXT, "/msg bob " + text);
+          expect(alice, TEXT, kept("bob"));
+        }
+        // The original server's answer for a nick no one registered stays as it was.
+        alice.send(TEXT, "/msg nobody hello");
+        expect(alice, ERROR, "No such user online: nobody.");
+        try (RawPeer bob = loggedIn(server, "bob")) {
+          expect(bob, TEXT, "[Server] 3 private messages came while you were offline:");
+          expect(bob, TEXT, "[PM] alice::one");
+          expect(bob, TEXT, "[PM] alice::two");
+          expect(bob, TEXT, "[PM] alice::three");
+          // Online now: a message goes straight to it.
+          alice.send(TEXT, "/msg bob four");
+          expect(bob, TEXT, "[PM] alice::four");
+        }
+        // Delivered once: the next login finds only what came since.
+        awaitOffline(alice, "bob");
+        alice.send(TEXT, "/msg bob five");
+        expect(alice, TEXT, kept("bob"));
+        try (RawPeer bob = loggedIn(server, "bob")) {
+          expect(bob, TEXT, "[Server] 1 private message came while you were offline:");
+          expect(bob, TEXT, "[PM] alice::five");
+        }
+      }
+    }
+  }
+
+  @Test
+  void aRestartKeepsWhatWasNotDeliveredAndDeliversNothingTwice() throws Exception {
+    try (ChatServer server = start()) {
+      register(server, "bob");
+      try (RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+        alice.send(TEXT, "/msg bob before the restart");
+        expect(alice, TEXT, kept("bob"));
+      }
+    }
+    try (ChatServer server = start()) {
+      try (RawPeer bob = loggedIn(server, "bob")) {
+        expect(bob, TEXT, "[Server] 1 private message came while you were offline:");
+        expect(bob, TEXT, "[PM] alice::before the restart");
+      }
+      try (RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+        awaitOffline(alice, "bob");
+        alice.send(TEXT, "/msg bob after the first delivery");
+        expect(alice, TEXT, kept("bob"));
+      }
+    }
+    try (ChatServer server = start()) {
+      try (RawPeer bob = loggedIn(server, "bob")) {
+        // Only what came after the delivery: the first message is not delivered again.
+        expect(bob, TEXT, "[Server] 1 private message came while you were offline:");
+        expect(bob, TEXT, "[PM] alice::after the first delivery");
+      }
+    }
+  }
+
+  @Test
+  void historyAtNickPagesAConversationForItsTwoPartiesOnly() throws Exception {
+    try (ChatServer server = start()) {
+      register(server, "alice");
+      register(server, "bob");
+      register(server, "carol");
+      try (RawPeer alice = loggedIn(server, "alice");
+          RawPeer bob = loggedIn(server, "bob");
+          RawPeer carol = loggedIn(server, "carol");
+          RawPeer eve = RawPeer.joined(server.address(), "eve")) {
+        for (String text : List.of("a1", "a2", "a3")) {
+          alice.send(TEXT, "/msg bob " + text);
+          expect(bob, TEXT, "[PM] alice::" + text);
+        }
+        for (String text : List.of("b1", "b2")) {
+          bob.send(TEXT, "/msg ALICE " + text);
+          expect(alice, TEXT, "[PM] bob::" + text);
+        }
+        // Both directions, for either party, oldest first.
+        alice.send(TEXT, "/history @bob");
+        List<Long> ids = new ArrayList<>();
+        assertEquals(List.of("[PM] alice::a1", "[PM] alice::a2", "[PM] alice::a3", "[PM] bob::b1", "[PM] bob::b2",
+            "[Server] End of your conversation with bob."), readHistory(alice, ids));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), ids);
+        // The other party pages back.
+        bob.send(TEXT, "/history @Alice 2");
+        assertEquals(List.of("[PM] bob::b1", "[PM] bob::b2", "[Server] End of history. Older lines: /history @Alice 2 before 4"),
+            readHistory(bob, new ArrayList<>()));
+        bob.send(TEXT, "/history @Alice 2 before 4");
+        assertEquals(List.of("[PM] alice::a2", "[PM] alice::a3", "[Server] End of history. Older lines: /history @Alice 2 before 2"),
+            readHistory(bob, new ArrayList<>()));
+        bob.send(TEXT, "/history @Alice 2 before 2");
+        assertEquals(List.of("[PM] alice::a1", "[Server] End of your conversation with Alice."), readHistory(bob, new ArrayList<>()));
+        // A third party names one of them and gets its own conversation with it, which is empty.
+        carol.send(TEXT, "/history @bob");
+        expect(carol, TEXT, "[Server] Your conversation with bob has no history yet.");
+        // And a nick not logged in to, which anyone could have taken, pages nothing.
+        eve.send(TEXT, "/history @bob");
+        expect(eve, ERROR, "Only a nick you are logged in to has private conversations to page: /register <password>, or /login.");
+        // An extended client: HISTORY-bracketed PRIVATE events with their id, time and sender.
+        alice.send(TEXT, "/extended 1");
+        assertEquals(Event.Kind.HELLO, event(alice.expectType(EVENT)).kind());
+        alice.send(TEXT, "/history @bob 2");
+        // After what entering the extended protocol in #lobby brings (ENTERED, its history, ACTIVE).
+        Event begin;
+        do {
+          begin = event(alice.expectType(EVENT));
+        } while (!begin.room().equals("@bob"));
+        assertEquals(Event.Kind.HISTORY, begin.kind());
+        assertEquals("begin", begin.text());
+        assertEquals("2", begin.to());
+        Event b1 = event(alice.expectType(EVENT));
+        assertEquals(Event.Kind.PRIVATE, b1.kind());
+        assertEquals(4, b1.seq());
+        assertEquals("bob", b1.from());
+        assertEquals("b1", b1.text());
+        assertTrue(b1.timeMillis() <= System.currentTimeMillis() && b1.timeMillis() > System.currentTimeMillis() - 60_000);
+        assertEquals("b2", event(alice.expectType(EVENT)).text());
+        Event end = event(alice.expectType(EVENT));
+        assertEquals(Event.Kind.HISTORY, end.kind());
+        assertEquals("more", end.to());
+      }
+    }
+  }
+
+  @Test
+  void beyondTheCapASenderIsRefusedAndWhatWasKeptIsDelivered() throws Exception {
+    try (ChatServer server = start(Map.of("pekko-chat.private.max-kept-per-recipient", 2))) {
+      register(server, "bob");
+      try (RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+        alice.send(TEXT, "/msg bob one");
+        expect(alice, TEXT, kept("bob"));
+        alice.send(TEXT, "/msg bob two");
+        expect(alice, TEXT, kept("bob"));
+        alice.send(TEXT, "/msg bob three");
+        expect(alice, ERROR, "bob is offline and has 2 private messages waiting, the most kept for anyone: yours was not kept.");
+        try (RawPeer bob = loggedIn(server, "bob")) {
+          expect(bob, TEXT, "[Server] 2 private messages came while you were offline:");
+          expect(bob, TEXT, "[PM] alice::one");
+          expect(bob, TEXT, "[PM] alice::two");
+        }
+        // Emptied by the delivery: room for more.
+        awaitOffline(alice, "bob");
+        alice.send(TEXT, "/msg bob four");
+        expect(alice, TEXT, kept("bob"));
+      }
+    }
+  }
+
+  @Test
+  void withHistoryOffNothingIsKeptAsOnTheOriginalServer() throws Exception {
+    try (ChatServer server = start(Map.of("pekko-chat.history.enabled", false));
+        RawPeer alice = RawPeer.joined(server.address(), "alice");
+        RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+      alice.send(TEXT, "/msg bob hi");
+      expect(bob, TEXT, "[PM] alice::hi");
+      alice.send(TEXT, "/msg carol hi");
+      expect(alice, ERROR, "No such user online: carol.");
+      alice.send(TEXT, "/history @bob");
+      expect(alice, ERROR, "This server keeps no history.");
+    }
+  }
+}
