@@ -76,6 +76,14 @@ final class ClientState {
   private boolean online = true;
   /** What the status line says of the connection ({@code reconnecting in 2 s...}); empty: connected. */
   private String connectionStatus = "";
+  /**
+   * Room frames of the original protocol that came, on reconnecting, between the welcome and the
+   * answer to the negotiation (said after the replay of the rooms JOIN put the client in, where
+   * they belong); empty when none wait.
+   */
+  private final List<Message> heldPlain = new java.util.ArrayList<>();
+  /** Between a HISTORY begin and its end. */
+  private boolean inReplay;
   /** The first room the server put this client in (where JOIN puts it again); empty before. */
   String homeRoom = "";
 
@@ -271,6 +279,9 @@ final class ClientState {
   /** Reconnected and resumed: the user's frames go to the connection again, those waiting first. */
   void resumed(boolean post) {
     online = true;
+    if (!negotiation.extended()) {
+      releasePlain(); // no replay is coming
+    }
     List<Outbound> frames = post ? outbox.resend() : outbox.resendAsText();
     frames.forEach(frame -> send(frame, null));
     connectionStatus = "";
@@ -335,6 +346,38 @@ final class ClientState {
    */
   private void onEvent(pekkochat.protocol.Event e) {
     outbox.seen(e);
+    boolean historyEnd = e.kind() == pekkochat.protocol.Event.Kind.HISTORY && !e.text().equals("begin");
+    if (e.kind() == pekkochat.protocol.Event.Kind.HISTORY) {
+      inReplay = !historyEnd;
+    }
+    boolean before = !heldPlain.isEmpty() && !inReplay && !historyEnd
+        && e.kind() != pekkochat.protocol.Event.Kind.HELLO && e.kind() != pekkochat.protocol.Event.Kind.ENTERED
+        && e.kind() != pekkochat.protocol.Event.Kind.STORED;
+    if (before) {
+      releasePlain(); // no replay came: they go before what the server says from now on
+    }
+    showEvent(e);
+    if (historyEnd && !heldPlain.isEmpty()) {
+      releasePlain(); // right after the lines replayed, before what came after them
+    }
+  }
+
+  /**
+   * Holds a room frame of the original protocol that came between the welcome and the answer to
+   * the negotiation, on reconnecting: the room said it after the lines to be replayed, which come
+   * after the answer; shown once they are.
+   */
+  void holdPlain(Message message) {
+    heldPlain.add(message);
+  }
+
+  private void releasePlain() {
+    List<Message> held = List.copyOf(heldPlain);
+    heldPlain.clear();
+    held.forEach(screen::fromServer);
+  }
+
+  private void showEvent(pekkochat.protocol.Event e) {
     if (e.kind() == pekkochat.protocol.Event.Kind.ENTERED && homeRoom.isEmpty()) {
       homeRoom = e.room();
     }

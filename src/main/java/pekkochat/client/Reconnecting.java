@@ -190,6 +190,13 @@ final class Reconnecting extends Phase {
     if (step != Step.NEGOTIATING) {
       return acknowledge(ackTo); // nothing of the chat comes before the welcome
     }
+    if (answer == Negotiation.Outcome.NOT_AN_ANSWER
+        && (message instanceof Message.Text || message instanceof Message.Join || message instanceof Message.Leave)) {
+      // A room's line said after this JOIN but before the answer (the connection still speaks
+      // the original protocol): it goes after the lines the answer replays.
+      state.holdPlain(message);
+      return acknowledge(ackTo);
+    }
     return super.onFromServer(message, answer, ackTo);
   }
 
