@@ -181,8 +181,9 @@ final class Reconnecting extends Phase {
     if (step == Step.JOINING && message instanceof Message.Error error) {
       // Most likely the server still holds the name for the dead connection: the same name
       // is asked for again later, never another one.
-      failure = "The server refused the name " + Display.inline(state.view.me()) + " (" + Display.inline(error.reason())
-          + "; it may still hold it for the lost connection)";
+      String reason = Display.inline(error.reason()).strip();
+      failure = "The server refused the name " + Display.inline(state.view.me()) + " ("
+          + (reason.endsWith(".") ? reason.substring(0, reason.length() - 1) : reason) + "); it may still hold it for the lost connection";
       step = Step.CLOSING;
       state.dropConnection();
       return acknowledge(ackTo);
@@ -277,6 +278,12 @@ final class Reconnecting extends Phase {
           + " sent (Ctrl-C quits now).");
     }
     return this;
+  }
+
+  /** A yes to a Ctrl-C question asked before the connection was lost: quits at once, as Ctrl-C does here. */
+  @Override
+  Behavior<Client.Command> quit() {
+    return onInterrupt();
   }
 
   @Override
