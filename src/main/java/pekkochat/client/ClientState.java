@@ -199,13 +199,17 @@ final class ClientState {
   /** Queues a frame on the connection as it is, connected for the user or not (JOIN, the negotiation). */
   void send(Outbound frame, ActorRef<Client.Ack> ackTo) {
     if (offersInFlight < MAX_OFFERS && backlog.isEmpty()) {
-      offersInFlight++;
-      CompletionStage<QueueOfferResult> offered = outbound.offer(frame);
-      int of = generation;
-      context.pipeToSelf(offered, (result, failure) -> new Client.Offered(ackTo, of));
+      offerNow(frame, ackTo);
     } else {
-      backlog.addLast(new Queued(frame, ackTo));
+      backlog.addLast(new Queued(frame, ackTo)); // behind those waiting: the order stays
     }
+  }
+
+  private void offerNow(Outbound frame, ActorRef<Client.Ack> ackTo) {
+    offersInFlight++;
+    CompletionStage<QueueOfferResult> offered = outbound.offer(frame);
+    int of = generation;
+    context.pipeToSelf(offered, (result, failure) -> new Client.Offered(ackTo, of));
   }
 
   /** An offer on connection {@code of} completed: the next frames waiting may go. */
@@ -216,7 +220,7 @@ final class ClientState {
     offersInFlight--;
     while (offersInFlight < MAX_OFFERS && !backlog.isEmpty()) {
       Queued next = backlog.removeFirst();
-      send(next.frame(), next.ackTo());
+      offerNow(next.frame(), next.ackTo());
     }
   }
 

@@ -60,10 +60,10 @@ public final class CutProxy implements AutoCloseable {
   /** Closes every connection, both sides. */
   public void cutAll() {
     for (Link link : links) {
+      links.remove(link);
       closeQuietly(link.client());
       closeQuietly(link.server());
     }
-    links.clear();
   }
 
   /**
@@ -72,10 +72,11 @@ public final class CutProxy implements AutoCloseable {
    */
   public void cutClientSides() {
     for (Link link : links) {
+      // Out of the list first: a pump ending on the closed side then leaves the server's open.
       held.add(link.server());
+      links.remove(link);
       closeQuietly(link.client());
     }
-    links.clear();
   }
 
   /** Closes the server's sides {@link #cutClientSides} kept open. */
