@@ -26,23 +26,31 @@ final class ChatLines {
   private final BooleanSupplier extended;
   private final Consumer<FileDesk.Command> files;
   private final BiConsumer<Outbound, ActorRef<Client.Ack>> offer;
+  private final Outbox outbox;
+  private final BooleanSupplier canPost;
 
   /**
    * @param extended whether the server speaks the extended protocol
    * @param files where file commands go
    * @param offer queues a frame; its {@code ackTo} (may be null) is told once it is queued
+   * @param outbox makes the {@code /post} of a room line, when {@code canPost} (the server
+   *     offers {@code post})
    */
   ChatLines(
       Screen screen,
       Display display,
       BooleanSupplier extended,
       Consumer<FileDesk.Command> files,
-      BiConsumer<Outbound, ActorRef<Client.Ack>> offer) {
+      BiConsumer<Outbound, ActorRef<Client.Ack>> offer,
+      Outbox outbox,
+      BooleanSupplier canPost) {
     this.screen = screen;
     this.display = display;
     this.extended = extended;
     this.files = files;
     this.offer = offer;
+    this.outbox = outbox;
+    this.canPost = canPost;
   }
 
   /**
@@ -75,14 +83,20 @@ final class ChatLines {
   /**
    * Sends a line or command as TEXT, to the partner of the private conversation in view if it is
    * one; a room line or action (which no server sends back to its sender) is printed locally as
-   * others see it.
+   * others see it. With a server that offers {@code /post}, a room line or action goes as {@code
+   * /post <id> <#room> <text>} to the room it is typed in, kept by the {@link Outbox} until the
+   * server says it is stored.
    */
   void send(String line, ActorRef<Client.Ack> ackTo) {
     String routed = screen.route(line);
     if (routed.toLowerCase(Locale.ROOT).startsWith("/join ")) {
-      screen.joining();
+      screen.joining(routed.substring("/join ".length()).strip());
     }
-    offer.accept(Frames.text(routed), ackTo);
+    Outbound frame = Frames.text(routed);
+    if (routed.equals(line) && Outbox.isRoomLine(line) && canPost.getAsBoolean() && !screen.postRoom().isEmpty()) {
+      frame = outbox.post(screen.postRoom(), line);
+    }
+    offer.accept(frame, ackTo);
     if (routed.equals(line)) {
       screen.own(line);
     }

@@ -9,7 +9,8 @@ import pekkochat.protocol.Frames;
  * ({@link Negotiation}; the user's lines wait for the answer, {@link #NEGOTIATION_TIMEOUT} at
  * most), then hands the user's lines to {@link ChatLines} and the keys that switch conversations
  * too. Ctrl-C asks first ({@link CtrlC}). {@code /quit}, a yes to Ctrl-C's question or the end
- * of the input says goodbye: the client is then {@link Quitting}.
+ * of the input says goodbye: the client is then {@link Quitting}. A lost connection to a server
+ * that keeps history is made again ({@link Reconnecting}).
  */
 final class Chatting extends Phase {
 
@@ -41,6 +42,28 @@ final class Chatting extends Phase {
     state.offer(Frames.text(state.negotiation.ask()), null);
     state.timers.startSingleTimer(Client.NegotiationTimedOut.INSTANCE, NEGOTIATION_TIMEOUT);
     return chatting;
+  }
+
+  /**
+   * Reconnected and resumed ({@link Reconnecting}): chatting again, the protocol known; {@code
+   * quit}: {@code /quit} was typed meanwhile, said now that the pending lines are sent.
+   */
+  static Behavior<Client.Command> resumed(ClientState state, boolean quit) {
+    Chatting chatting = new Chatting(state, null, null);
+    Behavior<Client.Command> next = chatting.onNegotiated();
+    return quit && next == chatting ? chatting.quit() : next;
+  }
+
+  /**
+   * The connection ended: with a server that keeps history the client connects again by itself
+   * ({@link Reconnecting}); otherwise that is the end, as before.
+   */
+  @Override
+  Behavior<Client.Command> onConnectionEnded(Throwable cause) {
+    if (state.resumable()) {
+      return Reconnecting.start(state, cause);
+    }
+    return super.onConnectionEnded(cause);
   }
 
   /** The user's lines may go now (again, for an answer that came after the time-out). */

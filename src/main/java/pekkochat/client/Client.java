@@ -40,8 +40,10 @@ import pekkochat.tls.ClientTls;
  * <p>The actor's behaviour is its phase, each a class of its own that hands over to the next:
  * {@link Connecting} (TCP, and the TLS handshake), {@link Joining} (JOIN sent; until the welcome
  * or a refusal), {@link ChoosingName} (asking the user for another name), {@link Chatting}
- * (negotiating, then the user's lines) and {@link Quitting} (goodbye said; until the server's
- * answer, the end of the connection or a time-out). What a message does in every phase alike is
+ * (negotiating, then the user's lines), {@link Reconnecting} (the connection to a server that
+ * keeps history was lost: connecting again with backoff, then resuming every room; the user's
+ * lines are kept meanwhile, {@link Outbox}) and {@link Quitting} (goodbye said; until the
+ * server's answer, the end of the connection or a time-out). What a message does in every phase alike is
  * in {@link Phase}; what the phases share (the parts above, the connection once made) is a {@link
  * ClientState}. This class is the protocol and the start.
  */
@@ -88,7 +90,13 @@ public final class Client {
     INSTANCE
   }
 
-  record Offered(ActorRef<Ack> ackTo) implements Command {}
+  /** A frame was queued on connection {@code generation} (or failed to); {@code ackTo} may be null. */
+  record Offered(ActorRef<Ack> ackTo, int generation) implements Command {}
+
+  /** {@link Reconnecting}: the wait before the next attempt is over. */
+  enum ReconnectNow implements Command {
+    INSTANCE
+  }
 
   /** From {@link FileDesk}: a line for the user, unstamped ({@code error}: shown as an error). */
   record FileNotice(String line, boolean error) implements Command {}
@@ -136,7 +144,7 @@ public final class Client {
    *     included, before anything is sent or shown as connected)
    * @param exitCode completed with the process exit code when the client stops: 0 after a normal
    *     quit, 1 when the server could not be reached (or not securely) or the connection was
-   *     lost, 2 when the name was refused and nobody is there to pick another
+   *     lost (and not made again, {@link Reconnecting}), 2 when the name was refused and nobody is there to pick another
    * @param transferring kept true while a file is being sent or received, so that the screen can
    *     ask before Ctrl-C quits (and send {@link CancelTransfers} instead)
    */

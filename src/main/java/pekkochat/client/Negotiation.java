@@ -49,14 +49,25 @@ final class Negotiation {
   }
 
   private State state = State.NOT_ASKED;
+  /** What the server's HELLO says it offers ({@code history}, {@code post}); empty before. */
+  private java.util.Set<String> offers = java.util.Set.of();
   /** The request's answer has not been seen (also after a time-out). */
   private boolean answerOwed;
 
   /** Records that the request is being sent; returns it. */
   String ask() {
+    return ask("");
+  }
+
+  /**
+   * As {@link #ask()}, with {@code after} (empty, or {@code " after #lobby=120"}: a client
+   * resuming) after the request; the answer is recognised the same way.
+   */
+  String ask(String after) {
     state = State.ASKED;
     answerOwed = true;
-    return REQUEST;
+    offers = java.util.Set.of();
+    return REQUEST + after;
   }
 
   /** Looks at a message from the server, in order of arrival. */
@@ -67,6 +78,7 @@ final class Negotiation {
     if (message instanceof Message.Event event && event.event().kind() == Event.Kind.HELLO) {
       answerOwed = false;
       state = State.EXTENDED;
+      offers = offered(event.event().text());
       return Outcome.EXTENDED;
     }
     if (message instanceof Message.Error error) {
@@ -102,5 +114,25 @@ final class Negotiation {
 
   boolean extended() {
     return state == State.EXTENDED;
+  }
+
+  /** Whether the extended server's HELLO offers {@code what} ({@code history}, {@code post}). */
+  boolean offers(String what) {
+    return extended() && offers.contains(what);
+  }
+
+  /** {@code pekko-chat 1; history, post}: what follows {@code "; "}, comma-separated. */
+  static java.util.Set<String> offered(String helloText) {
+    int at = helloText.indexOf("; ");
+    if (at < 0) {
+      return java.util.Set.of();
+    }
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (String offer : helloText.substring(at + 2).split(",")) {
+      if (!offer.isBlank()) {
+        out.add(offer.strip());
+      }
+    }
+    return java.util.Set.copyOf(out);
   }
 }

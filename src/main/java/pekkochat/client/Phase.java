@@ -43,7 +43,11 @@ abstract class Phase extends AbstractBehavior<Client.Command> {
         .onMessage(Client.InputStarted.class, started -> acknowledge(started.ackTo()))
         .onMessage(Client.UserLine.class, this::onUserLine)
         .onMessageEquals(Client.InputEnded.INSTANCE, this::onInputEndedHere)
-        .onMessage(Client.Offered.class, offered -> offered.ackTo() == null ? this : acknowledge(offered.ackTo()))
+        .onMessage(Client.Offered.class, offered -> {
+          state.offered(offered.generation());
+          return offered.ackTo() == null ? this : acknowledge(offered.ackTo());
+        })
+        .onMessageEquals(Client.ReconnectNow.INSTANCE, this::onReconnectNow)
         .onMessage(Client.FileNotice.class, this::onFileNotice)
         .onMessage(Client.SendFrame.class, send -> {
           state.offer(send.frame(), send.ackTo());
@@ -85,6 +89,11 @@ abstract class Phase extends AbstractBehavior<Client.Command> {
 
   /** With TLS, the handshake is done. */
   Behavior<Client.Command> onSecured(String protocol) {
+    return this;
+  }
+
+  /** The wait before connecting again is over: only {@link Reconnecting} waits. */
+  Behavior<Client.Command> onReconnectNow() {
     return this;
   }
 

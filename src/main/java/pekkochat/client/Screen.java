@@ -50,6 +50,10 @@ final class Screen {
   private int switchesInFlight;
   /** The user typed a /join: the view follows the ACTIVE or ENTERED it brings. */
   private boolean followNextActive;
+  /** A room a typed {@code /join} is entering (until its ENTERED or ACTIVE), or null. */
+  private String joiningRoom;
+  /** About the connection, after the conversations in the status line; empty for nothing. */
+  private String status = "";
   /** Another prompt (a question) shown instead of the conversation's. */
   private String question;
 
@@ -191,6 +195,7 @@ final class Screen {
           trim(c);
         }
         followNextActive = false;
+        joiningRoom = null;
         if (inView.name.isEmpty()) {
           // The first room: what is on the screen is its start already, nothing to redraw.
           inView = c;
@@ -206,6 +211,7 @@ final class Screen {
           moveTo(c);
         }
         followNextActive = false;
+        joiningRoom = null;
       }
       case PARTED -> conversations.find(e.room()).ifPresent(c -> {
         conversations.remove(c);
@@ -273,9 +279,36 @@ final class Screen {
     return Optional.empty();
   }
 
-  /** The user typed {@code /join}: the view follows the room it makes active. */
-  void joining() {
+  /**
+   * The user typed {@code /join room}: the view follows the room it makes active, and lines
+   * posted meanwhile go to that room ({@link #postRoom}), as the server would put them there.
+   */
+  void joining(String argument) {
     followNextActive = true;
+    String room = argument.split("\\s+", 2)[0];
+    joiningRoom = room.isEmpty() ? null : room.startsWith("#") ? room : "#" + room;
+  }
+
+  /**
+   * The room a line typed now is for: the room in view, or the one a {@code /join} just typed
+   * is entering; empty in a private conversation or none.
+   */
+  String postRoom() {
+    if (inView.pm()) {
+      return "";
+    }
+    return joiningRoom != null ? joiningRoom : roomInView();
+  }
+
+  /** The rooms the user is in, in the order of the status line. */
+  List<String> rooms() {
+    return conversations.rooms();
+  }
+
+  /** What the status line adds about the connection ({@code reconnecting in 2 s...}); empty: nothing. */
+  void status(String text) {
+    status = text;
+    refresh();
   }
 
   /** {@code /query nick}: opens (or switches to) the private conversation with {@code nick}. */
@@ -362,6 +395,10 @@ final class Screen {
       AttributedStyle style =
           c == inView ? AttributedStyle.DEFAULT.inverse() : c.flagged ? AttributedStyle.DEFAULT.bold() : AttributedStyle.DEFAULT;
       b.append(label, style);
+    }
+    if (!status.isEmpty()) {
+      b.append(named.isEmpty() ? "" : "  ");
+      b.append("[" + status + "]", AttributedStyle.DEFAULT.bold());
     }
     return b.toAttributedString();
   }

@@ -17,6 +17,8 @@ import pekkochat.protocol.ProtocolLimits;
  * @param extendedProtocol ask the server for the extended protocol; false: speak the original
  *     protocol only, as the original client does (files as FILE frames)
  * @param screen how a terminal shows the conversations ({@code pekko-chat.client.screen})
+ * @param reconnect how a lost connection to an extended server is made again ({@code
+ *     pekko-chat.client.reconnect})
  */
 public record ClientSettings(
     int port,
@@ -29,7 +31,8 @@ public record ClientSettings(
     int maxLinesPerMessage,
     Screen screen,
     long autoAcceptMax,
-    boolean extendedProtocol) {
+    boolean extendedProtocol,
+    Reconnect reconnect) {
 
   public ClientSettings {
     if (maxLinesPerMessage < 1) {
@@ -107,6 +110,42 @@ public record ClientSettings(
     }
   }
 
+  /**
+   * {@code pekko-chat.client.reconnect}: after a lost connection to a server that keeps history,
+   * the client connects again by itself, waiting {@code minBackoff} at first, doubling up to
+   * {@code maxBackoff}, each wait off by up to {@code randomFactor} either way (jitter), until
+   * {@code maxDuration} has passed since the loss ({@link Duration#ZERO}: never reconnect). At
+   * most {@code maxPendingLines} lines typed meanwhile are kept.
+   */
+  public record Reconnect(Duration minBackoff, Duration maxBackoff, double randomFactor, Duration maxDuration, int maxPendingLines) {
+
+    public Reconnect {
+      if (minBackoff.isNegative() || minBackoff.isZero() || maxBackoff.compareTo(minBackoff) < 0) {
+        throw new IllegalArgumentException("pekko-chat.client.reconnect: min-backoff must be above 0 and max-backoff at least min-backoff");
+      }
+      if (randomFactor < 0 || randomFactor >= 1) {
+        throw new IllegalArgumentException("pekko-chat.client.reconnect.random-factor must be at least 0 and below 1");
+      }
+      if (maxDuration.isNegative() || maxPendingLines < 1) {
+        throw new IllegalArgumentException("pekko-chat.client.reconnect: max-duration must be 0 or more, max-pending-lines at least 1");
+      }
+    }
+
+    /** Whether a lost connection is made again at all. */
+    public boolean enabled() {
+      return !maxDuration.isZero();
+    }
+
+    static Reconnect fromConfig(Config c) {
+      return new Reconnect(
+          c.getDuration("min-backoff"),
+          c.getDuration("max-backoff"),
+          c.getDouble("random-factor"),
+          c.getDuration("max-duration"),
+          c.getInt("max-pending-lines"));
+    }
+  }
+
   public static ClientSettings fromConfig(Config config) {
     Config c = config.getConfig("pekko-chat.client");
     ProtocolLimits protocol = ProtocolLimits.fromConfig(config);
@@ -122,31 +161,37 @@ public record ClientSettings(
         c.getInt("max-lines-per-message"),
         Screen.fromConfig(c.getConfig("screen")),
         c.getBytes("auto-accept-max"),
-        c.getBoolean("extended-protocol"));
+        c.getBoolean("extended-protocol"),
+        Reconnect.fromConfig(c.getConfig("reconnect")));
   }
 
   public ClientSettings withDownloadDirectory(Path dir) {
     return new ClientSettings(
-        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, screen, autoAcceptMax, extendedProtocol);
+        port, dir, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, screen, autoAcceptMax, extendedProtocol, reconnect);
   }
 
   public ClientSettings withAutoAcceptMax(long bytes) {
     return new ClientSettings(
-        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, screen, bytes, extendedProtocol);
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, screen, bytes, extendedProtocol, reconnect);
   }
 
   public ClientSettings withExtendedProtocol(boolean ask) {
     return new ClientSettings(
-        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, screen, autoAcceptMax, ask);
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, screen, autoAcceptMax, ask, reconnect);
+  }
+
+  public ClientSettings withReconnect(Reconnect newReconnect) {
+    return new ClientSettings(
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, screen, autoAcceptMax, extendedProtocol, newReconnect);
   }
 
   public ClientSettings withTls(Tls newTls) {
     return new ClientSettings(
-        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, newTls, limits, maxLinesPerMessage, screen, autoAcceptMax, extendedProtocol);
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, newTls, limits, maxLinesPerMessage, screen, autoAcceptMax, extendedProtocol, reconnect);
   }
 
   public ClientSettings withScreen(Screen newScreen) {
     return new ClientSettings(
-        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, newScreen, autoAcceptMax, extendedProtocol);
+        port, downloadDirectory, connectTimeout, outboundQueueSize, fileChunkSize, tls, limits, maxLinesPerMessage, newScreen, autoAcceptMax, extendedProtocol, reconnect);
   }
 }

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import pekkochat.client.ChatClient;
+import pekkochat.config.ClientSettings;
 import pekkochat.protocol.Event;
 import pekkochat.server.ChatServer;
 import pekkochat.testing.RawPeer;
@@ -393,15 +394,31 @@ class ClientEndToEndTest {
   }
 
   @Test
-  void serverShutdownEndsTheClientWithExitCode1() throws Exception {
+  void serverShutdownEndsTheClientWithExitCode1WhenReconnectingIsOff() throws Exception {
     TestConsole console = new TestConsole(false);
-    ChatClient client = joined("alice", console);
+    consoles.add(console);
+    ClientSettings.Reconnect off = new ClientSettings.Reconnect(Duration.ofMillis(500), Duration.ofSeconds(30), 0.3, Duration.ZERO, 1000);
+    ChatClient client = ChatClient.start(
+        Servers.clientConfig(), Servers.clientSettings(dir("alice-downloads")).withReconnect(off), loopback(server()), "alice", console);
+    clients.add(client);
+    console.await(WELCOME);
     server.close();
     server = null;
     // The notice is flushed before the server closes the connection, then the client ends.
     console.await(STAMP + "\\[Server\\] The server is shutting down\\. Goodbye\\.$");
-    console.await(STAMP + "The server closed the connection\\.");
+    console.await(STAMP + "The server closed the connection\\.$");
     assertEquals(1, exitCode(client, Duration.ofSeconds(5)));
+  }
+
+  @Test
+  void serverShutdownIsFollowedByReconnectingWhenTheServerKeepsHistory() throws Exception {
+    TestConsole console = new TestConsole(false);
+    joined("alice", console);
+    console.await("extended protocol on \\(pekko-chat 1; history, post\\)");
+    server.close();
+    server = null;
+    console.await(STAMP + "\\[Server\\] The server is shutting down\\. Goodbye\\.$");
+    console.await(STAMP + "The server closed the connection; reconnecting in \\d+\\.\\d s \\(attempt 1\\)\\.$");
   }
 
   @Test

@@ -24,6 +24,8 @@ public final class TestConsole implements Console {
   private final List<String> seen = new ArrayList<>();
   private final List<String> progressShown = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile String prompt = "> ";
+  private volatile String status = "";
+  private final List<String> statusShown = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public TestConsole(boolean interactive) {
     this.interactive = interactive;
@@ -80,6 +82,22 @@ public final class TestConsole implements Console {
   @Override
   public void prompt(String prompt) {
     this.prompt = prompt;
+  }
+
+  @Override
+  public void statusBar(org.jline.utils.AttributedString bar) {
+    status = bar.toString();
+    statusShown.add(status);
+  }
+
+  /** The status line the client set last (as text). */
+  public String currentStatus() {
+    return status;
+  }
+
+  /** Every status line shown so far. */
+  public List<String> statusShown() {
+    return List.copyOf(statusShown);
   }
 
   /** The prompt the client set last. */

@@ -1,0 +1,265 @@
+package pekkochat.client;
+
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import pekkochat.protocol.Event;
+import pekkochat.protocol.Frames;
+import pekkochat.protocol.Outbound;
+
+/**
+ * What resuming a conversation needs to remember, with a server that keeps history and offers
+ * {@code /post}: the room lines sent and not yet acknowledged, what was typed while disconnected,
+ * and the last line seen in each room.
+ *
+ * <p>A room line goes as {@code /post <id> <#room> <text>}, its id a random prefix of this client
+ * and a counter, and stays here until the server's STORED for that id. After a reconnect every
+ * one of them is sent again with the same id: the server stores an id once, so a line whose
+ * acknowledgement was lost with the connection is not stored twice. Frames typed while
+ * disconnected (posts and commands) wait here, at most {@code maxQueued}, for the new connection.
+ *
+ * <p>The last seq seen per room is the highest of the room's events this client received (lines,
+ * topics, joins, leaves, nick changes, history included). The seq of a STORED is not counted: the
+ * server may acknowledge a line before it delivers the lines stored just before it, and counting
+ * it could skip those on resume. The client's own lines after the last seq seen are therefore
+ * replayed too on resume; they are not shown again ({@link #hidesOnResume}), having been shown as
+ * they were typed.
+ *
+ * <p>Not thread-safe: owned by the client actor.
+ */
+final class Outbox {
+
+  /** A room line sent with {@code /post} and not acknowledged yet. */
+  private record Post(String id, String room, String text, boolean pending) {}
+
+  /** What a STORED means for the user. */
+  enum Stored {
+    /** Not one of ours (a {@code /post} the user typed): shown as the server sent it. */
+    NOT_OURS,
+    /** One of ours, acknowledged as usual: nothing to show (it was shown as it was typed). */
+    QUIET,
+    /** One of ours that was pending (typed while disconnected, or sent again after): shown. */
+    PENDING
+  }
+
+  private final String prefix;
+  private final int maxQueued;
+  private long counter;
+  /** Between {@link #lost} and {@link #resend}. */
+  private boolean offline;
+  /** What {@link #post} returned last (so that {@link #queue} knows a post when it sees one). */
+  private Outbound lastFrame;
+  private final LinkedHashMap<String, Post> unacked = new LinkedHashMap<>();
+  /** Frames typed while disconnected, in order (posts among them are in {@link #unacked} too). */
+  private final ArrayDeque<Outbound> queued = new ArrayDeque<>();
+  /** Ids of the posts in {@link #queued}. */
+  private final Set<String> queuedIds = new HashSet<>();
+  /** Queued frames that are not posts (commands, private messages): pending as well. */
+  private int queuedOther;
+  /** The last seq seen, by room key; with the room's name as the server spells it. */
+  private final Map<String, Long> seqs = new HashMap<>();
+  private final Map<String, String> spelled = new HashMap<>();
+  /** Rooms being replayed on resume (between HISTORY begin and end), by key. */
+  private final Set<String> resuming = new HashSet<>();
+
+  Outbox(int maxQueued) {
+    this(newPrefix(), maxQueued);
+  }
+
+  Outbox(String prefix, int maxQueued) {
+    this.prefix = prefix;
+    this.maxQueued = maxQueued;
+  }
+
+  /** 10 random letters and digits: unique enough per client, and within the id rule (1-64 of [A-Za-z0-9._:-]). */
+  private static String newPrefix() {
+    SecureRandom random = new SecureRandom();
+    String letters = "abcdefghijklmnopqrstuvwxyz0123456789";
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < 10; i++) {
+      b.append(letters.charAt(random.nextInt(letters.length())));
+    }
+    return b.toString();
+  }
+
+  // --- posting ---------------------------------------------------------------------------------
+
+  /**
+   * The frame for a room line ({@code text}, or {@code /me action}) to {@code room}: a {@code
+   * /post} with a new id, kept until acknowledged (pending, if typed while disconnected).
+   */
+  Outbound post(String room, String text) {
+    String id = prefix + ":" + (++counter);
+    String body = isAction(text) ? "/me " + text.strip().substring(4).strip() : text;
+    Post p = new Post(id, room, body, offline);
+    unacked.put(id, p);
+    lastFrame = frame(p);
+    return lastFrame;
+  }
+
+  private static Outbound frame(Post p) {
+    return Frames.text("/post " + p.id() + " " + p.room() + " " + p.text());
+  }
+
+  /** Whether {@code line} is a room action ({@code /me x}, any case). */
+  static boolean isAction(String line) {
+    String s = line.strip();
+    return s.length() > 4 && s.substring(0, 4).toLowerCase(Locale.ROOT).equals("/me ") && !s.substring(4).isBlank();
+  }
+
+  /** Whether a line typed in a room goes as a {@code /post}: a plain line, or an action. */
+  static boolean isRoomLine(String line) {
+    return !line.startsWith("/") || isAction(line);
+  }
+
+  /** The server's STORED for {@code id}. */
+  Stored stored(String id) {
+    Post p = unacked.remove(id);
+    if (p == null) {
+      return Stored.NOT_OURS;
+    }
+    return p.pending() ? Stored.PENDING : Stored.QUIET;
+  }
+
+  // --- while disconnected ----------------------------------------------------------------------
+
+  /** The connection was lost: every line not acknowledged is pending now. */
+  void lost() {
+    offline = true;
+    unacked.replaceAll((id, p) -> new Post(p.id(), p.room(), p.text(), true));
+  }
+
+  /**
+   * Keeps a frame typed while disconnected; false when {@code maxQueued} are waiting already (a
+   * post refused so is forgotten: it was never sent).
+   */
+  boolean queue(Outbound frame) {
+    String postId = frame == lastFrame ? prefix + ":" + counter : null;
+    if (queued.size() >= maxQueued) {
+      if (postId != null) {
+        unacked.remove(postId);
+      }
+      return false;
+    }
+    queued.addLast(frame);
+    if (postId == null) {
+      queuedOther++;
+    } else {
+      queuedIds.add(postId);
+    }
+    return true;
+  }
+
+  boolean offline() {
+    return offline;
+  }
+
+  int maxQueued() {
+    return maxQueued;
+  }
+
+  /** Lines pending: not acknowledged since the loss, or typed while disconnected. */
+  int pending() {
+    int n = queuedOther;
+    for (Post p : unacked.values()) {
+      if (p.pending()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Reconnected: what to send after rejoining, in order: every post not acknowledged that was sent
+   * before (same id), then the frames typed meanwhile. The queue is empty afterwards.
+   */
+  List<Outbound> resend() {
+    offline = false;
+    List<Outbound> out = new ArrayList<>();
+    for (Post p : unacked.values()) {
+      if (!queuedIds.contains(p.id())) {
+        out.add(frame(p));
+      }
+    }
+    out.addAll(queued);
+    queued.clear();
+    queuedIds.clear();
+    queuedOther = 0;
+    return out;
+  }
+
+  /** The lines not acknowledged, as plain TEXT (for a server that no longer offers {@code /post}). */
+  List<Outbound> resendAsText() {
+    offline = false;
+    List<Outbound> out = new ArrayList<>();
+    for (Post p : unacked.values()) {
+      if (!queuedIds.contains(p.id())) {
+        out.add(Frames.text(p.text()));
+      }
+    }
+    for (Outbound frame : queued) {
+      out.add(frame);
+    }
+    unacked.clear();
+    queued.clear();
+    queuedIds.clear();
+    queuedOther = 0;
+    return out;
+  }
+
+  // --- what was seen ---------------------------------------------------------------------------
+
+  /** Takes in an event from the server: the last seq of its room. */
+  void seen(Event e) {
+    if (e.seq() <= 0 || e.room().isEmpty()) {
+      return;
+    }
+    switch (e.kind()) {
+      case MESSAGE, ACTION, TOPIC, JOINED, LEFT, NICK -> {
+        String key = key(e.room());
+        seqs.merge(key, e.seq(), Math::max);
+        spelled.put(key, e.room());
+      }
+      default -> {
+        // ENTERED, ACTIVE, HISTORY, STORED: not a room's event in its order
+      }
+    }
+  }
+
+  /** The last seq seen in {@code room}; 0 for none. */
+  long lastSeq(String room) {
+    return seqs.getOrDefault(key(room), 0L);
+  }
+
+  /** {@code rooms} are being resumed: their replay is between the next HISTORY begin and end. */
+  void resuming(List<String> rooms) {
+    resuming.clear();
+    rooms.forEach(r -> resuming.add(key(r)));
+  }
+
+  /**
+   * Whether {@code e} is not to be shown: a line of the user's own ({@code me}) replayed on resume,
+   * which was shown when it was typed. Also notes the end of a room's replay.
+   */
+  boolean hidesOnResume(Event e, String me) {
+    String key = key(e.room());
+    if (e.kind() == Event.Kind.HISTORY && e.text().equals("end")) {
+      resuming.remove(key);
+      return false;
+    }
+    return resuming.contains(key)
+        && (e.kind() == Event.Kind.MESSAGE || e.kind() == Event.Kind.ACTION)
+        && e.from().equalsIgnoreCase(me);
+  }
+
+  private static String key(String room) {
+    return room.toLowerCase(Locale.ROOT);
+  }
+}
