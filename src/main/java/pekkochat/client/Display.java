@@ -292,6 +292,16 @@ final class Display {
         inHistory.remove(e.room());
       }
     }
+    boolean privateInHistory = (e.kind() == Event.Kind.PRIVATE || e.kind() == Event.Kind.PRIVATE_ACTION)
+        && inHistory.stream().anyMatch(r -> r.startsWith("@"));
+    if (privateInHistory) {
+      // A private conversation's history (HISTORY events with room @nick): their own time too.
+      String to = inline(e.to());
+      boolean action = e.kind() == Event.Kind.PRIVATE_ACTION;
+      return mine
+          ? saidAt(e.timeMillis(), "[PM to " + to + "] " + (action ? "* " : ""), e.from(), action ? " " : ": ", e.text())
+          : saidAt(e.timeMillis(), "[PM] " + (action ? "* " : ""), e.from(), action ? " " : ": ", e.text());
+    }
     if (inHistory.contains(e.room()) && (e.kind() == Event.Kind.MESSAGE || e.kind() == Event.Kind.ACTION)) {
       return saidAt(e.timeMillis(), roomTag(e.room(), view) + (e.kind() == Event.Kind.ACTION ? "* " : ""), e.from(),
           e.kind() == Event.Kind.ACTION ? " " : ": ", e.text());
