@@ -102,7 +102,7 @@ class AccountsEndToEndTest {
   void aRegisteredNickAsksForItsPasswordAndTheRightOneKeepsIt() throws Exception {
     try (ChatServer server = start()) {
       register(server, "alice", PASSWORD);
-      try (RawPeer alice = RawPeer.joined(server.address(), "alice");
+      try (RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice");
           RawPeer witness = RawPeer.joined(server.address(), "witness")) {
         assertEquals("[Server] alice is a registered nick: /login alice <password> within 1 s, or you will be renamed.",
             expectType(alice, TEXT));
@@ -138,7 +138,7 @@ class AccountsEndToEndTest {
         String guest = renamed.substring("[Server] You are now known as ".length(), renamed.length() - 1);
         assertEquals("[Server] ALICE is now known as " + guest + ".", await(witness, "[Server] ALICE is now known as"));
         // ... and the nick is free for its owner, who logs in while joining under it.
-        try (RawPeer owner = RawPeer.joined(server.address(), "alice")) {
+        try (RawPeer owner = RawPeer.joinedOnceFree(server.address(), "alice")) {
           owner.send(TEXT, "/login alice " + PASSWORD);
           await(owner, "[Server] You are logged in as alice.");
         }
@@ -156,7 +156,7 @@ class AccountsEndToEndTest {
   void loggingInTakesTheNickFromASquatterAtOnce() throws Exception {
     try (ChatServer server = start(Map.of("pekko-chat.accounts.login-grace", "60s"))) {
       register(server, "alice", PASSWORD);
-      try (RawPeer squatter = RawPeer.joined(server.address(), "alice");
+      try (RawPeer squatter = RawPeer.joinedOnceFree(server.address(), "alice");
           RawPeer owner = RawPeer.joined(server.address(), "alice2")) {
         await(squatter, "[Server] alice is a registered nick");
         owner.send(TEXT, "/login alice " + PASSWORD);
@@ -220,7 +220,7 @@ class AccountsEndToEndTest {
       register(server, "alice", PASSWORD);
     }
     try (ChatServer server = start();
-        RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+        RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice")) {
       expect(alice, TEXT, "[Server] alice is a registered nick: /login alice <password> within 1 s, or you will be renamed.");
       alice.send(TEXT, "/login alice wrong password");
       expect(alice, ERROR, "Wrong password for alice.");
@@ -243,7 +243,7 @@ class AccountsEndToEndTest {
     String secret = "s3cret-Passw0rd-xyzzy";
     try (ChatServer server = start()) {
       register(server, "alice", secret);
-      try (RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+      try (RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice")) {
         await(alice, "[Server] alice is a registered nick");
         alice.send(TEXT, "/login alice " + secret + "-wrong");
         expect(alice, ERROR, "Wrong password for alice.");
@@ -273,7 +273,7 @@ class AccountsEndToEndTest {
   void ourClientWithLoginLogsInRightAfterTheWelcomeAndTakesItsNickBack() throws Exception {
     try (ChatServer server = start(Map.of("pekko-chat.accounts.login-grace", "60s"))) {
       register(server, "alice", PASSWORD);
-      try (RawPeer squatter = RawPeer.joined(server.address(), "alice")) {
+      try (RawPeer squatter = RawPeer.joinedOnceFree(server.address(), "alice")) {
         await(squatter, "[Server] alice is a registered nick");
         pekkochat.testing.TestConsole console = new pekkochat.testing.TestConsole(true);
         // The name is taken: the client is told, and the next typed line is the name it joins with.
@@ -297,7 +297,7 @@ class AccountsEndToEndTest {
   @Test
   void withHistoryOffThereAreNoAccounts() throws Exception {
     try (ChatServer server = start(Map.of("pekko-chat.history.enabled", false));
-        RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+        RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice")) {
       alice.send(TEXT, "/register " + PASSWORD);
       expect(alice, ERROR, Accounts.NO_STORE);
       alice.send(TEXT, "/login alice " + PASSWORD);
@@ -308,7 +308,7 @@ class AccountsEndToEndTest {
   @Test
   void aTooShortPasswordIsRefusedWithoutEchoingIt() throws Exception {
     try (ChatServer server = start();
-        RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+        RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice")) {
       alice.send(TEXT, "/register abc");
       expect(alice, ERROR, "Password too short: at least 8 characters. alice was not registered.");
       alice.send(TEXT, "/register");

@@ -89,7 +89,7 @@ class PrivateMessagesEndToEndTest {
 
   /** Joins as {@code nick}, a registered nick, and logs in to it. */
   private static RawPeer loggedIn(ChatServer server, String nick) throws IOException {
-    RawPeer peer = RawPeer.joined(server.address(), nick);
+    RawPeer peer = RawPeer.joinedOnceFree(server.address(), nick);
     await(peer, "[Server] " + nick + " is a registered nick");
     peer.send(TEXT, "/login " + nick + " " + PASSWORD);
     expect(peer, TEXT, "[Server] You are logged in as " + nick + ".");
@@ -134,7 +134,7 @@ class PrivateMessagesEndToEndTest {
   void messagesToARegisteredNickOfflineAreKeptAndDeliveredAtItsLoginInOrderAndOnce() throws Exception {
     try (ChatServer server = start()) {
       register(server, "bob");
-      try (RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+      try (RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice")) {
         for (String text : List.of("one", "two", "three")) {
           alice.send(TEXT, "/msg bob " + text);
           expect(alice, TEXT, kept("bob"));
@@ -167,7 +167,7 @@ class PrivateMessagesEndToEndTest {
   void aRestartKeepsWhatWasNotDeliveredAndDeliversNothingTwice() throws Exception {
     try (ChatServer server = start()) {
       register(server, "bob");
-      try (RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+      try (RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice")) {
         alice.send(TEXT, "/msg bob before the restart");
         expect(alice, TEXT, kept("bob"));
       }
@@ -177,7 +177,7 @@ class PrivateMessagesEndToEndTest {
         expect(bob, TEXT, "[Server] 1 private message came while you were offline:");
         expect(bob, TEXT, "[PM] alice::before the restart");
       }
-      try (RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+      try (RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice")) {
         awaitOffline(alice, "bob");
         alice.send(TEXT, "/msg bob after the first delivery");
         expect(alice, TEXT, kept("bob"));
@@ -261,7 +261,7 @@ class PrivateMessagesEndToEndTest {
   void beyondTheCapASenderIsRefusedAndWhatWasKeptIsDelivered() throws Exception {
     try (ChatServer server = start(Map.of("pekko-chat.private.max-kept-per-recipient", 2))) {
       register(server, "bob");
-      try (RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+      try (RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice")) {
         alice.send(TEXT, "/msg bob one");
         expect(alice, TEXT, kept("bob"));
         alice.send(TEXT, "/msg bob two");
@@ -284,7 +284,7 @@ class PrivateMessagesEndToEndTest {
   @Test
   void withHistoryOffNothingIsKeptAsOnTheOriginalServer() throws Exception {
     try (ChatServer server = start(Map.of("pekko-chat.history.enabled", false));
-        RawPeer alice = RawPeer.joined(server.address(), "alice");
+        RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice");
         RawPeer bob = RawPeer.joined(server.address(), "bob")) {
       alice.send(TEXT, "/msg bob hi");
       expect(bob, TEXT, "[PM] alice::hi");

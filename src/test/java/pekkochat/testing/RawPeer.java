@@ -117,6 +117,33 @@ public final class RawPeer implements AutoCloseable {
   }
 
   /** Connects and joins, consuming the welcome. */
+  /**
+   * Joins as {@code name} once the server has let go of it: a connection that just closed holds
+   * its nick until its session has stopped, a moment later (only that refusal is waited out).
+   */
+  public static RawPeer joinedOnceFree(InetSocketAddress address, String name) throws IOException {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    while (true) {
+      RawPeer peer = connect(address);
+      peer.send(JOIN, name);
+      Frame f = peer.read(java.time.Duration.ofSeconds(10));
+      if (f.type() == TEXT && f.text().equals("Welcome! Type /help for commands.")) {
+        return peer;
+      }
+      peer.close();
+      assertEquals("Username already taken.", f.text(), "the only refusal waited out");
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(name + " still taken after 10 s");
+      }
+      try {
+        Thread.sleep(20); // the previous holder's session is stopping
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+    }
+  }
+
   public static RawPeer joined(InetSocketAddress address, String name) throws IOException {
     RawPeer peer = connect(address);
     peer.send(JOIN, name);
