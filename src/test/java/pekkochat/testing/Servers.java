@@ -46,11 +46,6 @@ public final class Servers {
     return ChatServer.start(config(all));
   }
 
-  /** Whether test servers keep history in embedded H2 (the default) rather than another store. */
-  public static boolean historyStoreIsH2() {
-    return !TestStore.postgres();
-  }
-
   private static final Map<Path, Path> HISTORY = new java.util.concurrent.ConcurrentHashMap<>();
 
   static {
