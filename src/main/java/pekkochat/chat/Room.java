@@ -397,7 +397,11 @@ public final class Room extends AbstractBehavior<Room.Command> {
     if (from == null || from.id == 0) {
       post.inbox().tell(new ToUser.Refused("You are not in " + name + "."));
     } else if (post.clientId() != null && awaitingBackfill != null) {
-      awaitingBackfill.add(post); // its id may be among the older lines: a retry is stored once
+      if (awaitingBackfill.size() >= history.maxPending()) {
+        post.inbox().tell(new ToUser.Refused("Your line was not sent: " + name + " is still reading its history back; try again in a moment."));
+      } else {
+        awaitingBackfill.add(post); // its id may be among the older lines: a retry is stored once
+      }
     } else if (post.clientId() != null && history.enabled() && acknowledgedAgain(from, post)) {
       return this;
     } else if (refusedByStore(post.inbox(), "Your line")) {
@@ -528,8 +532,8 @@ public final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private Behavior<Command> onListMembers(ListMembers list) {
-    if (awaitingBackfill != null && list.history() > 0) {
-      awaitingBackfill.add(list); // replayed once the older lines are back
+    if (awaitingBackfill != null && list.history() > 0 && awaitingBackfill.size() < history.maxPending()) {
+      awaitingBackfill.add(list); // replayed once the older lines are back (beyond the bound: now, with what is here)
       return this;
     }
     List<ToUser.MemberInfo> infos = new ArrayList<>(members.size());
