@@ -656,7 +656,8 @@ public final class Session {
       sendOrClose(port.error(problem.get()));
       return;
     }
-    if (afterSeq >= 0) {
+    if (afterSeq >= 0 && (replayAfter.size() < core.settings().maxRoomsPerUser() || replayAfter.containsKey(RoomNames.key(name)))) {
+      // Bounded: a join that is refused (or never answered) leaves its entry behind.
       replayAfter.put(RoomNames.key(name), afterSeq);
     }
     Membership already = rooms.get(RoomNames.key(name));
@@ -742,7 +743,13 @@ public final class Session {
     sendOrClose(port.event(new Event(Event.Kind.HELLO, "", 0, System.currentTimeMillis(), "", nick, helloText())));
     // Each room it is in is told as ENTERED once the room has listed its members; the active
     // room follows as ACTIVE when all have answered (see onMembers).
-    after.forEach((room, seq) -> replayAfter.put(RoomNames.key(RoomNames.normalize(room)), seq));
+    // Only for rooms this connection is in (the rest would never be entered, and stay).
+    after.forEach((room, seq) -> {
+      String key = RoomNames.key(RoomNames.normalize(room));
+      if (rooms.containsKey(key)) {
+        replayAfter.put(key, seq);
+      }
+    });
     for (Membership m : rooms.values()) {
       enteredPending.put(RoomNames.key(m.name()), new ArrayList<>());
       ask(m.ref(), entering(m));

@@ -54,18 +54,6 @@ class AccountsEndToEndTest {
     return start(Map.of());
   }
 
-  /** Reads until a TEXT or ERROR starting with {@code prefix}; returns it. */
-  private static String await(RawPeer peer, String prefix) throws IOException {
-    List<String> seen = new ArrayList<>();
-    while (true) {
-      RawPeer.Frame f = peer.read(Duration.ofSeconds(10));
-      if ((f.type() == TEXT || f.type() == ERROR) && f.text().startsWith(prefix)) {
-        return f.text();
-      }
-      seen.add(f.toString());
-      assertTrue(seen.size() < 100, () -> "nothing starting with " + prefix + " in " + seen);
-    }
-  }
 
   /** The next TEXT or ERROR frame, skipping the joins and leaves of others. */
   private static RawPeer.Frame next(RawPeer peer) throws IOException {
@@ -94,7 +82,7 @@ class AccountsEndToEndTest {
     try (RawPeer owner = RawPeer.joined(server.address(), nick)) {
       owner.send(TEXT, "/register " + password);
       assertEquals("[Server] " + nick + " is registered to you. Next time, /login " + nick + " <password> keeps it.",
-          await(owner, "[Server] " + nick + " is registered"));
+          owner.awaitText("[Server] " + nick + " is registered"));
     }
   }
 
@@ -113,7 +101,7 @@ class AccountsEndToEndTest {
         // Past the grace, still alice: the witness's /users says so, and alice was never told otherwise.
         alice.expectNothing(Duration.ofMillis(1500));
         witness.send(TEXT, "/users");
-        String users = await(witness, "[Server] Online users: ");
+        String users = witness.awaitText("[Server] Online users: ");
         assertTrue(users.contains("alice"), users);
         assertFalse(users.contains("guest-"), users);
         // Registering again is refused: it is registered already.
@@ -131,16 +119,16 @@ class AccountsEndToEndTest {
       try (RawPeer witness = RawPeer.joined(server.address(), "witness");
           RawPeer squatter = RawPeer.joined(server.address(), "ALICE")) {
         witness.expect(JOIN, "ALICE joined the chat.");
-        await(squatter, "[Server] ALICE is a registered nick: /login ALICE <password> within 1 s");
+        squatter.awaitText("[Server] ALICE is a registered nick: /login ALICE <password> within 1 s");
         expect(squatter, TEXT, "[Server] You did not log in as ALICE in time.");
         String renamed = expectType(squatter, TEXT);
         assertTrue(renamed.matches("\\[Server\\] You are now known as guest-\\d{4}\\."), renamed);
         String guest = renamed.substring("[Server] You are now known as ".length(), renamed.length() - 1);
-        assertEquals("[Server] ALICE is now known as " + guest + ".", await(witness, "[Server] ALICE is now known as"));
+        assertEquals("[Server] ALICE is now known as " + guest + ".", witness.awaitText("[Server] ALICE is now known as"));
         // ... and the nick is free for its owner, who logs in while joining under it.
         try (RawPeer owner = RawPeer.joinedOnceFree(server.address(), "alice")) {
           owner.send(TEXT, "/login alice " + PASSWORD);
-          await(owner, "[Server] You are logged in as alice.");
+          owner.awaitText("[Server] You are logged in as alice.");
         }
         // A /nick to a registered nick is a squat too.
         squatter.send(TEXT, "/nick bob");
@@ -158,7 +146,7 @@ class AccountsEndToEndTest {
       register(server, "alice", PASSWORD);
       try (RawPeer squatter = RawPeer.joinedOnceFree(server.address(), "alice");
           RawPeer owner = RawPeer.joined(server.address(), "alice2")) {
-        await(squatter, "[Server] alice is a registered nick");
+        squatter.awaitText("[Server] alice is a registered nick");
         owner.send(TEXT, "/login alice " + PASSWORD);
         expect(owner, TEXT, "[Server] You are logged in as alice.");
         expect(owner, TEXT, "[Server] You are now known as alice.");
@@ -244,11 +232,11 @@ class AccountsEndToEndTest {
     try (ChatServer server = start()) {
       register(server, "alice", secret);
       try (RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice")) {
-        await(alice, "[Server] alice is a registered nick");
+        alice.awaitText("[Server] alice is a registered nick");
         alice.send(TEXT, "/login alice " + secret + "-wrong");
         expect(alice, ERROR, "Wrong password for alice.");
         alice.send(TEXT, "/login alice " + secret);
-        await(alice, "[Server] You are logged in as alice.");
+        alice.awaitText("[Server] You are logged in as alice.");
         alice.send(TEXT, "/login");
         expect(alice, ERROR, "Usage: /login <nick> <password>");
         alice.send(TEXT, "/register " + secret);
@@ -274,7 +262,7 @@ class AccountsEndToEndTest {
     try (ChatServer server = start(Map.of("pekko-chat.accounts.login-grace", "60s"))) {
       register(server, "alice", PASSWORD);
       try (RawPeer squatter = RawPeer.joinedOnceFree(server.address(), "alice")) {
-        await(squatter, "[Server] alice is a registered nick");
+        squatter.awaitText("[Server] alice is a registered nick");
         pekkochat.testing.TestConsole console = new pekkochat.testing.TestConsole(true);
         // The name is taken: the client is told, and the next typed line is the name it joins with.
         pekkochat.client.ChatClient client = pekkochat.client.ChatClient.start(

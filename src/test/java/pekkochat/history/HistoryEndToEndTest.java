@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static pekkochat.testing.RawPeer.ERROR;
 import static pekkochat.testing.RawPeer.JOIN;
 import static pekkochat.testing.RawPeer.TEXT;
+import static pekkochat.testing.RawPeer.event;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,24 +46,10 @@ class HistoryEndToEndTest {
     for (String line : lines) {
       speaker.send(TEXT, line);
     }
-    awaitText(witness, speakerName + "::" + lines.get(lines.size() - 1));
+    witness.awaitText(speakerName + "::" + lines.get(lines.size() - 1));
   }
 
-  private static String awaitText(RawPeer peer, String prefix) throws IOException {
-    List<String> seen = new ArrayList<>();
-    while (true) {
-      RawPeer.Frame f = peer.read(Duration.ofSeconds(10));
-      if ((f.type() == TEXT || f.type() == ERROR) && f.text().startsWith(prefix)) {
-        return f.text();
-      }
-      seen.add(f.toString());
-      assertTrue(seen.size() < 200, () -> "nothing starting with " + prefix + " in " + seen);
-    }
-  }
 
-  private static Event event(RawPeer.Frame frame) {
-    return Event.decodePayload(ByteString.fromArray(frame.payload())).orElseThrow();
-  }
 
   private static List<String> numbered(String prefix, int from, int to) {
     List<String> lines = new ArrayList<>();
@@ -74,7 +61,7 @@ class HistoryEndToEndTest {
 
   /** Reads a /history answer: the lines between its head and its end, and the end line. */
   private static List<String> readHistory(RawPeer peer, List<Long> ids) throws IOException {
-    awaitText(peer, "[Server] History of ");
+    peer.awaitText("[Server] History of ");
     List<String> lines = new ArrayList<>();
     while (true) {
       String text = peer.expectType(TEXT).text();
@@ -161,19 +148,19 @@ class HistoryEndToEndTest {
     try (ChatServer server = start(settings);
         RawPeer alice = RawPeer.joined(server.address(), "alice")) {
       alice.send(TEXT, "/join #dev");
-      awaitText(alice, "[Server] You joined #dev");
+      alice.awaitText("[Server] You joined #dev");
       alice.send(TEXT, "/topic release on friday");
-      awaitText(alice, "[Server] alice set the topic");
+      alice.awaitText("[Server] alice set the topic");
       try (RawPeer bob = RawPeer.joined(server.address(), "bob")) {
         bob.send(TEXT, "/join #dev");
-        awaitText(alice, "[Server] bob joined #dev");
+        alice.awaitText("[Server] bob joined #dev");
         say(alice, bob, "alice", numbered("d", 1, 20));
       }
     }
     try (ChatServer server = start(settings);
         RawPeer carol = RawPeer.joined(server.address(), "carol")) {
       carol.send(TEXT, "/join #dev");
-      String joined = awaitText(carol, "[Server] You joined #dev");
+      String joined = carol.awaitText("[Server] You joined #dev");
       assertTrue(joined.contains("release on friday"), joined);
       carol.send(TEXT, "/history 30");
       List<String> lines = readHistory(carol, new ArrayList<>());
@@ -194,7 +181,7 @@ class HistoryEndToEndTest {
         RawPeer bob = RawPeer.joined(server.address(), "bob")) {
       alice.expect(JOIN, "bob joined the chat.");
       alice.send(TEXT, "hello");
-      String error = awaitText(alice, "Your line was not sent: the history store is full");
+      String error = alice.awaitText("Your line was not sent: the history store is full");
       assertTrue(error.contains("of 1.0 KiB used"), error);
       bob.send(TEXT, "/users");
       // bob's next frame is the answer to /users: alice's refused line never reached him.
@@ -283,12 +270,12 @@ class HistoryEndToEndTest {
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       while (true) {
         bob.send(TEXT, "/history 50");
-        String head = awaitText(bob, "[Server] ");
+        String head = bob.awaitText("[Server] ");
         if (head.equals("[Server] #lobby has no history yet.")) {
           break;
         }
         assertTrue(head.startsWith("[Server] History of #lobby"), head);
-        awaitText(bob, "[Server] End of history");
+        bob.awaitText("[Server] End of history");
         assertTrue(System.nanoTime() < deadline, "lines still shown 20 s later");
         Thread.sleep(100); // until they are 2 s old
       }
@@ -342,7 +329,7 @@ class HistoryEndToEndTest {
           taken &= f.type() != ERROR; // refused: again
         }
       }
-      awaitText(bob, "alice::the end");
+      bob.awaitText("alice::the end");
       bob.send(TEXT, "/history 500");
       List<String> stored = readHistory(bob, new ArrayList<>());
       int delivered = stored.size() - 2; // not "the end" nor the end-of-history line

@@ -6,6 +6,7 @@ import static pekkochat.testing.RawPeer.ERROR;
 import static pekkochat.testing.RawPeer.JOIN;
 import static pekkochat.testing.RawPeer.LEAVE;
 import static pekkochat.testing.RawPeer.TEXT;
+import static pekkochat.testing.RawPeer.event;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -64,33 +65,19 @@ class PrivateMessagesEndToEndTest {
     assertEquals(text, f.text());
   }
 
-  private static String await(RawPeer peer, String prefix) throws IOException {
-    List<String> seen = new ArrayList<>();
-    while (true) {
-      RawPeer.Frame f = peer.read(Duration.ofSeconds(10));
-      if ((f.type() == TEXT || f.type() == ERROR) && f.text().startsWith(prefix)) {
-        return f.text();
-      }
-      seen.add(f.toString());
-      assertTrue(seen.size() < 100, () -> "nothing starting with " + prefix + " in " + seen);
-    }
-  }
 
-  private static Event event(RawPeer.Frame frame) {
-    return Event.decodePayload(ByteString.fromArray(frame.payload())).orElseThrow();
-  }
 
   private static void register(ChatServer server, String nick) throws IOException {
     try (RawPeer owner = RawPeer.joined(server.address(), nick)) {
       owner.send(TEXT, "/register " + PASSWORD);
-      await(owner, "[Server] " + nick + " is registered to you.");
+      owner.awaitText("[Server] " + nick + " is registered to you.");
     }
   }
 
   /** Joins as {@code nick}, a registered nick, and logs in to it. */
   private static RawPeer loggedIn(ChatServer server, String nick) throws IOException {
     RawPeer peer = RawPeer.joinedOnceFree(server.address(), nick);
-    await(peer, "[Server] " + nick + " is a registered nick");
+    peer.awaitText("[Server] " + nick + " is a registered nick");
     peer.send(TEXT, "/login " + nick + " " + PASSWORD);
     expect(peer, TEXT, "[Server] You are logged in as " + nick + ".");
     return peer;
@@ -100,7 +87,7 @@ class PrivateMessagesEndToEndTest {
   private static void awaitOffline(RawPeer asker, String nick) throws IOException, InterruptedException {
     for (int tries = 0; ; tries++) {
       asker.send(TEXT, "/users");
-      String users = await(asker, "[Server] Online users: ");
+      String users = asker.awaitText("[Server] Online users: ");
       if (!List.of(users.substring("[Server] Online users: ".length()).split(", ")).contains(nick)) {
         return;
       }
@@ -115,7 +102,7 @@ class PrivateMessagesEndToEndTest {
 
   /** What an original client is shown of a /history @nick answer: the lines without their id and time. */
   private static List<String> readHistory(RawPeer peer, List<Long> ids) throws IOException {
-    await(peer, "[Server] Your conversation with ");
+    peer.awaitText("[Server] Your conversation with ");
     List<String> lines = new ArrayList<>();
     while (true) {
       String text = peer.expectType(TEXT).text();

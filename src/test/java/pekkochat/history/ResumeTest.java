@@ -3,6 +3,7 @@ package pekkochat.history;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static pekkochat.testing.RawPeer.TEXT;
+import static pekkochat.testing.RawPeer.event;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -31,9 +32,6 @@ class ResumeTest {
 
   @TempDir Path dir;
 
-  private static Event event(RawPeer.Frame frame) {
-    return Event.decodePayload(ByteString.fromArray(frame.payload())).orElseThrow();
-  }
 
   /** A line event of {@code room} by {@code from} (MESSAGE), or null for anything else. */
   private static Event line(RawPeer.Frame f, String from) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static pekkochat.testing.RawPeer.ERROR;
 import static pekkochat.testing.RawPeer.TEXT;
+import static pekkochat.testing.RawPeer.event;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,9 +41,6 @@ class StoredLinesTest {
 
   @TempDir Path dir;
 
-  private static Event event(RawPeer.Frame frame) {
-    return Event.decodePayload(ByteString.fromArray(frame.payload())).orElseThrow();
-  }
 
   /** Joins as {@code nick} and turns the extended protocol on, reading up to its ACTIVE. */
   private static RawPeer extended(java.net.InetSocketAddress address, String nick) throws IOException {

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.util.List;
+import java.util.ArrayList;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -142,6 +144,29 @@ public final class RawPeer implements AutoCloseable {
         throw new IOException(e);
       }
     }
+  }
+
+  /**
+   * Reads until a TEXT or ERROR frame whose text starts with {@code prefix} and returns its text;
+   * what comes before it is skipped (at most 200 frames, then the test fails, saying what came).
+   */
+  public String awaitText(String prefix) throws IOException {
+    List<String> seen = new ArrayList<>();
+    while (true) {
+      Frame f = read(java.time.Duration.ofSeconds(10));
+      if ((f.type() == TEXT || f.type() == ERROR) && f.text().startsWith(prefix)) {
+        return f.text();
+      }
+      seen.add(f.toString());
+      if (seen.size() >= 200) {
+        throw new AssertionError("nothing starting with " + prefix + " in " + seen);
+      }
+    }
+  }
+
+  /** An EVENT frame's payload, decoded (the extended protocol's structured events). */
+  public static pekkochat.protocol.Event event(Frame frame) {
+    return pekkochat.protocol.Event.decodePayload(org.apache.pekko.util.ByteString.fromArray(frame.payload())).orElseThrow();
   }
 
   public static RawPeer joined(InetSocketAddress address, String name) throws IOException {
