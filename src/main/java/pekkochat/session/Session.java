@@ -656,9 +656,8 @@ public final class Session {
       sendOrClose(port.error(problem.get()));
       return;
     }
-    if (afterSeq >= 0 && (replayAfter.size() < core.settings().maxRoomsPerUser() || replayAfter.containsKey(RoomNames.key(name)))) {
-      // Bounded: a join that is refused (or never answered) leaves its entry behind.
-      replayAfter.put(RoomNames.key(name), afterSeq);
+    if (afterSeq >= 0) {
+      rememberReplayAfter(RoomNames.key(name), afterSeq);
     }
     Membership already = rooms.get(RoomNames.key(name));
     if (already != null) {
@@ -743,13 +742,8 @@ public final class Session {
     sendOrClose(port.event(new Event(Event.Kind.HELLO, "", 0, System.currentTimeMillis(), "", nick, helloText())));
     // Each room it is in is told as ENTERED once the room has listed its members; the active
     // room follows as ACTIVE when all have answered (see onMembers).
-    // Only for rooms this connection is in (the rest would never be entered, and stay).
-    after.forEach((room, seq) -> {
-      String key = RoomNames.key(RoomNames.normalize(room));
-      if (rooms.containsKey(key)) {
-        replayAfter.put(key, seq);
-      }
-    });
+    // At most as many rooms as a user may be in (the JOIN's own may not be answered yet).
+    after.forEach((room, seq) -> rememberReplayAfter(RoomNames.key(RoomNames.normalize(room)), seq));
     for (Membership m : rooms.values()) {
       enteredPending.put(RoomNames.key(m.name()), new ArrayList<>());
       ask(m.ref(), entering(m));
@@ -775,6 +769,16 @@ public final class Session {
       return new Room.ListMembers(inbox, MAX_RESUME_LINES, m.joinedSeq(), after);
     }
     return new Room.ListMembers(inbox, core.settings().historyReplay(), m.joinedSeq());
+  }
+
+  /**
+   * Remembers where a resuming client's replay of room {@code key} starts. Bounded: a join that is
+   * refused, or a room named that is never entered, leaves its entry behind.
+   */
+  private void rememberReplayAfter(String key, long seq) {
+    if (replayAfter.size() < core.settings().maxRoomsPerUser() + 1 || replayAfter.containsKey(key)) {
+      replayAfter.put(key, seq);
+    }
   }
 
   /** Most lines a resuming client is replayed per room on entering it (older ones: /history). */
