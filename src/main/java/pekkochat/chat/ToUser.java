@@ -116,6 +116,29 @@ public sealed interface ToUser extends CborSerializable {
     public NickRefused {}
   }
 
+  /**
+   * Another connection resumes this one ({@code /resume} with this connection's token, {@link
+   * Users.Resume}): hand {@code by} the private messages its client did not receive (it received
+   * the first {@code received}) as {@link PrivatesMissed}, and end this connection; the nick goes
+   * to {@code by} once this session has stopped.
+   */
+  record Superseded(@JsonProperty("by") ActorRef<ToUser> by, @JsonProperty("received") long received) implements ToUser {
+    @JsonCreator
+    public Superseded {}
+  }
+
+  /**
+   * From the connection this one resumes: the private messages its client missed, oldest first,
+   * and how many more before them it no longer held ({@code lost}).
+   */
+  record PrivatesMissed(@JsonProperty("messages") List<PrivateMessage> messages, @JsonProperty("lost") long lost)
+      implements ToUser {
+    @JsonCreator
+    public PrivatesMissed {
+      messages = List.copyOf(messages);
+    }
+  }
+
   /** One member as {@code /users} lists it. */
   record MemberInfo(@JsonProperty("nick") String nick, @JsonProperty("away") String away) implements CborSerializable {
     @JsonCreator

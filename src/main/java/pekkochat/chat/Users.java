@@ -88,6 +88,29 @@ public final class Users extends AbstractBehavior<Users.Command> {
     public RenameToGuest {}
   }
 
+  /**
+   * The connection behind {@code inbox} can be resumed with the token whose SHA-256 is {@code
+   * tokenDigest} (a new token replaces the one before).
+   */
+  public record Resumable(@JsonProperty("inbox") ActorRef<ToUser> inbox, @JsonProperty("tokenDigest") String tokenDigest)
+      implements Command {
+    @JsonCreator
+    public Resumable {}
+  }
+
+  /**
+   * A new connection, {@code inbox}, resumes the one whose token has the SHA-256 {@code
+   * tokenDigest}; its client received that one's first {@code received} private events. The old
+   * session is told ({@link ToUser.Superseded}) and stops; then the new one gets its nick
+   * (NickGranted). A token is good once: an unknown one is answered with NickRefused.
+   */
+  public record Resume(
+      @JsonProperty("tokenDigest") String tokenDigest, @JsonProperty("received") long received, @JsonProperty("inbox") ActorRef<ToUser> inbox)
+      implements Command {
+    @JsonCreator
+    public Resume {}
+  }
+
   private record Gone(ActorRef<ToUser> inbox) implements Command {}
 
   private static final class User {
@@ -95,6 +118,8 @@ public final class Users extends AbstractBehavior<Users.Command> {
     String away = "";
     /** The key of the account it is logged in to; null: none. */
     String account;
+    /** The SHA-256 of its resume token; null: none. */
+    String tokenDigest;
     final ActorRef<ToUser> inbox;
 
     User(String nick, ActorRef<ToUser> inbox) {
@@ -102,6 +127,10 @@ public final class Users extends AbstractBehavior<Users.Command> {
       this.inbox = inbox;
     }
   }
+
+  /** What a {@code /resume} with a token no connection has is told. */
+  public static final String UNKNOWN_TOKEN =
+      "Unknown or expired resume token (the connection it resumes is gone): JOIN with your name instead.";
 
   /** The original server's words for a taken name. */
   public static final String TAKEN = "Username already taken.";
@@ -126,6 +155,9 @@ public final class Users extends AbstractBehavior<Users.Command> {
 
   private final Map<String, User> byKey = new HashMap<>();
   private final Map<ActorRef<ToUser>, User> byInbox = new HashMap<>();
+  private final Map<String, User> byToken = new HashMap<>();
+  /** Resumes under way: the new connection's inbox, by the old one's, until the old one has stopped. */
+  private final Map<ActorRef<ToUser>, ActorRef<ToUser>> resuming = new HashMap<>();
   private long changeCounter;
 
   /** Where private messages are stored; null: nowhere. */
@@ -146,6 +178,8 @@ public final class Users extends AbstractBehavior<Users.Command> {
         .onMessage(SetAway.class, this::onSetAway)
         .onMessage(LoggedIn.class, this::onLoggedIn)
         .onMessage(RenameToGuest.class, this::onRenameToGuest)
+        .onMessage(Resumable.class, this::onResumable)
+        .onMessage(Resume.class, this::onResume)
         .onMessage(Gone.class, this::onGone)
         .build();
   }
@@ -301,11 +335,57 @@ public final class Users extends AbstractBehavior<Users.Command> {
     return this;
   }
 
+  private Behavior<Command> onResumable(Resumable resumable) {
+    User user = byInbox.get(resumable.inbox());
+    if (user != null) {
+      if (user.tokenDigest != null) {
+        byToken.remove(user.tokenDigest);
+      }
+      user.tokenDigest = resumable.tokenDigest();
+      byToken.put(user.tokenDigest, user);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onResume(Resume resume) {
+    User old = byToken.remove(resume.tokenDigest());
+    if (byInbox.containsKey(resume.inbox())) {
+      if (old != null) {
+        byToken.put(old.tokenDigest, old); // not spent on a connection that cannot use it
+      }
+      resume.inbox().tell(new ToUser.NickRefused("", "You already have a name."));
+      return this;
+    }
+    if (old == null) {
+      resume.inbox().tell(new ToUser.NickRefused("", UNKNOWN_TOKEN));
+      return this;
+    }
+    old.tokenDigest = null;
+    // The nick stays the old session's until it has stopped (its rooms have seen it leave), so
+    // no one else can take it in between; then it is the new one's (onGone).
+    resuming.put(old.inbox, resume.inbox());
+    getContext().watchWith(resume.inbox(), new Gone(resume.inbox()));
+    old.inbox.tell(new ToUser.Superseded(resume.inbox(), resume.received()));
+    return this;
+  }
+
   private Behavior<Command> onGone(Gone gone) {
     User user = byInbox.remove(gone.inbox());
     if (user != null) {
       byKey.remove(Nicks.key(user.nick));
+      if (user.tokenDigest != null) {
+        byToken.remove(user.tokenDigest);
+      }
     }
+    ActorRef<ToUser> successor = resuming.remove(gone.inbox());
+    if (user != null && successor != null) {
+      User resumed = new User(user.nick, successor);
+      byKey.put(Nicks.key(resumed.nick), resumed);
+      byInbox.put(successor, resumed);
+      successor.tell(new ToUser.NickGranted(resumed.nick, 0));
+    }
+    // A resuming connection that ended before the one it resumed: nothing to hand it.
+    resuming.values().removeIf(gone.inbox()::equals);
     return this;
   }
 }

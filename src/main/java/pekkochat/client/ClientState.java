@@ -349,6 +349,15 @@ final class ClientState {
   }
 
   /**
+   * Events that leave room frames held on reconnecting ({@link #holdPlain}) held: they say nothing
+   * of a room's order (the private messages a resume hands over come right after HELLO and
+   * RESUME, before the rooms are entered).
+   */
+  private static final java.util.Set<pekkochat.protocol.Event.Kind> KEEP_PLAIN_HELD = java.util.EnumSet.of(
+      pekkochat.protocol.Event.Kind.HELLO, pekkochat.protocol.Event.Kind.ENTERED, pekkochat.protocol.Event.Kind.STORED,
+      pekkochat.protocol.Event.Kind.RESUME, pekkochat.protocol.Event.Kind.PRIVATE, pekkochat.protocol.Event.Kind.PRIVATE_ACTION);
+
+  /**
    * Shows an event, unless it is a STORED of a line shown already or the user's own line replayed
    * on resume; notes the last seq of its room.
    */
@@ -358,9 +367,7 @@ final class ClientState {
     if (e.kind() == pekkochat.protocol.Event.Kind.HISTORY) {
       inReplay = !historyEnd;
     }
-    boolean before = !heldPlain.isEmpty() && !inReplay && !historyEnd
-        && e.kind() != pekkochat.protocol.Event.Kind.HELLO && e.kind() != pekkochat.protocol.Event.Kind.ENTERED
-        && e.kind() != pekkochat.protocol.Event.Kind.STORED;
+    boolean before = !heldPlain.isEmpty() && !inReplay && !historyEnd && !KEEP_PLAIN_HELD.contains(e.kind());
     if (before) {
       releasePlain(); // no replay came: they go before what the server says from now on
     }
@@ -398,8 +405,8 @@ final class ClientState {
         return;
       }
     }
-    if (outbox.hidesOnResume(e, view.me())) {
-      return;
+    if (outbox.hidesOnResume(e, view.me()) || e.kind() == pekkochat.protocol.Event.Kind.RESUME) {
+      return; // a RESUME is for the outbox alone (its token is nothing to show)
     }
     screen.onEvent(e);
   }

@@ -342,6 +342,7 @@ final class Display {
       case HELLO -> stamp(
           "[Server]: extended protocol on" + (e.text().isEmpty() ? "" : " (" + inline(e.text()) + ")") + ".");
       case STORED -> stamp("Stored as line " + e.seq() + " of " + room + ".");
+      case RESUME -> stamp("[Server]: this connection can be resumed.");
       case HISTORY -> stamp(
           e.text().equals("begin")
               ? "History of " + room + ":"

@@ -68,6 +68,12 @@ final class Outbox {
   private final Map<String, String> spelled = new HashMap<>();
   /** Rooms being replayed on resume (between HISTORY begin and end), by key. */
   private final Set<String> resuming = new HashSet<>();
+  /** The current connection's resume token (EVENT RESUME); null: none, or spent. */
+  private String resumeToken;
+  /** PRIVATE and PRIVATE_ACTION events received live on the connection the token is of. */
+  private long privatesReceived;
+  /** Between HISTORY begin and end of a private conversation ({@code @nick}): those are not counted. */
+  private boolean inPrivateHistory;
 
   Outbox(int maxQueued) {
     this(newPrefix(), maxQueued);
@@ -216,8 +222,30 @@ final class Outbox {
 
   // --- what was seen ---------------------------------------------------------------------------
 
-  /** Takes in an event from the server: the last seq of its room. */
+  /**
+   * Takes in an event from the server: the last seq of its room, the connection's resume token,
+   * and how many private events it received live (the server counts the same).
+   */
   void seen(Event e) {
+    switch (e.kind()) {
+      case RESUME -> {
+        resumeToken = e.text().isEmpty() ? null : e.text();
+        privatesReceived = 0;
+      }
+      case HISTORY -> {
+        if (e.room().startsWith("@")) {
+          inPrivateHistory = e.text().equals("begin");
+        }
+      }
+      case PRIVATE, PRIVATE_ACTION -> {
+        if (!inPrivateHistory) {
+          privatesReceived++;
+        }
+      }
+      default -> {
+        // the room's events: below
+      }
+    }
     if (e.seq() <= 0 || e.room().isEmpty()) {
       return;
     }
@@ -231,6 +259,20 @@ final class Outbox {
         // ENTERED, ACTIVE, HISTORY, STORED: not a room's event in its order
       }
     }
+  }
+
+  /**
+   * The {@code /resume <token> <count>} line that takes over the lost connection, and spends its
+   * token (good once); null when the server gave none.
+   */
+  String takeResumeLine() {
+    if (resumeToken == null) {
+      return null;
+    }
+    String line = "/resume " + resumeToken + " " + privatesReceived;
+    resumeToken = null;
+    inPrivateHistory = false;
+    return line;
   }
 
   /** The last seq seen in {@code room}; 0 for none. */

@@ -20,10 +20,16 @@ import pekkochat.protocol.Message;
  * that the server replays exactly what was missed in the rooms JOIN puts the client in; the other
  * rooms are entered again with {@code /join #room after seq}, the room that was active last. Then
  * every room line not acknowledged is sent again with its id (the server stores an id once) and
- * the frames typed meanwhile follow, in order, and the client is {@link Chatting} again. A name
- * still held by the server (it has not noticed the old connection is dead) is a failed attempt
- * like any other: the same name is tried again, never another. After {@code max-duration} the
- * client gives up (exit code 1).
+ * the frames typed meanwhile follow, in order, and the client is {@link Chatting} again.
+ *
+ * <p>Instead of JOIN, an attempt first sends {@code /resume <token> <count>} with the token the
+ * server gave the lost connection (EVENT RESUME) and the number of private events received on
+ * it: the server then hands the name over even if it has not noticed yet that the old connection
+ * is dead, and sends the private messages the old one was sent after those. A refused resume (the
+ * old connection is gone already, or the server is another one) is followed by JOIN on the same
+ * connection. A name the server still holds without a token is a failed attempt like any other:
+ * the same name is tried again, never another. After {@code max-duration} the client gives up
+ * (exit code 1).
  *
  * <p>Lines typed meanwhile are handled as in the chat; what they send waits in the {@link Outbox}
  * (shown as pending in the status line). {@code /quit} waits for the pending lines to be sent;
@@ -124,11 +130,20 @@ final class Reconnecting extends Phase {
 
   private String connectedHow = "";
 
-  /** Connected: JOIN with the name the client had. */
+  /** Whether the attempt under way asked with {@code /resume} rather than JOIN. */
+  private boolean resumingByToken;
+
+  /**
+   * Connected: {@code /resume} with the lost connection's token, which takes the name over even
+   * while the server still holds it for the dead connection (and hands over the private messages
+   * it missed); without a token, or once refused, JOIN with the name the client had.
+   */
   private Behavior<Client.Command> join(String how) {
     connectedHow = how;
     step = Step.JOINING;
-    state.send(Frames.join(state.view.me()), null);
+    String resume = state.outbox.takeResumeLine();
+    resumingByToken = resume != null;
+    state.send(resumingByToken ? Frames.text(resume) : Frames.join(state.view.me()), null);
     return this;
   }
 
@@ -180,6 +195,12 @@ final class Reconnecting extends Phase {
       negotiate();
       acknowledge.tell(Client.Ack.INSTANCE);
       return this;
+    }
+    if (step == Step.JOINING && message instanceof Message.Error && resumingByToken) {
+      // The old connection is gone already (or the server is another): JOIN as usual.
+      resumingByToken = false;
+      state.send(Frames.join(state.view.me()), null);
+      return acknowledge(ackTo);
     }
     if (step == Step.JOINING && message instanceof Message.Error error) {
       // Most likely the server still holds the name for the dead connection: the same name

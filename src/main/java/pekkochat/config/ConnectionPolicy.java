@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param floodRate messages per second a user may send in the long run
  * @param newConnectionsPerAddressBurst new connections one address may open at once
  * @param newConnectionsPerAddressRate new connections per second one address may open in the long run
+ * @param resumeBuffer private messages each connection keeps of those it sent, for a resume of it
  */
 public record ConnectionPolicy(
     Duration joinTimeout,
@@ -28,7 +29,8 @@ public record ConnectionPolicy(
     int floodBurst,
     double floodRate,
     int newConnectionsPerAddressBurst,
-    double newConnectionsPerAddressRate) {
+    double newConnectionsPerAddressRate,
+    int resumeBuffer) {
 
   /**
    * TCP keepalive: after {@code idle} without traffic the kernel sends a probe every {@code
@@ -51,7 +53,8 @@ public record ConnectionPolicy(
             flood.getInt("burst"),
             flood.getDouble("rate"),
             server.getInt("new-connections-per-address.burst"),
-            server.getDouble("new-connections-per-address.rate"));
+            server.getDouble("new-connections-per-address.rate"),
+            server.getInt("resume-buffer"));
     policy.check();
     return policy;
   }
@@ -65,6 +68,7 @@ public record ConnectionPolicy(
     require(newConnectionsPerAddressBurst >= 1, "new-connections-per-address.burst must be at least 1");
     require(newConnectionsPerAddressRate > 0, "new-connections-per-address.rate must be positive");
     require(keepalive.count() >= 1, "keepalive.count must be at least 1");
+    require(resumeBuffer >= 0, "resume-buffer must not be negative");
   }
 
   private static void require(boolean ok, String what) {

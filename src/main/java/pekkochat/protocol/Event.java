@@ -69,7 +69,13 @@ public record Event(Kind kind, String room, long seq, long timeMillis, String fr
      * A line this client posted with {@code /post} is stored: room, seq (its id in the room),
      * time, to (the id the client chose). Sent once per post, a retried one included.
      */
-    STORED(15);
+    STORED(15),
+    /**
+     * This connection can be resumed: text is its resume token, for {@code /resume <token>
+     * <count>} instead of JOIN on a new connection while the server still holds this one (sent
+     * after HELLO; a new token for every connection).
+     */
+    RESUME(16);
 
     private static final Object[] BY_CODE = ByteCodes.index(Kind.class, Kind::code);
 

@@ -290,4 +290,42 @@ public sealed interface CommandLine {
     }
     return new Extended(words[0], after);
   }
+
+  /**
+   * {@code /resume <token> <received>}, the one command taken before JOIN: resume the connection
+   * the token was given to, whose client received {@code received} of its private events.
+   */
+  record ResumeRequest(String token, long received) {
+    @Override
+    public String toString() {
+      return "ResumeRequest[token=***, received=" + received + "]";
+    }
+  }
+
+  /** Whether {@code line} is a {@code /resume} command (before JOIN). */
+  static boolean isResume(String line) {
+    return firstWord(line).equals("/resume");
+  }
+
+  /** Whether {@code line} is a {@code /extended} command. */
+  static boolean isExtended(String line) {
+    return firstWord(line).equals("/extended");
+  }
+
+  /** {@code /resume}'s arguments; empty when they are not a token and a count. */
+  static java.util.Optional<ResumeRequest> resume(String line) {
+    String stripped = strip(line);
+    int space = indexOfWhitespace(stripped);
+    String[] words = space < 0 ? new String[0] : strip(stripped.substring(space)).split("\\s+");
+    if (words.length != 2 || words[1].isEmpty() || words[1].length() > 18 || !words[1].chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new ResumeRequest(words[0], Long.parseLong(words[1])));
+  }
+
+  private static String firstWord(String line) {
+    String stripped = strip(line);
+    int space = indexOfWhitespace(stripped);
+    return (space < 0 ? stripped : stripped.substring(0, space)).toLowerCase(Locale.ROOT);
+  }
 }

@@ -281,6 +281,10 @@ public final class Session {
       });
   /** Set while the rest of a FILE frame is read and dropped (refused or its upload ended). */
   private boolean discardingFile;
+  /** The private events sent as such (extended), counted and the latest kept, for a resume of this connection. */
+  private final PrivateDeliveries privateDeliveries;
+  /** What the connection this one resumed handed over, until sent (after the welcome, see flushMissedPrivates). */
+  private ToUser.PrivatesMissed missedPrivates;
 
   private Session(
       ActorContext<Command> context,
@@ -306,6 +310,7 @@ public final class Session {
             settings.relayLeadTime(), settings.relayCompletionTimeout(), settings.uploadMinRate(), settings.uploadRateWindow(),
             settings.fileAnnounceHold());
     this.maxLineBytes = maxLineBytes(settings);
+    this.privateDeliveries = new PrivateDeliveries(settings.policy().resumeBuffer());
     timers.startSingleTimer(JoinTimedOut.INSTANCE, settings.policy().joinTimeout());
     context.getLog().debug("Connection from {}", peer);
   }
@@ -451,11 +456,40 @@ public final class Session {
       core.users().tell(new Users.Claim(wanted, inbox));
       return Behaviors.same();
     }
+    if (message instanceof Message.Text text && CommandLine.isResume(text.text())) {
+      return onResume(text.text(), ackTo);
+    }
     sendOrClose(port.error("Invalid JOIN message."));
     return acknowledgeCounted(ackTo);
   }
 
+  /**
+   * {@code /resume <token> <count>} instead of JOIN: this connection takes over the one the token
+   * was given to, with its nick, and gets the private messages that one was sent after the first
+   * {@code count} (what its client received). The rooms are the client's to enter again, with
+   * {@code /extended 1 after} and {@code /join #room after}, as after a JOIN.
+   */
+  private Behavior<Command> onResume(String line, ActorRef<Ack> ackTo) {
+    timers.startSingleTimer(JoinTimedOut.INSTANCE, settings.policy().joinTimeout());
+    Optional<CommandLine.ResumeRequest> request = CommandLine.resume(line);
+    if (request.isEmpty()) {
+      sendOrClose(port.error("Usage before JOIN: /resume <token> <private events received>, with the token the server gave."));
+      return acknowledgeCounted(ackTo);
+    }
+    if (!ResumeTokens.wellFormed(request.get().token())) {
+      sendOrClose(port.error(Users.UNKNOWN_TOKEN));
+      return acknowledgeCounted(ackTo);
+    }
+    pendingAck = ackTo; // as for a JOIN: nothing more is read until the core answers
+    core.users().tell(new Users.Resume(ResumeTokens.digest(request.get().token()), request.get().received(), inbox));
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onChatBeforeJoin(ToUser message) {
+    if (message instanceof ToUser.PrivatesMissed missed) {
+      missedPrivates = missed; // the resumed connection's; its nick follows (NickGranted)
+      return Behaviors.same();
+    }
     if (message instanceof ToUser.NickGranted granted) {
       nick = granted.nick();
       core.rooms().tell(new Rooms.JoinRoom(core.settings().defaultRoom(), nick, away, inbox));
@@ -544,6 +578,9 @@ public final class Session {
 
   private Behavior<Command> onText(String text) {
     awaitingReply = false;
+    if (missedPrivates != null && !CommandLine.isExtended(text)) {
+      flushMissedPrivates(); // a client that resumed without asking for events first
+    }
     if (!text.startsWith("/")) {
       // As the contract says: every line that is not a command, even a blank one, is relayed.
       return post(text, false);
@@ -740,6 +777,10 @@ public final class Session {
     }
     port.extend();
     sendOrClose(port.event(new Event(Event.Kind.HELLO, "", 0, System.currentTimeMillis(), "", nick, helloText())));
+    String token = ResumeTokens.create();
+    core.users().tell(new Users.Resumable(inbox, ResumeTokens.digest(token)));
+    sendOrClose(port.event(new Event(Event.Kind.RESUME, "", 0, System.currentTimeMillis(), "", "", token)));
+    flushMissedPrivates();
     // Each room it is in is told as ENTERED once the room has listed its members; the active
     // room follows as ACTIVE when all have answered (see onMembers).
     // At most as many rooms as a user may be in (the JOIN's own may not be answered yet).
@@ -756,7 +797,7 @@ public final class Session {
    * {@code post} ({@code /post} and STORED).
    */
   private String helloText() {
-    return core.settings().historyEnabled() ? "pekko-chat 1; history, post" : "pekko-chat 1";
+    return core.settings().historyEnabled() ? "pekko-chat 1; history, post, resume" : "pekko-chat 1; resume";
   }
 
   /**
@@ -841,6 +882,9 @@ public final class Session {
   // --- joined: from the chat core -------------------------------------------------------------
 
   private Behavior<Command> onChat(ToUser message) {
+    if (message instanceof ToUser.Superseded superseded) {
+      return onSuperseded(superseded);
+    }
     handleChat(message);
     if (isReply(message)) {
       replied();
@@ -860,10 +904,10 @@ public final class Session {
     if (message instanceof ToUser.RoomEvents events) {
       onRoomEvents(events);
     } else if (message instanceof ToUser.PrivateMessage pm) {
-      sendOrClose(port.privateMessage(pm, false));
+      sendPrivate(pm, false);
     } else if (message instanceof ToUser.PrivateSent sent) {
       if (port.extended()) {
-        sendOrClose(port.privateMessage(sent.message(), true));
+        sendPrivate(sent.message(), true);
       }
     } else if (message instanceof ToUser.PrivateKept kept) {
       onPrivateKept(kept);
@@ -1270,14 +1314,51 @@ public final class Session {
     String to = kept.message().to();
     sendOrClose(port.text("[Server] " + to + " is offline: your message is kept and delivered when " + to + " logs in."));
     if (port.extended()) {
-      sendOrClose(port.privateMessage(kept.message(), true));
+      sendPrivate(kept.message(), true);
     }
+  }
+
+  /**
+   * Sends a private message, and counts it when it goes as a PRIVATE event: what a resume of this
+   * connection hands over is counted the way the client counts ({@link PrivateDeliveries}).
+   */
+  private void sendPrivate(ToUser.PrivateMessage message, boolean echo) {
+    if (port.extended()) {
+      privateDeliveries.sent(message);
+    }
+    sendOrClose(port.privateMessage(message, echo));
+  }
+
+  /** Another connection resumes this one: hand it what our client missed, and end. */
+  private Behavior<Command> onSuperseded(ToUser.Superseded superseded) {
+    PrivateDeliveries.Missed missed = privateDeliveries.after(superseded.received());
+    superseded.by().tell(new ToUser.PrivatesMissed(missed.missed(), missed.lost()));
+    context.getLog().info("{} resumed on another connection ({} private messages handed over)", nick, missed.missed().size());
+    // If this connection still works (the token leaked, or the client came back early), say why it ends.
+    port.error("This connection was resumed by another one (/resume), and is closed.");
+    releasePendingAck();
+    return Behaviors.stopped();
+  }
+
+  /** Sends what the resumed connection handed over, once, as private messages. */
+  private void flushMissedPrivates() {
+    ToUser.PrivatesMissed missed = missedPrivates;
+    if (missed == null) {
+      return;
+    }
+    missedPrivates = null;
+    if (missed.lost() > 0) {
+      sendOrClose(port.text("[Server] " + missed.lost() + (missed.lost() == 1 ? " private message" : " private messages")
+          + " sent to you while you were away " + (missed.lost() == 1 ? "is" : "are") + " no longer held"
+          + (core.settings().historyEnabled() ? " here: /history @nick shows your conversations when logged in." : ".")));
+    }
+    missed.messages().forEach(m -> sendPrivate(m, Nicks.key(m.from()).equals(Nicks.key(nick))));
   }
 
   private void onKeptMessages(ToUser.KeptMessages kept) {
     int n = kept.messages().size();
     sendOrClose(port.text("[Server] " + n + (n == 1 ? " private message" : " private messages") + " came while you were offline:"));
-    kept.messages().forEach(m -> sendOrClose(port.privateMessage(m, false)));
+    kept.messages().forEach(m -> sendPrivate(m, false));
   }
 
   // --- files ----------------------------------------------------------------------------------

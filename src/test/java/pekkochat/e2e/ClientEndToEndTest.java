@@ -414,7 +414,7 @@ class ClientEndToEndTest {
   void serverShutdownIsFollowedByReconnectingWhenTheServerKeepsHistory() throws Exception {
     TestConsole console = new TestConsole(false);
     joined("alice", console);
-    console.await("extended protocol on \\(pekko-chat 1; history, post\\)");
+    console.await("extended protocol on \\(pekko-chat 1; history, post, resume\\)");
     server.close();
     server = null;
     console.await(STAMP + "\\[Server\\] The server is shutting down\\. Goodbye\\.$");

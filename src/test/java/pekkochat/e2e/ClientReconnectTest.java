@@ -211,7 +211,9 @@ class ClientReconnectTest {
     alice.type("before the cut");
     readUntil(bob, "alice::before the cut");
 
-    // Only alice's side is cut: the server still holds her connection, and her name.
+    // Only alice's side is cut: the server still holds her connection, and her name. She cannot
+    // reach the server for a while.
+    proxy.refuseNew(true);
     proxy.cutClientSides();
     alice.await("reconnecting in .*\\(attempt 1\\)\\.$");
     alice.type("offline one");
@@ -223,9 +225,15 @@ class ClientReconnectTest {
     }
     // 33 pending, or 34 if the STORED of the line before the cut was lost with the connection.
     awaitCondition(() -> alice.currentStatus().matches(".*, 3[34] pending\\]$"), () -> "status " + alice.currentStatus());
-    alice.await("refused the name alice .*Username already taken.*; reconnecting in .*\\(attempt \\d+\\)\\.$");
-    assertTrue(alice.currentStatus().contains("reconnecting"), alice.currentStatus());
-    proxy.releaseServerSides(); // the server notices the old connection is gone
+    // Private messages to her meanwhile reach the connection the server holds, and are lost there.
+    for (int i = 1; i <= 3; i++) {
+      bob.send(TEXT, "/msg alice while you were away " + i);
+    }
+    bob.send(TEXT, "/users");
+    List<String> users = readUntil(bob, "[Server] Online users:");
+    assertTrue(users.get(users.size() - 1).contains("alice"), "the server still holds alice: " + users);
+    proxy.refuseNew(false);
+    // Her token takes the name over from the connection the server still holds.
     alice.await("Reconnected to .* as alice\\.$");
     alice.await("Sending 3[34] pending lines\\.$");
     for (int i = 0; i < 33; i++) {
@@ -245,6 +253,12 @@ class ClientReconnectTest {
     assertEquals(1, count(history, "alice::offline two$"), history::toString);
     assertEquals(1, count(history, "alice::offline three$"), history::toString);
     assertEquals(1, count(alice.printed(), "\\] alice: offline one$"), "shown once, as typed");
+    // The private messages the connection the server held was sent: handed over, each once.
+    awaitCondition(() -> count(alice.printed(), "\\[PM\\] bob: while you were away 3$") == 1, () -> "printed " + alice.printed());
+    for (int i = 1; i <= 3; i++) {
+      assertEquals(1, count(alice.printed(), "\\[PM\\] bob: while you were away " + i + "$"), "each private message once");
+    }
+    proxy.releaseServerSides();
   }
 
   @Test

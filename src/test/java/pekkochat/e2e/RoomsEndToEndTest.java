@@ -305,6 +305,9 @@ class RoomsEndToEndTest {
       Event hello = event(bob.expectType(EVENT));
       assertEquals(Event.Kind.HELLO, hello.kind());
       assertEquals("bob", hello.to());
+      Event resume = event(bob.expectType(EVENT));
+      assertEquals(Event.Kind.RESUME, resume.kind());
+      assertTrue(resume.text().matches("[A-Za-z0-9_-]{22}"), resume.text());
       Event entered = event(bob.expectType(EVENT));
       assertEquals(Event.Kind.ENTERED, entered.kind());
       assertEquals("#lobby", entered.room());

@@ -86,6 +86,7 @@ class HistoryEndToEndTest {
       try (RawPeer bob = RawPeer.joined(server.address(), "bob")) {
         bob.send(TEXT, "/extended 1");
         assertEquals(Event.Kind.HELLO, event(bob.expectType(EVENT)).kind());
+        assertEquals(Event.Kind.RESUME, event(bob.expectType(EVENT)).kind());
         assertEquals(Event.Kind.ENTERED, event(bob.expectType(EVENT)).kind());
         Event begin = event(bob.expectType(EVENT));
         assertEquals(Event.Kind.HISTORY, begin.kind());

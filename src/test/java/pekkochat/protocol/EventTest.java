@@ -75,7 +75,7 @@ class EventTest {
   void kindCodesAreThoseOfTheDocument() {
     String[] names = {
       "MESSAGE", "ACTION", "PRIVATE", "PRIVATE_ACTION", "JOINED", "LEFT", "NICK", "TOPIC", "ENTERED", "ACTIVE", "PARTED",
-      "AWAY", "HELLO", "HISTORY", "STORED"
+      "AWAY", "HELLO", "HISTORY", "STORED", "RESUME"
     };
     assertEquals(names.length, Event.Kind.values().length);
     for (int i = 0; i < names.length; i++) {
@@ -104,7 +104,7 @@ class EventTest {
   // --- unknown kinds ------------------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 16, 99, 255})
+  @ValueSource(ints = {0, 17, 99, 255})
   void anUnknownKindIsSkipped(int code) {
     assertEquals(Optional.empty(), Event.Kind.ofCode(code));
     assertEquals(Optional.empty(), decode(payload(code, 1, 2, utf8("#dev"), utf8("a"), utf8("b"), utf8("from the future"))));
