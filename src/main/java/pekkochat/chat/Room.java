@@ -395,16 +395,18 @@ public final class Room extends AbstractBehavior<Room.Command> {
     }
     Member from = members.get(post.inbox());
     if (from == null || from.id == 0) {
-      post.inbox().tell(new ToUser.Refused("You are not in " + name + "."));
+      post.inbox().tell(new ToUser.Refused(
+          post.clientId() == null ? "You are not in " + name + "." : yourLine(post.clientId()) + " was not sent: you are not in " + name + "."));
     } else if (post.clientId() != null && awaitingBackfill != null) {
       if (awaitingBackfill.size() >= history.maxPending()) {
-        post.inbox().tell(new ToUser.Refused("Your line was not sent: " + name + " is still reading its history back; try again in a moment."));
+        post.inbox().tell(new ToUser.Refused(
+            yourLine(post.clientId()) + " was not sent: " + name + " is still reading its history back; try again in a moment."));
       } else {
         awaitingBackfill.add(post); // its id may be among the older lines: a retry is stored once
       }
     } else if (post.clientId() != null && history.enabled() && acknowledgedAgain(from, post)) {
       return this;
-    } else if (refusedByStore(post.inbox(), "Your line")) {
+    } else if (refusedByStore(post.inbox(), yourLine(post.clientId()))) {
       return this;
     } else {
       String clientId = history.enabled() ? post.clientId() : null;
@@ -414,6 +416,15 @@ public final class Room extends AbstractBehavior<Room.Command> {
       }
     }
     return this;
+  }
+
+  /**
+   * How a refusal names a line: {@code Your line}, and for one posted with an id {@code Your line
+   * (post <id>)}, so that the client can tell which of its lines will never be acknowledged (an
+   * id is letters, digits and {@code . _ : -}: nothing to escape).
+   */
+  static String yourLine(String clientId) {
+    return clientId == null ? "Your line" : "Your line (post " + clientId + ")";
   }
 
   /** The key of a client-chosen id: per nick (a resumed connection keeps its nick), per room. */
@@ -926,7 +937,8 @@ public final class Room extends AbstractBehavior<Room.Command> {
           postsInProgress.remove(idKey(posted.from(), posted.clientId()));
         }
         if (p.from() != null) {
-          String what = e instanceof RoomEvent.Posted ? "Your line" : e instanceof RoomEvent.TopicChanged ? "The topic" : "The file";
+          String what = e instanceof RoomEvent.Posted posted ? yourLine(posted.clientId())
+              : e instanceof RoomEvent.TopicChanged ? "The topic" : "The file";
           p.from().tell(new ToUser.Refused(what + " was not sent to " + name + ": " + why + "."));
         }
         if (p.announceTo() != null) {

@@ -338,7 +338,14 @@ final class ClientState {
       if (message instanceof Message.Event event) {
         onEvent(event.event());
       } else {
-        screen.fromServer(message);
+        Optional<String> refusedLine =
+            message instanceof Message.Error error ? outbox.refused(error.reason()) : Optional.empty();
+        if (refusedLine.isPresent()) {
+          showStatus(); // one pending line fewer
+          screen.fromServer(new Message.Error(refusedLine.get()));
+        } else {
+          screen.fromServer(message);
+        }
       }
     }
     if (message instanceof Message.Text text && Downloads.isIncompleteNotice(text.text())) {

@@ -125,6 +125,29 @@ final class Outbox {
     return !line.startsWith("/") || isAction(line);
   }
 
+  /** A refusal that names one of our posts: {@code Your line (post <id>) was not sent: ...}. */
+  private static final java.util.regex.Pattern REFUSED = java.util.regex.Pattern.compile("^Your line \\(post ([A-Za-z0-9._:-]{1,64})\\) was not sent");
+
+  /**
+   * An ERROR from the server: when it refuses one of our posts, that line will never be stored
+   * (the user reads why), so it is no longer pending and is not sent again after a reconnect.
+   * Returns the reason as the user reads it, the id replaced by the line's first words; empty
+   * when it is not about one of ours.
+   */
+  java.util.Optional<String> refused(String reason) {
+    java.util.regex.Matcher m = REFUSED.matcher(reason);
+    if (!m.find()) {
+      return java.util.Optional.empty();
+    }
+    Post p = unacked.remove(m.group(1));
+    if (p == null) {
+      return java.util.Optional.empty();
+    }
+    String text = p.text().codePointCount(0, p.text().length()) > 40
+        ? p.text().substring(0, p.text().offsetByCodePoints(0, 40)) + "..." : p.text();
+    return java.util.Optional.of("Your line \"" + text + "\" in " + p.room() + reason.substring(m.end(1) + 1));
+  }
+
   /** The server's STORED for {@code id}. */
   Stored stored(String id) {
     Post p = unacked.remove(id);
@@ -230,7 +253,8 @@ final class Outbox {
     switch (e.kind()) {
       case RESUME -> {
         resumeToken = e.text().isEmpty() ? null : e.text();
-        privatesReceived = 0;
+        privatesReceived = 0; // a new connection: counted afresh
+        inPrivateHistory = false;
       }
       case HISTORY -> {
         if (e.room().startsWith("@")) {
@@ -262,17 +286,17 @@ final class Outbox {
   }
 
   /**
-   * The {@code /resume <token> <count>} line that takes over the lost connection, and spends its
-   * token (good once); null when the server gave none.
+   * The {@code /resume <token> <count>} line that takes over the lost connection; null when the
+   * server gave none. The token stays until the server refuses it ({@link #resumeRefused}) or
+   * gives the new connection its own: an attempt cut off before the server read it tries again.
    */
-  String takeResumeLine() {
-    if (resumeToken == null) {
-      return null;
-    }
-    String line = "/resume " + resumeToken + " " + privatesReceived;
+  String resumeLine() {
+    return resumeToken == null ? null : "/resume " + resumeToken + " " + privatesReceived;
+  }
+
+  /** The server refused the token (the connection it was for is gone): JOIN from now on. */
+  void resumeRefused() {
     resumeToken = null;
-    inPrivateHistory = false;
-    return line;
   }
 
   /** The last seq seen in {@code room}; 0 for none. */

@@ -141,7 +141,7 @@ final class Reconnecting extends Phase {
   private Behavior<Client.Command> join(String how) {
     connectedHow = how;
     step = Step.JOINING;
-    String resume = state.outbox.takeResumeLine();
+    String resume = state.outbox.resumeLine();
     resumingByToken = resume != null;
     state.send(resumingByToken ? Frames.text(resume) : Frames.join(state.view.me()), null);
     return this;
@@ -199,6 +199,7 @@ final class Reconnecting extends Phase {
     if (step == Step.JOINING && message instanceof Message.Error && resumingByToken) {
       // The old connection is gone already (or the server is another): JOIN as usual.
       resumingByToken = false;
+      state.outbox.resumeRefused();
       state.send(Frames.join(state.view.me()), null);
       return acknowledge(ackTo);
     }

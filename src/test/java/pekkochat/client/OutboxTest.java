@@ -31,6 +31,42 @@ class OutboxTest {
   }
 
   @Test
+  void aRefusalNamingOneOfOurPostsEndsItAndIsShownWithTheLineInsteadOfTheId() {
+    Outbox outbox = new Outbox("abc", 10);
+    outbox.post("#dev", "hello there");
+    outbox.post("#dev", "second");
+    assertEquals(java.util.Optional.of("Your line \"hello there\" in #dev was not sent: #dev is busy storing 9 others; try again in a moment."),
+        outbox.refused("Your line (post abc:1) was not sent: #dev is busy storing 9 others; try again in a moment."));
+    assertEquals(java.util.Optional.empty(), outbox.refused("Your line (post abc:1) was not sent: again"), "once");
+    assertEquals(java.util.Optional.empty(), outbox.refused("Your line (post zzz:1) was not sent: not ours"));
+    assertEquals(java.util.Optional.empty(), outbox.refused("Your line was not sent: no id"));
+    outbox.lost();
+    List<String> again = outbox.resend().stream().map(OutboxTest::text).toList();
+    assertEquals(List.of("/post abc:2 #dev second"), again, "a refused line is not sent again");
+  }
+
+  @Test
+  void theResumeLineCountsLivePrivateEventsOfTheConnectionAndKeepsTheTokenUntilRefused() {
+    Outbox outbox = new Outbox("abc", 10);
+    assertEquals(null, outbox.resumeLine(), "no token yet");
+    outbox.seen(new Event(Event.Kind.RESUME, "", 0, 0, "", "", "tokenAAAAAAAAAAAAAAAAA"));
+    outbox.seen(new Event(Event.Kind.PRIVATE, "", 0, 0, "bob", "alice", "hi"));
+    outbox.seen(new Event(Event.Kind.PRIVATE_ACTION, "", 0, 0, "alice", "bob", "waves"));
+    outbox.seen(new Event(Event.Kind.HISTORY, "@bob", 0, 0, "", "2", "begin"));
+    outbox.seen(new Event(Event.Kind.PRIVATE, "", 7, 0, "bob", "alice", "from history"));
+    outbox.seen(new Event(Event.Kind.HISTORY, "@bob", 0, 0, "", "", "end"));
+    outbox.seen(new Event(Event.Kind.HISTORY, "#dev", 0, 0, "", "1", "begin"));
+    outbox.seen(new Event(Event.Kind.PRIVATE, "", 0, 0, "bob", "alice", "live, during a room's replay"));
+    outbox.seen(new Event(Event.Kind.HISTORY, "#dev", 0, 0, "", "", "end"));
+    assertEquals("/resume tokenAAAAAAAAAAAAAAAAA 3", outbox.resumeLine());
+    assertEquals("/resume tokenAAAAAAAAAAAAAAAAA 3", outbox.resumeLine(), "kept for an attempt cut off before the server read it");
+    outbox.seen(new Event(Event.Kind.RESUME, "", 0, 0, "", "", "tokenBBBBBBBBBBBBBBBBB"));
+    assertEquals("/resume tokenBBBBBBBBBBBBBBBBB 0", outbox.resumeLine(), "the new connection's, counted afresh");
+    outbox.resumeRefused();
+    assertEquals(null, outbox.resumeLine());
+  }
+
+  @Test
   void afterALossTheLinesNotAcknowledgedGoFirstWithTheirIdsThenWhatWasTypedMeanwhile() {
     Outbox outbox = new Outbox("abc", 10);
     outbox.post("#dev", "one");

@@ -184,6 +184,9 @@ class HistoryEndToEndTest {
       alice.send(TEXT, "hello");
       String error = alice.awaitText("Your line was not sent: the history store is full");
       assertTrue(error.contains("of 1.0 KiB used"), error);
+      alice.send(TEXT, "/post p-1 #lobby with an id");
+      assertTrue(alice.awaitText("Your line (post p-1) was not sent: the history store is full").contains("of 1.0 KiB used"),
+          "a refused post names its id, for the client to stop waiting for it");
       bob.send(TEXT, "/users");
       // bob's next frame is the answer to /users: alice's refused line never reached him.
       assertTrue(bob.expectType(TEXT).text().startsWith("[Server] Online users: "));
