@@ -35,8 +35,6 @@ import pekkochat.chat.Rooms;
 import pekkochat.chat.ToUser;
 import pekkochat.chat.Users;
 import pekkochat.config.ServerSettings;
-import pekkochat.files.SafeFileNames;
-import pekkochat.files.Sizes;
 import pekkochat.files.Spool;
 import pekkochat.files.SpoolFile;
 import pekkochat.protocol.Event;
@@ -120,10 +118,10 @@ public final class Session {
   private record OfferTimedOut(long id) implements Command {}
 
   /** A recipient of this user's XFER upload {@code id} answered, or its transfer ended. */
-  private record TransferResponse(long id, String who, String outcome) implements Command {}
+  record TransferResponse(long id, String who, String outcome) implements Command {}
 
 
-  private record UploadChildStopped(ActorRef<Upload.Command> child) implements Command {}
+  record UploadChildStopped(ActorRef<Upload.Command> child) implements Command {}
 
   private enum CloseTimedOut implements Command {
     INSTANCE
@@ -232,13 +230,12 @@ public final class Session {
   private final String peer;
   private final ClientPort port;
   private final ChatCore core;
-  private final Spool spool;
   private final ServerSettings settings;
   private final ActorRef<ToUser> inbox;
   private final ActorRef<Accounts.Reply> accountsInbox;
   private final AccountSettings accountSettings;
   private final TokenBucket flood;
-  private final Upload.Limits uploadLimits;
+  private final Uploads uploads;
   private final int maxLineBytes;
 
   private String nick;
@@ -266,21 +263,6 @@ public final class Session {
   /** Set by a command that asks the core something; its ack then waits in {@link #replyHeldAck}. */
   private boolean awaitingReply;
   private ActorRef<Ack> replyHeldAck;
-  /** {@code /sendto}: the user the next file goes to. */
-  private String fileTarget;
-  private ActorRef<Upload.Command> upload;
-  /** XFER uploads in progress, by the id the client gave them. */
-  private final Map<Long, ActorRef<Upload.Command>> transferUploads = new java.util.HashMap<>();
-  /** Ids of XFER uploads that ended lately: DATA still on its way for them is dropped quietly. */
-  private final Set<Long> endedTransfers =
-      java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
-          return size() > 256;
-        }
-      });
-  /** Set while the rest of a FILE frame is read and dropped (refused or its upload ended). */
-  private boolean discardingFile;
   /** The private events sent as such (extended), counted and the latest kept, for a resume of this connection. */
   private final PrivateDeliveries privateDeliveries;
   /** What the connection this one resumed handed over, until sent (after the welcome, see flushMissedPrivates). */
@@ -299,16 +281,34 @@ public final class Session {
     this.peer = peer;
     this.port = port;
     this.core = core;
-    this.spool = spool;
     this.settings = settings;
     this.inbox = context.messageAdapter(ToUser.class, FromChat::new);
     this.accountsInbox = context.messageAdapter(Accounts.Reply.class, FromAccounts::new);
     this.accountSettings = AccountSettings.fromConfig(context.getSystem().settings().config());
     this.flood = new TokenBucket(settings.policy().floodBurst(), settings.policy().floodRate(), System.nanoTime());
-    this.uploadLimits =
-        new Upload.Limits(
-            settings.relayLeadTime(), settings.relayCompletionTimeout(), settings.uploadMinRate(), settings.uploadRateWindow(),
-            settings.fileAnnounceHold());
+    this.uploads = new Uploads(context, port, spool, settings, core, inbox, new Uploads.Host() {
+      @Override
+      public boolean sendOrClose(boolean accepted) {
+        return Session.this.sendOrClose(accepted);
+      }
+
+      @Override
+      public ActorRef<Room.Command> activeRoom() {
+        Membership m = Session.this.activeRoom();
+        return m == null ? null : m.ref();
+      }
+
+      @Override
+      public ActorRef<Room.Command> room(String name) {
+        Membership m = RoomNames.problem(name.substring(1)).isPresent() ? null : rooms.get(RoomNames.key(name));
+        return m == null ? null : m.ref();
+      }
+
+      @Override
+      public String nick() {
+        return nick;
+      }
+    });
     this.maxLineBytes = maxLineBytes(settings);
     this.privateDeliveries = new PrivateDeliveries(settings.policy().resumeBuffer());
     timers.startSingleTimer(JoinTimedOut.INSTANCE, settings.policy().joinTimeout());
@@ -353,7 +353,10 @@ public final class Session {
         .onMessage(FromAccounts.class, f -> onAccountReply(f.reply()))
         .onMessage(LoginGraceOver.class, this::onLoginGraceOver)
         .onMessage(UploadRelayable.class, this::onUploadRelayable)
-        .onMessage(UploadEnded.class, this::onUploadEnded)
+        .onMessage(UploadEnded.class, ended -> {
+          uploads.ended(ended);
+          return Behaviors.same();
+        })
         .onMessage(FileFrameReady.class, ready -> {
           sendOrClose(port.fileFrameReady(ready.delivery()));
           return Behaviors.same();
@@ -407,11 +410,7 @@ public final class Session {
         .onMessage(StreamStarted.class, s -> ack(s.ackTo()))
         .onMessageEquals(FloodWaitOver.INSTANCE, this::onFloodWaitOver)
         .onMessage(UploadChildStopped.class, stopped -> {
-          if (stopped.child().equals(upload)) {
-            upload = null; // it failed mid-frame: the rest of the frame is dropped here
-            discardingFile = true;
-          }
-          transferUploads.values().removeIf(stopped.child()::equals);
+          uploads.childStopped(stopped.child());
           return Behaviors.same();
         })
         .onMessage(Close.class, c -> closeWith(() -> port.text(c.notice())))
@@ -438,7 +437,7 @@ public final class Session {
     if (message instanceof Message.Malformed malformed) {
       return onMalformed(malformed.error(), ackTo);
     }
-    if (isFilePart(message)) {
+    if (Uploads.isFilePart(message)) {
       return onFilePartRefused(message, ackTo, "Invalid JOIN message.");
     }
     if (message instanceof Message.Join join) {
@@ -533,23 +532,13 @@ public final class Session {
       return onTransfer(xfer.transfer(), ackTo);
     }
     if (message instanceof Message.FileOffer offer) {
-      return onFileOffer(offer, ackTo);
+      return acknowledge(uploads.fileOffer(offer), ackTo);
     }
     if (message instanceof Message.FileChunk chunk) {
-      if (upload != null && !discardingFile) {
-        upload.tell(new Upload.Chunk(chunk.bytes(), ackTo));
-        return Behaviors.same();
-      }
-      return ack(ackTo);
+      return acknowledge(uploads.fileChunk(chunk, ackTo), ackTo);
     }
     if (message == Message.FileEnd.INSTANCE) {
-      if (upload != null && !discardingFile) {
-        upload.tell(new Upload.End(ackTo));
-        upload = null; // the child stops once the file is stored
-        return Behaviors.same();
-      }
-      discardingFile = false;
-      return ack(ackTo);
+      return acknowledge(uploads.fileEnd(ackTo), ackTo);
     }
     if (message instanceof Message.Malformed malformed) {
       return onMalformed(malformed.error(), ackTo);
@@ -620,7 +609,7 @@ public final class Session {
       if (badNick.isPresent()) {
         sendOrClose(port.error(badNick.get()));
       } else {
-        fileTarget = sendTo.nick();
+        uploads.sendTo(sendTo.nick());
         sendOrClose(port.text("[Server] Your next file goes to " + sendTo.nick() + " only."));
       }
     } else if (command instanceof CommandLine.Extended extended) {
@@ -1363,10 +1352,6 @@ public final class Session {
 
   // --- files ----------------------------------------------------------------------------------
 
-  private static boolean isFilePart(Message m) {
-    return m instanceof Message.FileOffer || m instanceof Message.FileChunk || m == Message.FileEnd.INSTANCE;
-  }
-
   /** A file that will not be received: its frame is read and dropped; the offer still counts as flood. */
   private Behavior<Command> onFilePartRefused(Message part, ActorRef<Ack> ackTo, String error) {
     if (part instanceof Message.FileOffer) {
@@ -1374,54 +1359,6 @@ public final class Session {
       return acknowledgeCounted(ackTo);
     }
     return ack(ackTo);
-  }
-
-  private Behavior<Command> onFileOffer(Message.FileOffer offer, ActorRef<Ack> ackTo) {
-    String fileName = SafeFileNames.baseName(offer.fileName());
-    String target = fileTarget;
-    fileTarget = null;
-    String refusal = null;
-    if (target == null && activeRoom() == null) {
-      refusal = "you are in no room (/join one, or /sendto <nick> first)";
-    }
-    Spool.Reservation reservation = refusal == null ? spool.reserve(offer.size()) : null;
-    if (reservation != null && reservation.file() == null) {
-      refusal = reservation.refusal();
-    }
-    if (refusal != null) {
-      context.getLog().info("Refused file {} ({} bytes) from {}: {}", fileName, offer.size(), nick, refusal);
-      discardingFile = true;
-      sendOrClose(port.error("Could not receive file " + fileName + " (" + Sizes.human(offer.size()) + "): "
-          + refusal + ". It was not sent."));
-      return acknowledgeCounted(ackTo);
-    }
-    SpoolFile file = reservation.file();
-    discardingFile = false;
-    upload = context.spawnAnonymous(Upload.create(Upload.FILE_FRAME, fileName, file, context.getSelf(), announcement(target), uploadLimits));
-    context.watchWith(upload, new UploadChildStopped(upload));
-    // A FILE counts towards flood control like a line: 300 tiny files are 300 messages.
-    return acknowledgeCounted(ackTo);
-  }
-
-  /**
-   * How an upload announces its file: to {@code nick} alone, or to the active room as it is now.
-   * Recipients acquire the file when the announcement reaches them; it is held until as many as it
-   * reached have (the core tells the file service how many), or at the latest for
-   * file-announce-hold (scheduled by the Upload).
-   */
-  private Upload.Announcement announcement(String nick) {
-    ActorRef<ToUser> from = inbox;
-    ChatCore chat = core;
-    if (nick != null) {
-      return (file, name) -> chat.users().tell(new Users.SendFile(from, chat.files(), nick, file.id(), name, file.size()));
-    }
-    return roomAnnouncement(activeRoom().ref);
-  }
-
-  private Upload.Announcement roomAnnouncement(ActorRef<Room.Command> room) {
-    ActorRef<ToUser> from = inbox;
-    ChatCore chat = core;
-    return (file, name) -> room.tell(new Room.ShareFile(from, chat.files(), file.id(), name, file.size()));
   }
 
   // --- chunked transfers (XFER, extended protocol) --------------------------------------------
@@ -1437,44 +1374,9 @@ public final class Session {
       return acknowledgeCounted(ackTo);
     }
     long id = t.id();
-    String shown = Long.toUnsignedString(id);
     switch (t.kind()) {
-      case OFFER -> {
-        return onTransferOffer(t, ackTo);
-      }
-      case DATA -> {
-        ActorRef<Upload.Command> up = transferUploads.get(id);
-        if (up != null) {
-          up.tell(new Upload.Chunk(t.data(), ackTo));
-          return Behaviors.same();
-        }
-        if (endedTransfers.contains(id)) {
-          return ack(ackTo); // sent before the client heard its upload had ended
-        }
-        sendOrClose(port.error("No upload with id " + shown + " is in progress (OFFER it first): DATA dropped."));
-        return acknowledgeCounted(ackTo);
-      }
-      case END -> {
-        ActorRef<Upload.Command> up = transferUploads.remove(id);
-        if (up != null) {
-          endedTransfers.add(id);
-          up.tell(new Upload.End(ackTo));
-          return Behaviors.same();
-        }
-        if (!endedTransfers.contains(id)) {
-          sendOrClose(port.error("No upload with id " + shown + " is in progress: END ignored."));
-        }
-        return acknowledgeCounted(ackTo);
-      }
-      case CANCEL -> {
-        ActorRef<Upload.Command> up = transferUploads.remove(id);
-        if (up != null) {
-          endedTransfers.add(id);
-          up.tell(Upload.Abandon.CANCELLED);
-        } else if (!endedTransfers.contains(id)) {
-          sendOrClose(port.error("No upload with id " + shown + " is in progress: CANCEL ignored."));
-        }
-        return acknowledgeCounted(ackTo);
+      case OFFER, DATA, END, CANCEL -> {
+        return acknowledge(uploads.transfer(t, ackTo), ackTo);
       }
       case ACCEPT -> {
         timers.cancel(new TransferOffered(id));
@@ -1493,89 +1395,8 @@ public final class Session {
     }
   }
 
-  private Behavior<Command> onTransferOffer(Transfer t, ActorRef<Ack> ackTo) {
-    long id = t.id();
-    if (transferUploads.containsKey(id)) {
-      sendOrClose(port.error("Transfer id " + Long.toUnsignedString(id) + " is already in use by an upload in progress."));
-      return acknowledgeCounted(ackTo);
-    }
-    String fileName = SafeFileNames.baseName(t.text());
-    String target = t.who().strip();
-    Upload.Announcement announcement = null;
-    String refusal = null;
-    if (transferUploads.size() >= settings.transfers().maxPerConnection()) {
-      refusal = "at most " + settings.transfers().maxPerConnection() + " uploads at once";
-    } else if (t.size() > settings.limits().maxFileBytes()) {
-      refusal = "the limit is " + Sizes.human(settings.limits().maxFileBytes());
-    } else if (target.isEmpty() && fileTarget != null) {
-      announcement = announcement(fileTarget); // after /sendto
-      fileTarget = null;
-    } else if (target.isEmpty()) {
-      Membership m = activeRoom();
-      if (m == null) {
-        refusal = "you are in no room (/join one, or send it to a nick)";
-      } else {
-        announcement = roomAnnouncement(m.ref());
-      }
-    } else if (target.startsWith("#")) {
-      Membership m = RoomNames.problem(target.substring(1)).isPresent() ? null : rooms.get(RoomNames.key(target));
-      if (m == null) {
-        refusal = "you are not in " + target;
-      } else {
-        announcement = roomAnnouncement(m.ref());
-      }
-    } else {
-      announcement = announcement(target);
-    }
-    Spool.Reservation reservation = refusal == null ? spool.reserve(t.size()) : null;
-    if (reservation != null && reservation.file() == null) {
-      refusal = reservation.refusal();
-    }
-    if (refusal != null) {
-      context.getLog().info("Refused transfer {} ({} bytes) from {}: {}", fileName, t.size(), nick, refusal);
-      endedTransfers.add(id);
-      sendOrClose(port.transfer(Transfer.decline(id, "Could not send " + fileName + " (" + Sizes.human(t.size()) + "): " + refusal + ".")));
-      return acknowledgeCounted(ackTo);
-    }
-    SpoolFile file = reservation.file();
-    ActorRef<Command> self = context.getSelf();
-    file.onResponse((who, outcome) -> self.tell(new TransferResponse(id, who, outcome)));
-    endedTransfers.remove(id);
-    ActorRef<Upload.Command> child =
-        context.spawnAnonymous(Upload.create(id, fileName, file, self, announcement, uploadLimits));
-    context.watchWith(child, new UploadChildStopped(child));
-    transferUploads.put(id, child);
-    return acknowledgeCounted(ackTo);
-  }
-
   private Behavior<Command> onUploadRelayable(UploadRelayable relayable) {
     context.getLog().info("FILE frames of {} ({} bytes) from {} can begin", relayable.fileName(), relayable.file().size(), nick);
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onUploadEnded(UploadEnded ended) {
-    if (ended.transferId() != Upload.FILE_FRAME) {
-      long id = ended.transferId();
-      if (!ended.complete()) {
-        ActorRef<Upload.Command> child = transferUploads.remove(id);
-        endedTransfers.add(id);
-        if (child != null) {
-          child.tell(Upload.Abandon.INSTANCE);
-        }
-        if (ended.error() != null) {
-          sendOrClose(port.transfer(Transfer.decline(id, "Could not send " + ended.fileName() + ": " + ended.error() + ".")));
-        }
-      }
-      return Behaviors.same();
-    }
-    // A failed upload's child goes on taking the rest of its frame (dropping it) until the frame's
-    // end, then stops: the session keeps handing it the chunks. (Dropping them here instead left
-    // the child waiting for an end it never got, one stray actor per failed upload.)
-    if (!ended.complete()) {
-      if (ended.error() != null) {
-        sendOrClose(port.error("Could not receive file " + ended.fileName() + ": " + ended.error() + ". It was not sent completely."));
-      }
-    }
     return Behaviors.same();
   }
 
@@ -1611,6 +1432,15 @@ public final class Session {
     floodHeldAck = ackTo;
     timers.startSingleTimer(FloodWaitOver.INSTANCE, Duration.ofNanos(waitNanos));
     return Behaviors.same();
+  }
+
+  /** Acknowledges a frame the uploads took as they say ({@link Uploads.Acked}). */
+  private Behavior<Command> acknowledge(Uploads.Acked how, ActorRef<Ack> ackTo) {
+    return switch (how) {
+      case COUNTED -> acknowledgeCounted(ackTo);
+      case NOW -> ack(ackTo);
+      case BY_CHILD -> Behaviors.same();
+    };
   }
 
   private Behavior<Command> onFloodWaitOver() {
@@ -1662,12 +1492,7 @@ public final class Session {
     closingStarted = true;
     port.closing();
     lastFrame.getAsBoolean();
-    if (upload != null) {
-      upload.tell(Upload.Abandon.INSTANCE);
-      upload = null;
-    }
-    transferUploads.values().forEach(up -> up.tell(Upload.Abandon.INSTANCE));
-    transferUploads.clear();
+    uploads.abandonAll();
     releasePendingAck();
     port.close();
     timers.startSingleTimer(CloseTimedOut.INSTANCE, settings.closeTimeout());
