@@ -75,6 +75,28 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
     }
   }
 
+  /**
+   * Change the password from {@code oldPassword} (checked as a login's, and throttled with them) to
+   * {@code newPassword}, for a connection at {@code address}; answered with PasswordChanged or
+   * Refused, and the registry told the outcome as of a login.
+   */
+  public record ChangePassword(
+      @JsonProperty("nick") String nick,
+      @JsonProperty("oldPassword") String oldPassword,
+      @JsonProperty("newPassword") String newPassword,
+      @JsonProperty("address") String address,
+      @JsonProperty("replyTo") ActorRef<Accounts.Reply> replyTo,
+      @JsonProperty("registry") ActorRef<Accounts.Command> registry)
+      implements Command {
+    @JsonCreator
+    public ChangePassword {}
+
+    @Override
+    public String toString() {
+      return "ChangePassword[nick=" + nick + ", oldPassword=***, newPassword=***, address=" + address + "]";
+    }
+  }
+
   /** From the registry: stop now (it passivates this account and holds what comes meanwhile). */
   public enum Stop implements Command {
     INSTANCE
@@ -88,6 +110,14 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
   }
 
   private record Verified(boolean match, Throwable failure, Login login) implements Command {}
+
+  /** The old password checked and, if it matched, the new one hashed ({@code hash}; empty: it did not match). */
+  private record Rehashed(String hash, Throwable failure, ChangePassword change) implements Command {
+    @Override
+    public String toString() {
+      return "Rehashed[" + change + "]";
+    }
+  }
 
   private enum Idle implements Command {
     INSTANCE
@@ -190,6 +220,8 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
         .onCommand(Login.class, this::onLogin)
         .onCommand(Hashed.class, this::onHashed)
         .onCommand(Verified.class, this::onVerified)
+        .onCommand(ChangePassword.class, this::onChangePassword)
+        .onCommand(Rehashed.class, this::onRehashed)
         .onCommand(Idle.class, (state, idle) -> {
           registry.tell(new Accounts.Passivate(key, context.getSelf()));
           return Effect().none();
@@ -292,6 +324,65 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
           + (wait.isZero() ? "" : " " + tooMany("for " + login.nick(), wait))));
     }
     return Effect().unstashAll();
+  }
+
+  private Effect<Event, State> onChangePassword(State state, ChangePassword change) {
+    idleFromNow();
+    if (busy) {
+      return Effect().stash();
+    }
+    String unchanged = " Your password was not changed.";
+    if (!state.registered()) {
+      change.registry().tell(new Accounts.LoginEnded(change.address(), false));
+      change.replyTo().tell(new Accounts.Refused(change.nick(), change.nick() + " is not registered." + unchanged));
+      return Effect().none();
+    }
+    Duration wait = throttle.waitFor(key, System.nanoTime());
+    if (!wait.isZero()) {
+      change.registry().tell(new Accounts.LoginEnded(change.address(), false));
+      change.replyTo().tell(new Accounts.Refused(change.nick(), tooMany("for " + change.nick(), wait) + unchanged));
+      return Effect().none();
+    }
+    busy = true;
+    String oldPassword = change.oldPassword();
+    String newPassword = change.newPassword();
+    String phc = state.hash();
+    PasswordHash hash = settings.hash();
+    // One task on the hashing dispatcher: the new password is hashed only if the old one matched.
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(() -> PasswordHash.verify(oldPassword, phc) ? hash.hash(newPassword) : "", hashing),
+        (newHash, failure) -> new Rehashed(newHash, failure, change));
+    return Effect().none();
+  }
+
+  /** As {@link #onVerified}: the registry hears of the outcome before the user does. */
+  private Effect<Event, State> onRehashed(State state, Rehashed rehashed) {
+    busy = false;
+    ChangePassword change = rehashed.change();
+    String unchanged = " Your password was not changed.";
+    if (rehashed.failure() != null) {
+      context.getLog().warn("Could not change the password of {}: {}", change.nick(), rehashed.failure().toString());
+      change.registry().tell(new Accounts.LoginEnded(change.address(), false));
+      change.replyTo().tell(new Accounts.Refused(change.nick(), "The server failed to check or hash the password." + unchanged));
+      return Effect().unstashAll();
+    }
+    if (rehashed.hash().isEmpty()) {
+      Duration wait = throttle.failed(key, System.nanoTime());
+      context.getLog().info("Failed password change for {} from {}", change.nick(), change.address());
+      change.registry().tell(new Accounts.LoginEnded(change.address(), true));
+      change.replyTo().tell(new Accounts.Refused(change.nick(), "Wrong password for " + change.nick() + "." + unchanged
+          + (wait.isZero() ? "" : " " + tooMany("for " + change.nick(), wait))));
+      return Effect().unstashAll();
+    }
+    throttle.succeeded(key);
+    change.registry().tell(new Accounts.LoginEnded(change.address(), false));
+    return Effect()
+        .persist(new PasswordChanged(rehashed.hash(), System.currentTimeMillis()))
+        .thenRun(after -> {
+          context.getLog().info("{} changed its password from {}", change.nick(), change.address());
+          change.replyTo().tell(new Accounts.PasswordChanged(change.nick()));
+        })
+        .thenUnstashAll();
   }
 
   /** {@code Too many login attempts for alice; try again in 42 s.} */

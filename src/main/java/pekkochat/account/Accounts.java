@@ -72,6 +72,27 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
     }
   }
 
+  /**
+   * {@code /password}: from a connection at {@code address} logged in to {@code nick}, change its
+   * password from {@code oldPassword} (checked, and throttled, as a login) to {@code newPassword}
+   * (held to /register's rules).
+   */
+  public record ChangePassword(
+      @JsonProperty("nick") String nick,
+      @JsonProperty("oldPassword") String oldPassword,
+      @JsonProperty("newPassword") String newPassword,
+      @JsonProperty("address") String address,
+      @JsonProperty("replyTo") ActorRef<Reply> replyTo)
+      implements Command {
+    @JsonCreator
+    public ChangePassword {}
+
+    @Override
+    public String toString() {
+      return "ChangePassword[nick=" + nick + ", oldPassword=***, newPassword=***, address=" + address + "]";
+    }
+  }
+
   /** From an idle account: it may be stopped. */
   public record Passivate(@JsonProperty("key") String key, @JsonProperty("account") ActorRef<Account.Command> account)
       implements Command {
@@ -120,13 +141,19 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
     public LoggedIn {}
   }
 
-  /** A {@code /register} or {@code /login} for {@code nick} was refused: {@code reason} is for the user. */
+  /** The password of {@code nick} is the new one now. */
+  public record PasswordChanged(@JsonProperty("nick") String nick) implements Reply {
+    @JsonCreator
+    public PasswordChanged {}
+  }
+
+  /** A {@code /register}, {@code /login} or {@code /password} for {@code nick} was refused: {@code reason} is for the user. */
   public record Refused(@JsonProperty("nick") String nick, @JsonProperty("reason") String reason) implements Reply {
     @JsonCreator
     public Refused {}
   }
 
-  /** The answer to /register and /login on a server with history off. */
+  /** The answer to /register, /login and /password on a server with history off. */
   public static final String NO_STORE =
       "Accounts need the history store, which is off on this server (pekko-chat.history.enabled).";
 
@@ -181,6 +208,7 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
         .onMessage(Lookup.class, this::onLookup)
         .onMessage(Register.class, this::onRegister)
         .onMessage(Login.class, this::onLogin)
+        .onMessage(ChangePassword.class, this::onChangePassword)
         .onMessage(LoginEnded.class, this::onLoginEnded)
         .onMessage(Passivate.class, this::onPassivate)
         .onMessage(AccountStopped.class, this::onAccountStopped)
@@ -252,12 +280,7 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
       login.replyTo().tell(new Refused(login.nick(), "Wrong password for " + login.nick() + "."));
       return this;
     }
-    long now = System.nanoTime();
-    Duration wait = byAddress.waitFor(login.address(), now);
-    int checking = inFlight.getOrDefault(login.address(), 0);
-    if (wait.isZero() && checking >= settings.maxFailuresPerAddress()) {
-      wait = Duration.ofSeconds(1); // as many being checked as may fail: the next waits for them
-    }
+    Duration wait = addressWait(login.address());
     if (!wait.isZero()) {
       login.replyTo().tell(new Refused(login.nick(), Account.tooMany("from your address", wait)));
       return this;
@@ -265,6 +288,55 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
     inFlight.merge(login.address(), 1, Integer::sum);
     route(Nicks.key(login.nick()),
         new Account.Login(login.nick(), login.password(), login.address(), login.replyTo(), getContext().getSelf()));
+    return this;
+  }
+
+  /** How long {@code address} must wait before a password of its is checked: zero when it may now. */
+  private Duration addressWait(String address) {
+    Duration wait = byAddress.waitFor(address, System.nanoTime());
+    if (wait.isZero() && inFlight.getOrDefault(address, 0) >= settings.maxFailuresPerAddress()) {
+      wait = Duration.ofSeconds(1); // as many being checked as may fail: the next waits for them
+    }
+    return wait;
+  }
+
+  /**
+   * The new password is held to /register's rules before anything is hashed; the old one is
+   * checked as a login's password is, counted by the same throttles (per account, per address),
+   * since a wrong one is a guess as much as a wrong /login.
+   */
+  private Behavior<Command> onChangePassword(ChangePassword change) {
+    String nick = change.nick();
+    String unchanged = " Your password was not changed.";
+    int length = change.newPassword().codePointCount(0, change.newPassword().length());
+    if (!settings.enabled()) {
+      change.replyTo().tell(new Refused(nick, NO_STORE));
+      return this;
+    }
+    if (length < settings.minPasswordLength()) {
+      change.replyTo().tell(new Refused(nick, "New password too short: at least " + settings.minPasswordLength() + " characters." + unchanged));
+      return this;
+    }
+    if (length > settings.maxPasswordLength()) {
+      change.replyTo().tell(new Refused(nick, "New password too long: at most " + settings.maxPasswordLength() + " characters." + unchanged));
+      return this;
+    }
+    if (change.oldPassword().length() > 4 * settings.maxPasswordLength()) {
+      change.replyTo().tell(new Refused(nick, "Wrong password for " + nick + "." + unchanged)); // never registered: not worth hashing
+      return this;
+    }
+    if (change.newPassword().equals(change.oldPassword())) {
+      change.replyTo().tell(new Refused(nick, "The new password is the old one." + unchanged));
+      return this;
+    }
+    Duration wait = addressWait(change.address());
+    if (!wait.isZero()) {
+      change.replyTo().tell(new Refused(nick, Account.tooMany("from your address", wait) + unchanged));
+      return this;
+    }
+    inFlight.merge(change.address(), 1, Integer::sum);
+    route(Nicks.key(nick), new Account.ChangePassword(nick, change.oldPassword(), change.newPassword(), change.address(),
+        change.replyTo(), getContext().getSelf()));
     return this;
   }
 

@@ -24,6 +24,13 @@ import org.apache.pekko.stream.javadsl.Sink;
  * are one conversation). Its events are the {@link PrivateLine}s both sent, numbered by the
  * journal as they are stored: the {@code #id} of {@code /history @nick}. It needs nothing but its
  * id, and {@link PrivateMessages} only routes to it and passivates it, as Cluster Sharding would.
+ *
+ * <p>Retention, as rooms have it: beyond {@code max-lines-per-conversation} lines the older ones
+ * are deleted with the snapshots that no longer need them, at each snapshot; lines older than
+ * {@code max-age} are deleted by {@link pekkochat.history.AgeRetention}, every one of them, since
+ * a line is numbered from the journal's own sequence number ({@link #lastSequenceNumber}), which
+ * a deleted line does not change while this actor runs and which recovery reads back from what
+ * is left, or from the snapshot. Neither kind of line is ever shown, even before it is deleted.
  */
 final class PrivateLog extends EventSourcedBehavior<PrivateLog.Command, PrivateLine, PrivateLog.State> {
 
@@ -105,20 +112,29 @@ final class PrivateLog extends EventSourcedBehavior<PrivateLog.Command, PrivateL
 
   private Effect<PrivateLine, State> onAppend(State state, Append append) {
     idleFromNow();
-    PrivateLine numbered = append.line().withSeq(state.lastSeq() + 1);
+    // The journal's number, not the state's: the two are one unless retention by age deleted
+    // every line after the last snapshot (then the state, replayed from what is left, is behind).
+    PrivateLine numbered = append.line().withSeq(lastSequenceNumber(context) + 1);
     return Effect().persist(numbered).thenRun(after -> append.replyTo().tell(new Stored(numbered)));
   }
 
-  /** Every event is a line, so a page is one range of sequence numbers. */
+  /**
+   * Every event is a line, so a page is one range of sequence numbers, above those retention by
+   * count deletes (a little after each snapshot); lines past {@code max-age} are left out too.
+   */
   private Effect<PrivateLine, State> onRead(State state, Read read) {
     idleFromNow();
     int limit = Math.max(1, Math.min(read.limit(), settings.maxPage()));
-    long to = Math.min(read.beforeSeq() - 1, state.lastSeq());
-    long from = Math.max(1, to - limit + 1);
-    if (to < 1) {
-      read.replyTo().tell(new ToUser.PrivateHistory(read.peer(), List.of(), state.lastSeq() > 0 && read.beforeSeq() <= 1));
+    long last = lastSequenceNumber(context);
+    long oldestKept = settings.maxLinesPerConversation() > 0 ? Math.max(1, last - settings.maxLinesPerConversation() + 1) : 1;
+    long to = Math.min(read.beforeSeq() - 1, last);
+    long from = Math.max(oldestKept, to - limit + 1);
+    boolean askedBefore = read.beforeSeq() != Long.MAX_VALUE;
+    if (to < from) {
+      read.replyTo().tell(new ToUser.PrivateHistory(read.peer(), List.of(), askedBefore && last > 0));
       return Effect().none();
     }
+    long oldestTime = settings.oldestShown();
     JdbcReadJournal journal =
         PersistenceQuery.get(context.getSystem()).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     journal
@@ -131,9 +147,12 @@ final class PrivateLog extends EventSourcedBehavior<PrivateLog.Command, PrivateL
           if (failure != null) {
             read.replyTo().tell(new ToUser.Refused(
                 "Your conversation with " + read.peer() + " could not be read: " + failure.getMessage()));
-          } else {
-            read.replyTo().tell(new ToUser.PrivateHistory(read.peer(), lines, from > 1));
+            return;
           }
+          List<PrivateLine> shown = lines.stream().filter(line -> line.time() >= oldestTime).toList();
+          // A line past max-age in this page: every older one is past it too.
+          boolean more = shown.isEmpty() ? askedBefore && last > 0 : from > oldestKept && shown.size() == lines.size();
+          read.replyTo().tell(new ToUser.PrivateHistory(read.peer(), shown, more));
         });
     return Effect().none();
   }
@@ -143,9 +162,14 @@ final class PrivateLog extends EventSourcedBehavior<PrivateLog.Command, PrivateL
     return newEventHandlerBuilder().forAnyState().onAnyEvent((State state, PrivateLine line) -> new State(line.seq()));
   }
 
+  /** As a room's: snapshots bound recovery; with a limit, the lines beyond it go with them. */
   @Override
   public RetentionCriteria retentionCriteria() {
-    // The state is a number: a snapshot bounds recovery, and no line is ever deleted for it.
-    return RetentionCriteria.snapshotEvery(1000, 2);
+    int every = settings.snapshotEvery();
+    if (settings.maxLinesPerConversation() <= 0) {
+      return RetentionCriteria.snapshotEvery(every, 2);
+    }
+    int keep = (int) Math.max(1, Math.min(1000, (settings.maxLinesPerConversation() + every - 1) / every));
+    return RetentionCriteria.snapshotEvery(every, keep).withDeleteEventsOnSnapshot();
   }
 }

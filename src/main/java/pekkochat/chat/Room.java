@@ -174,7 +174,7 @@ public final class Room extends AbstractBehavior<Room.Command> {
   record Stored(List<RoomEvent> events) implements Command {}
 
   /** From a (re)started {@link RoomLog}: what the store holds, and the newest lines. */
-  record LogRecovered(long lastSeq, String topic, List<RoomEvent> recent, boolean olderToCome) implements Command {}
+  record LogRecovered(long lastSeq, String topic, String name, List<RoomEvent> recent, boolean olderToCome) implements Command {}
 
   /** From the {@link RoomLog} after {@link LogRecovered} said so: the lines from before the snapshot. */
   record LogBackfilled(List<RoomEvent> older) implements Command {}
@@ -245,7 +245,8 @@ public final class Room extends AbstractBehavior<Room.Command> {
 
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
-  private final String name;
+  /** The room's name: as the first join spelled it, then, with history, as it was when the room was created. */
+  private String name;
   private final boolean permanent;
   private final ChatSettings settings;
   private final HistorySettings history;
@@ -884,6 +885,8 @@ public final class Room extends AbstractBehavior<Room.Command> {
     if (!everRecovered) {
       seq = recovered.lastSeq();
       topic = recovered.topic();
+      name = recovered.name(); // the stored spelling: a restart does not rename the room to its first join's
+
       recent.addAll(recovered.recent());
       for (RoomEvent e : recovered.recent()) {
         if (e instanceof RoomEvent.Posted posted && posted.clientId() != null) {

@@ -55,11 +55,18 @@ final class RoomLog extends EventSourcedBehavior<RoomLog.Command, RoomEvent, Roo
 
   private record Backfilled(List<RoomEvent> older) implements Command {}
 
-  /** What recovery rebuilds, and what a snapshot holds: the last {@code seq} and the topic. */
-  record State(@JsonProperty("lastSeq") long lastSeq, @JsonProperty("topic") String topic) implements CborSerializable {
+  /**
+   * What recovery rebuilds, and what a snapshot holds: the last {@code seq}, the topic, and the
+   * room's name as it was spelled when the room was created ({@code #dev}, though later joins say
+   * {@code #DEV}): the {@code room} of the first event it was given. A snapshot written before the
+   * name was kept has none ({@code ""}); the first event replayed after it then gives it.
+   */
+  record State(@JsonProperty("lastSeq") long lastSeq, @JsonProperty("topic") String topic, @JsonProperty("name") String name)
+      implements CborSerializable {
     @JsonCreator
     State {
       topic = topic == null ? "" : topic;
+      name = name == null ? "" : name;
     }
   }
 
@@ -73,7 +80,8 @@ final class RoomLog extends EventSourcedBehavior<RoomLog.Command, RoomEvent, Roo
   }
 
   private final ActorContext<Command> context;
-  private final String name;
+  /** The room's name: as the room was spawned, then as it is stored, once recovered. */
+  private String name;
   private final HistorySettings settings;
   private final ActorRef<Room.Command> room;
   /**
@@ -94,7 +102,7 @@ final class RoomLog extends EventSourcedBehavior<RoomLog.Command, RoomEvent, Roo
 
   @Override
   public State emptyState() {
-    return new State(0, "");
+    return new State(0, "", "");
   }
 
   @Override
@@ -190,7 +198,8 @@ final class RoomLog extends EventSourcedBehavior<RoomLog.Command, RoomEvent, Roo
         recovered.removeFirst();
       }
     }
-    return new State(event.seq(), event instanceof RoomEvent.TopicChanged t ? t.topic() : state.topic());
+    String named = state.name().isEmpty() && event.room() != null ? event.room() : state.name();
+    return new State(event.seq(), event instanceof RoomEvent.TopicChanged t ? t.topic() : state.topic(), named);
   }
 
   @Override
@@ -207,10 +216,13 @@ final class RoomLog extends EventSourcedBehavior<RoomLog.Command, RoomEvent, Roo
    */
   private void backfill(State state) {
     recovering = false;
+    if (!state.name().isEmpty() && RoomNames.key(state.name()).equals(RoomNames.key(name))) {
+      name = state.name();
+    }
     long oldestRecovered = recovered.isEmpty() ? state.lastSeq() + 1 : recovered.peekFirst().seq();
     int missing = settings.keepInMemory() - recovered.size();
     boolean older = missing > 0 && oldestRecovered > 1;
-    room.tell(new Room.LogRecovered(state.lastSeq(), state.topic(), List.copyOf(recovered), older));
+    room.tell(new Room.LogRecovered(state.lastSeq(), state.topic(), name, List.copyOf(recovered), older));
     recovered.clear();
     if (older) {
       context.pipeToSelf(readLines(oldestRecovered, missing), (lines, failure) -> new Backfilled(failure == null ? lines : List.of()));

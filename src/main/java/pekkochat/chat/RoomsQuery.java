@@ -54,8 +54,10 @@ final class RoomsQuery extends AbstractBehavior<RoomsQuery.Command> {
     ActorRef<ToUser.RoomInfo> adapter = context.messageAdapter(ToUser.RoomInfo.class, Described::new);
     rooms.forEach(
         (name, room) -> {
-          waiting.add(name);
-          context.watchWith(room, new RoomStopped(name));
+          // By key: a room recovered from the store answers with its stored spelling, which may
+          // not be the registry's (that of the join that started it).
+          waiting.add(RoomNames.key(name));
+          context.watchWith(room, new RoomStopped(RoomNames.key(name)));
           room.tell(new Room.Describe(adapter));
         });
   }
@@ -64,7 +66,7 @@ final class RoomsQuery extends AbstractBehavior<RoomsQuery.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Described.class, d -> {
-          if (waiting.remove(d.info().name())) {
+          if (waiting.remove(RoomNames.key(d.info().name()))) {
             answers.add(d.info());
           }
           return replyIfDone();

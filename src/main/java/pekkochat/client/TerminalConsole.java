@@ -51,6 +51,9 @@ public final class TerminalConsole implements Console {
   private volatile boolean closed;
   private final Thread restoreOnExit = new Thread(this::restore, "terminal-restore");
 
+  /** The lines not kept in the reader's history, as JLine's {@code HISTORY_IGNORE} takes them. */
+  static final String HISTORY_IGNORE = "(?i)\\\\s{0,}/(login|register|password)\\\\b*";
+
   /**
    * A console on {@code terminal} (the system's, or a virtual one in tests). The terminal is
    * closed with the console.
@@ -68,8 +71,10 @@ public final class TerminalConsole implements Console {
             .completer((r, line, candidates) -> completer.complete(r, line, candidates))
             // "!" is punctuation in chat, not a history event to expand.
             .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
-            // A typed password is not kept for the up arrow (JLine's history is in memory only).
-            .variable(LineReader.HISTORY_IGNORE, "/login *:/register *:/LOGIN *:/REGISTER *")
+            // A typed password is not kept for the up arrow (JLine's history is in memory only):
+            // /login, /register and /password lines, in any case. JLine makes the pattern a regex
+            // ("*" is ".*", "\\x" is x), so this is (?i)\s{0,}/(login|register|password)\b.*
+            .variable(LineReader.HISTORY_IGNORE, HISTORY_IGNORE)
             .option(LineReader.Option.CASE_INSENSITIVE, true)
             .build();
     bindKeys();

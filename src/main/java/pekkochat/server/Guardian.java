@@ -155,6 +155,7 @@ final class Guardian {
     StoreUsage usage = StoreUsage.start(context.getSystem(), history);
     ActorRef<PrivateMessages.Command> privates =
         privateSettings.enabled() ? context.spawn(PrivateMessages.create(privateSettings, accounts, usage), "private-messages") : null;
+    pekkochat.history.AgeRetention.startPrivate(context.getSystem(), history, privateSettings.maxAge());
     ChatCore core =
         new ChatCore(
             context.spawn(Rooms.create(chat, history, usage), "rooms"),

@@ -88,6 +88,17 @@ public sealed interface CommandLine {
     }
   }
 
+  /**
+   * {@code /password <old> <new>}: change the password of the account the connection is logged in
+   * to. Never printed with either password.
+   */
+  record Password(String oldPassword, String newPassword) implements CommandLine {
+    @Override
+    public String toString() {
+      return "Password[old=***, new=***]";
+    }
+  }
+
   /** A command with its usage wrong: {@code usage} says how it is typed. */
   record Usage(String usage) implements CommandLine {}
 
@@ -118,6 +129,7 @@ public sealed interface CommandLine {
       case "/post" -> post(rest);
       case "/register" -> rest.isEmpty() ? new Usage(REGISTER_USAGE) : new Register(rest);
       case "/login" -> login(rest);
+      case "/password" -> password(rest);
       default -> new Unknown(word);
     };
   }
@@ -133,6 +145,41 @@ public sealed interface CommandLine {
       return new Usage(LOGIN_USAGE);
     }
     return new Login(rest.substring(0, space), strip(rest.substring(space)));
+  }
+
+  static final String PASSWORD_USAGE = "/password <old> <new> (an old password with spaces in double quotes: /password \"my old one\" new)";
+
+  /**
+   * The old password is the first word, or, when it starts with {@code "}, what is quoted, with
+   * {@code \"} for a quote and {@code \\} for a backslash inside (an old password may hold spaces,
+   * as /register takes them); the new one is all that follows, stripped, as /register takes it.
+   */
+  private static CommandLine password(String rest) {
+    String old;
+    int end;
+    if (rest.startsWith("\"")) {
+      StringBuilder unquoted = new StringBuilder();
+      int i = 1;
+      while (i < rest.length() && rest.charAt(i) != '"') {
+        if (rest.charAt(i) == '\\' && i + 1 < rest.length()) {
+          i++;
+        }
+        unquoted.append(rest.charAt(i++));
+      }
+      if (i >= rest.length() || i + 1 >= rest.length() || !isWhitespace(rest.charAt(i + 1))) {
+        return new Usage(PASSWORD_USAGE); // unclosed, or no space after the closing quote
+      }
+      old = unquoted.toString();
+      end = i + 1;
+    } else {
+      end = indexOfWhitespace(rest);
+      if (end < 0) {
+        return new Usage(PASSWORD_USAGE);
+      }
+      old = rest.substring(0, end);
+    }
+    String fresh = strip(rest.substring(end));
+    return old.isEmpty() || fresh.isEmpty() ? new Usage(PASSWORD_USAGE) : new Password(old, fresh);
   }
 
   private static CommandLine msg(String rest) {

@@ -186,7 +186,8 @@ public final class Session {
           "/away [<text>] - Mark yourself away (no text: back)",
           "/sendto <nick> - Your next /send goes to that user only (otherwise: the active room)",
           "/register <password> - Reserve your current nick: others using it must log in or are renamed",
-          "/login <nick> <password> - Log in to a registered nick (and take it, if you go by another)");
+          "/login <nick> <password> - Log in to a registered nick (and take it, if you go by another)",
+          "/password <old> <new> - Change the password of the nick you are logged in to");
 
   public static final String WELCOME = "Welcome! Type /help for commands.";
 
@@ -629,6 +630,8 @@ public final class Session {
       askAccounts(new Accounts.Register(nick, register.password(), accountsInbox));
     } else if (command instanceof CommandLine.Login login) {
       onLoginCommand(login);
+    } else if (command instanceof CommandLine.Password change) {
+      onPasswordCommand(change);
     } else if (command instanceof CommandLine.Usage usage) {
       sendOrClose(port.error("Usage: " + usage.usage()));
     } else {
@@ -1211,6 +1214,18 @@ public final class Session {
     askAccounts(new Accounts.Login(wanted, login.password(), address(peer), accountsInbox));
   }
 
+  /** {@code /password}: only for a connection logged in to the nick it goes by. */
+  private void onPasswordCommand(CommandLine.Password change) {
+    if (!accountSettings.enabled()) {
+      sendOrClose(port.error(Accounts.NO_STORE));
+    } else if (nick == null || !Nicks.key(nick).equals(account)) {
+      sendOrClose(port.error("You are not logged in to " + nick + ": /login " + nick
+          + " <password> first (or /register <password>, if it is not registered). Your password was not changed."));
+    } else {
+      askAccounts(new Accounts.ChangePassword(nick, change.oldPassword(), change.newPassword(), address(peer), accountsInbox));
+    }
+  }
+
   /** The IP address in a peer's description ({@code host/1.2.3.4:5678}), without the port. */
   static String address(String peer) {
     int slash = peer.indexOf('/');
@@ -1254,6 +1269,9 @@ public final class Session {
         return Behaviors.same();
       }
       core.users().tell(new Users.LoggedIn(inbox, loggedIn.nick(), accountSettings.guestPrefix()));
+    } else if (reply instanceof Accounts.PasswordChanged changed) {
+      sendOrClose(port.text("[Server] Your password for " + changed.nick() + " is changed. Next time, /login " + changed.nick()
+          + " <new password>."));
     } else if (reply instanceof Accounts.Refused refused) {
       sendOrClose(port.error(refused.reason()));
     }

@@ -243,6 +243,10 @@ class AccountsEndToEndTest {
         expect(alice, ERROR, "alice is registered already.");
         alice.send(TEXT, "/register " + secret.substring(0, 4));
         expect(alice, ERROR, "Password too short: at least 8 characters. alice was not registered.");
+        alice.send(TEXT, "/password " + secret + "-wrong " + secret + "-new");
+        expect(alice, ERROR, "Wrong password for alice. Your password was not changed.");
+        alice.send(TEXT, "/password " + secret + " " + secret + "-new");
+        alice.awaitText("[Server] Your password for alice is changed.");
       }
     } finally {
       root.detachAppender(captured);
@@ -254,6 +258,8 @@ class AccountsEndToEndTest {
     }
     assertTrue(lines.stream().anyMatch(l -> l.contains("alice logged in from")), () -> "logging was captured: " + lines);
     assertTrue(lines.stream().anyMatch(l -> l.contains("Failed login as alice")), () -> "logging was captured: " + lines);
+    assertTrue(lines.stream().anyMatch(l -> l.contains("Failed password change for alice")), () -> "logging was captured: " + lines);
+    assertTrue(lines.stream().anyMatch(l -> l.contains("alice changed its password")), () -> "logging was captured: " + lines);
     assertTrue(lines.stream().noneMatch(l -> l.contains(secret)), () -> "the password was logged: " + lines);
   }
 
@@ -282,6 +288,133 @@ class AccountsEndToEndTest {
     }
   }
 
+  private static final String CHANGED = "[Server] Your password for alice is changed. Next time, /login alice <new password>.";
+
+  /** Joins as {@code nick}, a registered nick, and logs in to it with {@code password}. */
+  private static RawPeer loggedIn(ChatServer server, String nick, String password) throws IOException {
+    RawPeer peer = RawPeer.joinedOnceFree(server.address(), nick);
+    peer.awaitText("[Server] " + nick + " is a registered nick");
+    peer.send(TEXT, "/login " + nick + " " + password);
+    expect(peer, TEXT, "[Server] You are logged in as " + nick + ".");
+    return peer;
+  }
+
+  @Test
+  void aLoggedInNickChangesItsPasswordAndFromThenOnOnlyTheNewOneLogsIn() throws Exception {
+    String fresh = "new pass phrase 2";
+    try (ChatServer server = start()) {
+      register(server, "alice", PASSWORD);
+      try (RawPeer alice = loggedIn(server, "alice", PASSWORD)) {
+        // The old password has spaces: it is quoted. The new one is all the rest.
+        alice.send(TEXT, "/password \"" + PASSWORD + "\" " + fresh);
+        expect(alice, TEXT, CHANGED);
+      }
+      // Right after /register the connection is logged in, and may change it at once.
+      try (RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+        bob.send(TEXT, "/register first-password");
+        bob.awaitText("[Server] bob is registered to you.");
+        bob.send(TEXT, "/password first-password second-password");
+        expect(bob, TEXT, "[Server] Your password for bob is changed. Next time, /login bob <new password>.");
+      }
+      try (RawPeer again = RawPeer.joinedOnceFree(server.address(), "alice")) {
+        again.awaitText("[Server] alice is a registered nick");
+        again.send(TEXT, "/login alice " + PASSWORD);
+        expect(again, ERROR, "Wrong password for alice.");
+        again.send(TEXT, "/login alice " + fresh);
+        expect(again, TEXT, "[Server] You are logged in as alice.");
+      }
+    }
+    // The change is stored: after a restart too, the old one is wrong and the new one right.
+    try (ChatServer server = start();
+        RawPeer alice = RawPeer.joinedOnceFree(server.address(), "alice");
+        RawPeer bob = RawPeer.joinedOnceFree(server.address(), "bob")) {
+      alice.awaitText("[Server] alice is a registered nick");
+      alice.send(TEXT, "/login alice " + PASSWORD);
+      expect(alice, ERROR, "Wrong password for alice.");
+      alice.send(TEXT, "/login alice " + fresh);
+      expect(alice, TEXT, "[Server] You are logged in as alice.");
+      bob.awaitText("[Server] bob is a registered nick");
+      bob.send(TEXT, "/login bob second-password");
+      expect(bob, TEXT, "[Server] You are logged in as bob.");
+    }
+  }
+
+  @Test
+  void aWrongOldPasswordIsRefusedAndThrottledAsAFailedLogin() throws Exception {
+    Map<String, Object> settings = Map.of(
+        "pekko-chat.accounts.max-failures-per-account", 3,
+        "pekko-chat.accounts.cool-down", "42s");
+    String unchanged = " Your password was not changed.";
+    try (ChatServer server = start(settings)) {
+      register(server, "alice", PASSWORD);
+      try (RawPeer alice = loggedIn(server, "alice", PASSWORD)) {
+        // What is refused before any password is checked, and counts for nothing.
+        alice.send(TEXT, "/password \"" + PASSWORD + "\" short");
+        expect(alice, ERROR, "New password too short: at least 8 characters." + unchanged);
+        alice.send(TEXT, "/password \"" + PASSWORD + "\" " + PASSWORD);
+        expect(alice, ERROR, "The new password is the old one." + unchanged);
+        alice.send(TEXT, "/password only-one");
+        expect(alice, ERROR, "Usage: /password <old> <new> (an old password with spaces in double quotes: /password \"my old one\" new)");
+        alice.send(TEXT, "/password \"unclosed quote new-password");
+        assertTrue(expectType(alice, ERROR).startsWith("Usage: /password <old> <new>"));
+        // Wrong old passwords are failed logins: the third cools the account down.
+        alice.send(TEXT, "/password guess-one brand-new-password");
+        expect(alice, ERROR, "Wrong password for alice." + unchanged);
+        alice.send(TEXT, "/password guess-two brand-new-password");
+        expect(alice, ERROR, "Wrong password for alice." + unchanged);
+        alice.send(TEXT, "/password guess-three brand-new-password");
+        expect(alice, ERROR, "Wrong password for alice." + unchanged + " Too many login attempts for alice; try again in 42 s.");
+        // Now the right one is not checked either, nor is a /login from anywhere.
+        alice.send(TEXT, "/password \"" + PASSWORD + "\" brand-new-password");
+        String refused = expectType(alice, ERROR);
+        assertTrue(refused.matches("Too many login attempts for alice; try again in 4[12] s\\. Your password was not changed\\."), refused);
+        try (RawPeer elsewhere = RawPeer.connectFrom(server.address(), "127.0.0.3")) {
+          elsewhere.send(JOIN, "someone");
+          elsewhere.expect(TEXT, "Welcome! Type /help for commands.");
+          elsewhere.send(TEXT, "/login alice " + PASSWORD);
+          assertTrue(expectType(elsewhere, ERROR).startsWith("Too many login attempts for alice"));
+        }
+      }
+    }
+    // Nothing was changed: after the cool-down (a restart forgets it) the old password logs in.
+    try (ChatServer server = start(settings);
+        RawPeer alice = loggedIn(server, "alice", PASSWORD)) {
+      alice.send(TEXT, "/login alice brand-new-password");
+      expect(alice, ERROR, "Wrong password for alice.");
+    }
+  }
+
+  @Test
+  void aConnectionNotLoggedInToItsNickCannotChangeAPassword() throws Exception {
+    try (ChatServer server = start(Map.of("pekko-chat.accounts.login-grace", "60s"))) {
+      register(server, "alice", PASSWORD);
+      String notLoggedIn = "You are not logged in to %s: /login %s <password> first (or /register <password>, if it is not"
+          + " registered). Your password was not changed.";
+      try (RawPeer squatter = RawPeer.joinedOnceFree(server.address(), "alice");
+          RawPeer carol = RawPeer.joined(server.address(), "carol")) {
+        squatter.awaitText("[Server] alice is a registered nick");
+        squatter.send(TEXT, "/password \"" + PASSWORD + "\" squatters-password");
+        expect(squatter, ERROR, String.format(notLoggedIn, "alice", "alice"));
+        carol.send(TEXT, "/password anything something-else");
+        expect(carol, ERROR, String.format(notLoggedIn, "carol", "carol"));
+        // Logged in to alice (which takes the nick) but then going by another nick: refused too.
+        carol.send(TEXT, "/login alice " + PASSWORD);
+        expect(carol, TEXT, "[Server] You are logged in as alice.");
+        expect(carol, TEXT, "[Server] You are now known as alice.");
+        carol.send(TEXT, "/nick carol2");
+        expect(carol, TEXT, "[Server] You are now known as carol2.");
+        carol.send(TEXT, "/password \"" + PASSWORD + "\" squatters-password");
+        expect(carol, ERROR, String.format(notLoggedIn, "carol2", "carol2"));
+      }
+      // And the password is what it was.
+      try (RawPeer alice = loggedIn(server, "alice", PASSWORD)) {
+        alice.send(TEXT, "/help");
+        String help = alice.awaitText("[Server] Commands:");
+        assertTrue(help.contains("\n/password <old> <new> - Change the password of the nick you are logged in to"), help);
+      }
+    }
+  }
+
   @Test
   void withHistoryOffThereAreNoAccounts() throws Exception {
     try (ChatServer server = start(Map.of("pekko-chat.history.enabled", false));
@@ -289,6 +422,8 @@ class AccountsEndToEndTest {
       alice.send(TEXT, "/register " + PASSWORD);
       expect(alice, ERROR, Accounts.NO_STORE);
       alice.send(TEXT, "/login alice " + PASSWORD);
+      expect(alice, ERROR, Accounts.NO_STORE);
+      alice.send(TEXT, "/password \"" + PASSWORD + "\" another-password");
       expect(alice, ERROR, Accounts.NO_STORE);
     }
   }

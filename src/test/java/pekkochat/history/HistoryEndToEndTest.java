@@ -174,6 +174,43 @@ class HistoryEndToEndTest {
   }
 
   @Test
+  void aRoomKeepsTheSpellingItWasCreatedWithAcrossARestartWhateverTheNextJoinSays() throws Exception {
+    // #dev snapshots (every 2 events), so its name comes back from a snapshot; #Ops has one event
+    // only, so its name comes back from that event.
+    Map<String, Object> settings = Map.of("pekko-chat.history.snapshot-every", 2);
+    try (ChatServer server = start(settings);
+        RawPeer alice = RawPeer.joined(server.address(), "alice")) {
+      alice.send(TEXT, "/join #dev");
+      alice.awaitText("[Server] You joined #dev");
+      alice.send(TEXT, "/topic spelled in lower case");
+      alice.awaitText("[Server] alice set the topic");
+      alice.send(TEXT, "/join #Ops");
+      alice.awaitText("[Server] You joined #Ops");
+      try (RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+        bob.send(TEXT, "/join #DEV");
+        assertTrue(bob.awaitText("[Server] You joined ").startsWith("[Server] You joined #dev "), "a live room keeps its name");
+      }
+    }
+    try (ChatServer server = start(settings);
+        RawPeer carol = RawPeer.joined(server.address(), "carol")) {
+      carol.send(TEXT, "/join #DEV");
+      String joined = carol.awaitText("[Server] You joined ");
+      assertTrue(joined.startsWith("[Server] You joined #dev "), joined);
+      assertTrue(joined.contains("spelled in lower case"), joined);
+      carol.send(TEXT, "/join #OPS");
+      joined = carol.awaitText("[Server] You joined ");
+      assertTrue(joined.startsWith("[Server] You joined #Ops "), joined);
+      carol.send(TEXT, "/topic");
+      carol.expect(TEXT, "[Server] #Ops has no topic.");
+      carol.send(TEXT, "/rooms");
+      String rooms = carol.awaitText("[Server] Rooms");
+      assertTrue(rooms.contains("\n#dev (1 user): spelled in lower case"), rooms);
+      assertTrue(rooms.contains("\n#Ops (1 user)"), rooms);
+      assertTrue(!rooms.contains("#DEV") && !rooms.contains("#OPS"), rooms);
+    }
+  }
+
+  @Test
   void aFullStoreRefusesLinesAndDeliversNothingUnstored() throws Exception {
     Map<String, Object> settings = new HashMap<>();
     settings.put("pekko-chat.history.max-store-size", "1 KiB"); // the empty store is already larger

@@ -244,6 +244,132 @@ class PrivateMessagesEndToEndTest {
     }
   }
 
+  /** What an original client is shown of a room's /history: the lines without their id and time, and the end. */
+  private static List<String> readRoomHistory(RawPeer peer) throws IOException {
+    peer.awaitText("[Server] History of ");
+    List<String> lines = new ArrayList<>();
+    while (true) {
+      String text = peer.expectType(TEXT).text();
+      lines.add(text.startsWith("[Server] End of") ? text : text.replaceFirst("^\\[#\\d+ [^\\]]*\\] ", ""));
+      if (text.startsWith("[Server] End of")) {
+        return lines;
+      }
+    }
+  }
+
+  /** Rows of {@code persistenceId} in the journal of this test's store. */
+  private long storedEvents(String persistenceId) throws java.sql.SQLException {
+    try (java.sql.Connection c = pekkochat.testing.TestStore.postgres()
+            ? java.sql.DriverManager.getConnection(pekkochat.testing.TestStore.jdbcUrl(dir), pekkochat.testing.TestStore.user(),
+                pekkochat.testing.TestStore.password())
+            : java.sql.DriverManager.getConnection(HistoryStore.h2Url(Servers.historyDirectory(dir)), "sa", "");
+        java.sql.PreparedStatement st = c.prepareStatement("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND NOT \"deleted\"")) {
+      st.setString(1, persistenceId);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** Waits until {@code persistenceId} has at most {@code most} rows in the store; returns how many it has. */
+  private long awaitStoredAtMost(String persistenceId, long most) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    long rows;
+    while ((rows = storedEvents(persistenceId)) > most && System.nanoTime() < deadline) {
+      Thread.sleep(50); // the deletion follows the snapshot, or the next sweep
+    }
+    return rows;
+  }
+
+  @Test
+  void retentionByCountKeepsAConversationToItsLastLinesShownStoredAndAfterARestart() throws Exception {
+    Map<String, Object> settings = Map.of(
+        "pekko-chat.private.max-lines-per-conversation", 5,
+        "pekko-chat.history.snapshot-every", 5,
+        "pekko-chat.server.flood.burst", 1000);
+    try (ChatServer server = start(settings)) {
+      register(server, "alice");
+      try (RawPeer alice = loggedIn(server, "alice");
+          RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+        for (int i = 1; i <= 22; i++) {
+          alice.send(TEXT, "/msg bob m" + i);
+        }
+        for (int i = 1; i <= 22; i++) {
+          expect(bob, TEXT, "[PM] alice::m" + i);
+        }
+        List<Long> ids = new ArrayList<>();
+        alice.send(TEXT, "/history @bob 100");
+        assertEquals(List.of("[PM] alice::m18", "[PM] alice::m19", "[PM] alice::m20", "[PM] alice::m21", "[PM] alice::m22",
+            "[Server] End of your conversation with bob."), readHistory(alice, ids));
+        assertEquals(List.of(18L, 19L, 20L, 21L, 22L), ids);
+        // Paging back stops at the limit too.
+        alice.send(TEXT, "/history @bob 3 before 20");
+        assertEquals(List.of("[PM] alice::m18", "[PM] alice::m19", "[Server] End of your conversation with bob."),
+            readHistory(alice, new ArrayList<>()));
+        // The snapshot at 20 deleted what is older than its last 5: at most 5 + 2 rows are left.
+        long rows = awaitStoredAtMost("pm|alice|bob", 7);
+        assertTrue(rows <= 7 && rows >= 5, "lines kept in the store: " + rows);
+      }
+    }
+    try (ChatServer server = start(settings);
+        RawPeer alice = loggedIn(server, "alice");
+        RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+      alice.send(TEXT, "/msg bob after the restart");
+      expect(bob, TEXT, "[PM] alice::after the restart");
+      List<Long> ids = new ArrayList<>();
+      alice.send(TEXT, "/history @bob");
+      assertEquals(List.of("[PM] alice::m19", "[PM] alice::m20", "[PM] alice::m21", "[PM] alice::m22", "[PM] alice::after the restart",
+          "[Server] End of your conversation with bob."), readHistory(alice, ids));
+      assertEquals(List.of(19L, 20L, 21L, 22L, 23L), ids, "numbering goes on from the last stored line");
+    }
+  }
+
+  @Test
+  void retentionByAgeDeletesOldPrivateLinesFromTheStoreAndNeverShowsThem() throws Exception {
+    Map<String, Object> settings = Map.of(
+        "pekko-chat.private.max-age", "2s",
+        "pekko-chat.history.age-check-interval", "200ms");
+    try (ChatServer server = start(settings)) {
+      register(server, "alice");
+      try (RawPeer alice = loggedIn(server, "alice");
+          RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+        bob.send(TEXT, "a room line");
+        alice.awaitText("bob::a room line");
+        for (String text : List.of("old1", "old2", "old3")) {
+          alice.send(TEXT, "/msg bob " + text);
+          expect(bob, TEXT, "[PM] alice::" + text);
+        }
+        alice.send(TEXT, "/history @bob");
+        assertEquals(List.of("[PM] alice::old1", "[PM] alice::old2", "[PM] alice::old3", "[Server] End of your conversation with bob."),
+            readHistory(alice, new ArrayList<>()), "fresh lines are shown");
+        // Once they are past max-age, /history @bob shows none of them (deleted or not yet).
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+          alice.send(TEXT, "/history @bob");
+          String head = alice.awaitText("[Server] Your conversation with bob");
+          if (head.equals("[Server] Your conversation with bob has no history yet.")) {
+            break;
+          }
+          alice.awaitText("[Server] End of");
+          assertTrue(System.nanoTime() < deadline, "lines still shown 20 s later");
+          Thread.sleep(100); // until they are 2 s old
+        }
+        // Every one is deleted from the store, though no snapshot covers them.
+        assertEquals(0, awaitStoredAtMost("pm|alice|bob", 0), "old private lines deleted from the store");
+        alice.send(TEXT, "/msg bob new");
+        expect(bob, TEXT, "[PM] alice::new");
+        List<Long> ids = new ArrayList<>();
+        alice.send(TEXT, "/history @bob");
+        assertEquals(List.of("[PM] alice::new", "[Server] End of your conversation with bob."), readHistory(alice, ids));
+        assertEquals(List.of(4L), ids, "the running conversation numbers on");
+        // Rooms have no max-age here: the private one touches nothing else.
+        bob.send(TEXT, "/history");
+        assertEquals(List.of("bob::a room line", "[Server] End of history of #lobby."), readRoomHistory(bob));
+      }
+    }
+  }
+
   @Test
   void beyondTheCapASenderIsRefusedAndWhatWasKeptIsDelivered() throws Exception {
     try (ChatServer server = start(Map.of("pekko-chat.private.max-kept-per-recipient", 2))) {

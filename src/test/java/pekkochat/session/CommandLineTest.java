@@ -241,4 +241,19 @@ class CommandLineTest {
     parses(new Usage("/history [#room|@nick] [count] [before <id>]"), "/history bob");
     parses(new Usage("/history [#room|@nick] [count] [before <id>]"), "/history @bob 0");
   }
+
+  @Test
+  void passwordTakesAQuotedOldPasswordAndAllTheRestAsTheNewOne() {
+    Usage usage = new Usage(CommandLine.PASSWORD_USAGE);
+    parses(new CommandLine.Password("old-secret", "new secret phrase"), "/password old-secret new secret phrase");
+    parses(new CommandLine.Password("old-secret", "new"), "/PASSWORD\told-secret   new  ");
+    parses(new CommandLine.Password("correct horse battery", "new-one"), "/password \"correct horse battery\" new-one");
+    parses(new CommandLine.Password("say \"hi\" \\o/", "new"), "/password \"say \\\"hi\\\" \\\\o/\" new");
+    for (String bad : new String[] {"/password", "/password x", "/password old   ", "/password \"unclosed new", "/password \"a\"b new",
+        "/password \"\" new", "/password \"old one\""}) {
+      parses(usage, bad);
+    }
+    // Never printed with either password.
+    assertEquals("Password[old=***, new=***]", CommandLine.parse("/password old-secret new-secret").toString());
+  }
 }
