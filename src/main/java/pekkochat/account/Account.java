@@ -149,7 +149,11 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
   }
 
   /** The current hash; empty: not registered. */
-  public record State(@JsonProperty("hash") String hash) implements CborSerializable {
+  /**
+   * @param hash the password's hash; empty: not registered
+   * @param since when the nick was registered (ms since 1970; 0: not registered)
+   */
+  public record State(@JsonProperty("hash") String hash, @JsonProperty("since") long since) implements CborSerializable {
     @JsonCreator
     public State {
       hash = hash == null ? "" : hash;
@@ -208,7 +212,7 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
 
   @Override
   public State emptyState() {
-    return new State("");
+    return new State("", 0);
   }
 
   @Override
@@ -270,7 +274,7 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
         .thenRun(after -> {
           context.getLog().info("{} registered", hashed.nick());
           registry.tell(new Accounts.KeyRegistered(key));
-          hashed.replyTo().tell(new Accounts.Registered(hashed.nick()));
+          hashed.replyTo().tell(new Accounts.Registered(hashed.nick(), after.since()));
         })
         .thenUnstashAll();
   }
@@ -315,7 +319,7 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
       throttle.succeeded(key);
       context.getLog().info("{} logged in from {}", login.nick(), login.address());
       login.registry().tell(new Accounts.LoginEnded(login.address(), false));
-      login.replyTo().tell(new Accounts.LoggedIn(login.nick()));
+      login.replyTo().tell(new Accounts.LoggedIn(login.nick(), state.since()));
     } else {
       Duration wait = throttle.failed(key, System.nanoTime());
       context.getLog().info("Failed login as {} from {}", login.nick(), login.address());
@@ -395,8 +399,8 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
     EventHandlerBuilder<State, Event> builder = newEventHandlerBuilder();
     return builder
         .forAnyState()
-        .onEvent(Registered.class, (state, e) -> new State(e.hash()))
-        .onEvent(PasswordChanged.class, (state, e) -> new State(e.hash()))
+        .onEvent(Registered.class, (state, e) -> new State(e.hash(), e.time()))
+        .onEvent(PasswordChanged.class, (state, e) -> new State(e.hash(), state.since()))
         .build();
   }
 }

@@ -129,14 +129,14 @@ public final class Accounts extends AbstractBehavior<Accounts.Command> {
     public Status {}
   }
 
-  /** {@code nick} is registered now, with the password given. */
-  public record Registered(@JsonProperty("nick") String nick) implements Reply {
+  /** {@code nick} is registered now (at {@code since}, ms since 1970), with the password given. */
+  public record Registered(@JsonProperty("nick") String nick, @JsonProperty("since") long since) implements Reply {
     @JsonCreator
     public Registered {}
   }
 
-  /** The password for {@code nick} was right. */
-  public record LoggedIn(@JsonProperty("nick") String nick) implements Reply {
+  /** The password for {@code nick}, registered at {@code since} (ms since 1970), was right. */
+  public record LoggedIn(@JsonProperty("nick") String nick, @JsonProperty("since") long since) implements Reply {
     @JsonCreator
     public LoggedIn {}
   }

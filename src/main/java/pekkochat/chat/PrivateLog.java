@@ -46,7 +46,7 @@ final class PrivateLog extends EventSourcedBehavior<PrivateLog.Command, PrivateL
    * The last {@code limit} lines below {@code beforeSeq}, for the party whose peer is {@code peer};
    * answered with {@link ToUser.PrivateHistory}.
    */
-  record Read(String peer, long beforeSeq, int limit, ActorRef<ToUser> replyTo) implements Command {}
+  record Read(String peer, long beforeSeq, int limit, long notBefore, ActorRef<ToUser> replyTo) implements Command {}
 
   /** From the registry: stop now. */
   enum Stop implements Command {
@@ -134,7 +134,9 @@ final class PrivateLog extends EventSourcedBehavior<PrivateLog.Command, PrivateL
       read.replyTo().tell(new ToUser.PrivateHistory(read.peer(), List.of(), askedBefore && last > 0));
       return Effect().none();
     }
-    long oldestTime = settings.oldestShown();
+    // Lines from before notBefore (the asker's nick was registered) are left out as those past
+    // max-age are: both are a time, and lines are stored in time order.
+    long oldestTime = Math.max(settings.oldestShown(), read.notBefore());
     JdbcReadJournal journal =
         PersistenceQuery.get(context.getSystem()).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     journal

@@ -45,9 +45,11 @@ public final class PrivateMessages extends AbstractBehavior<PrivateMessages.Comm
 
   /**
    * {@code /history @peer}: lines of the conversation between {@code asker} and {@code peer} (nicks,
-   * normalized), the last {@code limit} below {@code beforeSeq}; answered with {@link ToUser.PrivateHistory}.
+   * normalized), the last {@code limit} below {@code beforeSeq} and none older than {@code
+   * notBefore} (ms since 1970: when the asker's nick was registered); answered with {@link
+   * ToUser.PrivateHistory}.
    */
-  public record Read(String asker, String peer, long beforeSeq, int limit, ActorRef<ToUser> replyTo) implements Command {}
+  public record Read(String asker, String peer, long beforeSeq, int limit, long notBefore, ActorRef<ToUser> replyTo) implements Command {}
 
   /** From a mailbox: store {@code line} in its conversation; answered with {@link PrivateLog.Stored}. */
   record Append(PrivateLine line, ActorRef<PrivateLog.Stored> replyTo) implements Command {}
@@ -176,7 +178,7 @@ public final class PrivateMessages extends AbstractBehavior<PrivateMessages.Comm
   }
 
   private Behavior<Command> onRead(Read read) {
-    logs.route(conversation(read.asker(), read.peer()), new PrivateLog.Read(read.peer(), read.beforeSeq(), read.limit(), read.replyTo()));
+    logs.route(conversation(read.asker(), read.peer()), new PrivateLog.Read(read.peer(), read.beforeSeq(), read.limit(), read.notBefore(), read.replyTo()));
     return this;
   }
 

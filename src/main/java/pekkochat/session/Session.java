@@ -1195,6 +1195,8 @@ public final class Session {
 
   /** The key of the account this connection is logged in to (it keeps it across /nick); null: none. */
   private String account;
+  /** When that account was registered (ms since 1970): its private history starts there. */
+  private long accountSince;
   /** A /register or /login is being answered. */
   private boolean accountPending;
 
@@ -1256,11 +1258,13 @@ public final class Session {
     accountPending = false;
     if (reply instanceof Accounts.Registered registered) {
       account = Nicks.key(registered.nick());
+      accountSince = registered.since();
       core.users().tell(new Users.LoggedIn(inbox, registered.nick(), accountSettings.guestPrefix()));
       sendOrClose(port.text("[Server] " + registered.nick() + " is registered to you. Next time, /login " + registered.nick()
           + " <password> keeps it."));
     } else if (reply instanceof Accounts.LoggedIn loggedIn) {
       account = Nicks.key(loggedIn.nick());
+      accountSince = loggedIn.since();
       timers.cancel(LoginGraceOver.class);
       sendOrClose(port.text("[Server] You are logged in as " + loggedIn.nick() + "."));
       if (!account.equals(Nicks.key(nick))) {
@@ -1313,7 +1317,9 @@ public final class Session {
       sendOrClose(port.error("Only a nick you are logged in to has private conversations to page: /register <password>, or /login."));
     } else {
       awaitingReply = true;
-      core.privates().tell(new PrivateMessages.Read(nick, peer, h.beforeSeq() == 0 ? Long.MAX_VALUE : h.beforeSeq(), h.count(), inbox));
+      // Only what was said since the nick was registered: before, it was anyone's to take.
+      core.privates().tell(new PrivateMessages.Read(nick, peer, h.beforeSeq() == 0 ? Long.MAX_VALUE : h.beforeSeq(), h.count(),
+          accountSince, inbox));
     }
   }
 

@@ -244,6 +244,38 @@ class PrivateMessagesEndToEndTest {
     }
   }
 
+  @Test
+  void whoeverRegistersANickLaterPagesNothingSaidToItBefore() throws Exception {
+    try (ChatServer server = start()) {
+      register(server, "alice");
+      try (RawPeer alice = loggedIn(server, "alice")) {
+        // bob is not registered: anyone may go by it, and this one does.
+        try (RawPeer oldBob = RawPeer.joined(server.address(), "bob")) {
+          oldBob.send(TEXT, "/msg alice my secret");
+          expect(alice, TEXT, "[PM] bob::my secret");
+          alice.send(TEXT, "/msg bob noted");
+          expect(oldBob, TEXT, "[PM] alice::noted");
+        }
+        awaitOffline(alice, "bob");
+        // Someone else takes bob and registers it: what was said to the earlier bob is not theirs.
+        register(server, "bob");
+        try (RawPeer newBob = loggedIn(server, "bob")) {
+          newBob.send(TEXT, "/history @alice");
+          expect(newBob, TEXT, "[Server] Your conversation with alice has no history yet.");
+          newBob.send(TEXT, "/msg alice hello, I am the new bob");
+          expect(alice, TEXT, "[PM] bob::hello, I am the new bob");
+          newBob.send(TEXT, "/history @alice");
+          assertEquals(List.of("[PM] bob::hello, I am the new bob", "[Server] End of your conversation with alice."),
+              readHistory(newBob, new ArrayList<>()));
+          // alice was registered all along: the whole conversation is hers.
+          alice.send(TEXT, "/history @bob");
+          assertEquals(List.of("[PM] bob::my secret", "[PM] alice::noted", "[PM] bob::hello, I am the new bob",
+              "[Server] End of your conversation with bob."), readHistory(alice, new ArrayList<>()));
+        }
+      }
+    }
+  }
+
   /** What an original client is shown of a room's /history: the lines without their id and time, and the end. */
   private static List<String> readRoomHistory(RawPeer peer) throws IOException {
     peer.awaitText("[Server] History of ");
