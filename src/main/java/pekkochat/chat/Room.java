@@ -424,7 +424,7 @@ public final class Room extends AbstractBehavior<Room.Command> {
    * (post <id>)}, so that the client can tell which of its lines will never be acknowledged (an
    * id is letters, digits and {@code . _ : -}: nothing to escape).
    */
-  static String yourLine(String clientId) {
+  public static String yourLine(String clientId) {
     return clientId == null ? "Your line" : "Your line (post " + clientId + ")";
   }
 

@@ -139,6 +139,15 @@ public sealed interface ToUser extends CborSerializable {
     }
   }
 
+  /**
+   * A private message (or its echo, or kept ones) that reached the connection this one resumed
+   * after it had handed over: forwarded, to be handled as if it had come here.
+   */
+  record Forwarded(@JsonProperty("message") ToUser message) implements ToUser {
+    @JsonCreator
+    public Forwarded {}
+  }
+
   /** One member as {@code /users} lists it. */
   record MemberInfo(@JsonProperty("nick") String nick, @JsonProperty("away") String away) implements CborSerializable {
     @JsonCreator

@@ -111,7 +111,19 @@ public final class Users extends AbstractBehavior<Users.Command> {
     public Resume {}
   }
 
+  /**
+   * The session behind {@code inbox}, being resumed, has handed over and left its rooms: its nick
+   * is its successor's now (it lingers only to forward what is still on its way to it).
+   */
+  public record HandedOver(@JsonProperty("inbox") ActorRef<ToUser> inbox) implements Command {
+    @JsonCreator
+    public HandedOver {}
+  }
+
   private record Gone(ActorRef<ToUser> inbox) implements Command {}
+
+  /** A resume under way: the new connection, and the digest of the token it used. */
+  private record Successor(ActorRef<ToUser> inbox, String tokenDigest) {}
 
   private static final class User {
     String nick;
@@ -156,8 +168,8 @@ public final class Users extends AbstractBehavior<Users.Command> {
   private final Map<String, User> byKey = new HashMap<>();
   private final Map<ActorRef<ToUser>, User> byInbox = new HashMap<>();
   private final Map<String, User> byToken = new HashMap<>();
-  /** Resumes under way: the new connection's inbox, by the old one's, until the old one has stopped. */
-  private final Map<ActorRef<ToUser>, ActorRef<ToUser>> resuming = new HashMap<>();
+  /** Resumes under way, by the old connection's inbox, until it has handed over (or stopped). */
+  private final Map<ActorRef<ToUser>, Successor> resuming = new HashMap<>();
   private long changeCounter;
 
   /** Where private messages are stored; null: nowhere. */
@@ -180,6 +192,10 @@ public final class Users extends AbstractBehavior<Users.Command> {
         .onMessage(RenameToGuest.class, this::onRenameToGuest)
         .onMessage(Resumable.class, this::onResumable)
         .onMessage(Resume.class, this::onResume)
+        .onMessage(HandedOver.class, handedOver -> {
+          succeed(handedOver.inbox());
+          return this;
+        })
         .onMessage(Gone.class, this::onGone)
         .build();
   }
@@ -361,31 +377,45 @@ public final class Users extends AbstractBehavior<Users.Command> {
       return this;
     }
     old.tokenDigest = null;
-    // The nick stays the old session's until it has stopped (its rooms have seen it leave), so
-    // no one else can take it in between; then it is the new one's (onGone).
-    resuming.put(old.inbox, resume.inbox());
+    // The nick stays the old session's until it has handed over and left its rooms (or stopped),
+    // so no one else can take it in between; then it is the new one's (succeed).
+    resuming.put(old.inbox, new Successor(resume.inbox(), resume.tokenDigest()));
     getContext().watchWith(resume.inbox(), new Gone(resume.inbox()));
     old.inbox.tell(new ToUser.Superseded(resume.inbox(), resume.received()));
     return this;
   }
 
+  /**
+   * The session behind {@code inbox} is out of the way (handed over, or stopped): if it was being
+   * resumed, its nick goes to its successor, and so does the token used, until the successor has a
+   * token of its own: a client whose new connection dies before it heard that token can resume
+   * the new connection with the old one.
+   */
+  private void succeed(ActorRef<ToUser> inbox) {
+    Successor successor = resuming.remove(inbox);
+    User user = byInbox.remove(inbox);
+    if (user == null) {
+      return;
+    }
+    byKey.remove(Nicks.key(user.nick));
+    if (user.tokenDigest != null) {
+      byToken.remove(user.tokenDigest);
+    }
+    if (successor == null) {
+      return;
+    }
+    User resumed = new User(user.nick, successor.inbox());
+    resumed.tokenDigest = successor.tokenDigest();
+    byKey.put(Nicks.key(resumed.nick), resumed);
+    byInbox.put(successor.inbox(), resumed);
+    byToken.put(resumed.tokenDigest, resumed);
+    successor.inbox().tell(new ToUser.NickGranted(resumed.nick, 0));
+  }
+
   private Behavior<Command> onGone(Gone gone) {
-    User user = byInbox.remove(gone.inbox());
-    if (user != null) {
-      byKey.remove(Nicks.key(user.nick));
-      if (user.tokenDigest != null) {
-        byToken.remove(user.tokenDigest);
-      }
-    }
-    ActorRef<ToUser> successor = resuming.remove(gone.inbox());
-    if (user != null && successor != null) {
-      User resumed = new User(user.nick, successor);
-      byKey.put(Nicks.key(resumed.nick), resumed);
-      byInbox.put(successor, resumed);
-      successor.tell(new ToUser.NickGranted(resumed.nick, 0));
-    }
+    succeed(gone.inbox());
     // A resuming connection that ended before the one it resumed: nothing to hand it.
-    resuming.values().removeIf(gone.inbox()::equals);
+    resuming.values().removeIf(s -> s.inbox().equals(gone.inbox()));
     return this;
   }
 }

@@ -60,6 +60,12 @@ final class Chatting extends Phase {
    */
   @Override
   Behavior<Client.Command> onConnectionEnded(Throwable cause) {
+    if (state.superseded) {
+      // Another connection took this session over with its resume token: coming back would only
+      // fight it for the name.
+      state.error("Another connection took this session over (/resume with its token); not reconnecting.");
+      return state.finish(1);
+    }
     if (state.resumable()) {
       return Reconnecting.start(state, cause);
     }

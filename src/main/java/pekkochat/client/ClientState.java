@@ -51,6 +51,8 @@ final class ClientState {
   final CtrlC ctrlC = new CtrlC();
   /** run-client --login: the {@code /login} line sent right after the welcome (or null). Never printed. */
   final String loginLine;
+  /** The server said another connection resumed this one: its end is not to be reconnected. */
+  boolean superseded;
   /** Room lines not acknowledged, lines typed while disconnected, the last seq seen per room. */
   final Outbox outbox;
   private final CompletableFuture<Integer> exitCode;
@@ -340,6 +342,9 @@ final class ClientState {
       } else {
         Optional<String> refusedLine =
             message instanceof Message.Error error ? outbox.refused(error.reason()) : Optional.empty();
+        if (message instanceof Message.Error error && error.reason().equals(pekkochat.session.Session.RESUMED_ELSEWHERE)) {
+          superseded = true; // (a constant: no server class is loaded for it)
+        }
         if (refusedLine.isPresent()) {
           showStatus(); // one pending line fewer
           screen.fromServer(new Message.Error(refusedLine.get()));

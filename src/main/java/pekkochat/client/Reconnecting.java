@@ -189,10 +189,10 @@ final class Reconnecting extends Phase {
       // The server took the name again: its welcome.
       state.notice("Reconnected to " + ServerConnection.describe(state.server) + connectedHow + " as " + Display.inline(state.view.me()) + ".");
       ActorRef<Client.Ack> acknowledge = state.show(message, answer, ackTo);
+      negotiate(); // first: what a resume hands over comes after HELLO, as events
       if (state.loginLine != null) {
         state.send(Frames.text(state.loginLine), null); // run-client --login: the account again
       }
-      negotiate();
       acknowledge.tell(Client.Ack.INSTANCE);
       return this;
     }

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param newConnectionsPerAddressBurst new connections one address may open at once
  * @param newConnectionsPerAddressRate new connections per second one address may open in the long run
  * @param resumeBuffer private messages each connection keeps of those it sent, for a resume of it
+ * @param resumeBufferBytes most bytes (of the heap) those take, per connection
  */
 public record ConnectionPolicy(
     Duration joinTimeout,
@@ -30,7 +31,8 @@ public record ConnectionPolicy(
     double floodRate,
     int newConnectionsPerAddressBurst,
     double newConnectionsPerAddressRate,
-    int resumeBuffer) {
+    int resumeBuffer,
+    long resumeBufferBytes) {
 
   /**
    * TCP keepalive: after {@code idle} without traffic the kernel sends a probe every {@code
@@ -54,7 +56,8 @@ public record ConnectionPolicy(
             flood.getDouble("rate"),
             server.getInt("new-connections-per-address.burst"),
             server.getDouble("new-connections-per-address.rate"),
-            server.getInt("resume-buffer"));
+            server.getInt("resume-buffer"),
+            server.getBytes("resume-buffer-bytes"));
     policy.check();
     return policy;
   }
@@ -69,6 +72,7 @@ public record ConnectionPolicy(
     require(newConnectionsPerAddressRate > 0, "new-connections-per-address.rate must be positive");
     require(keepalive.count() >= 1, "keepalive.count must be at least 1");
     require(resumeBuffer >= 0, "resume-buffer must not be negative");
+    require(resumeBufferBytes >= 0, "resume-buffer-bytes must not be negative");
   }
 
   private static void require(boolean ok, String what) {

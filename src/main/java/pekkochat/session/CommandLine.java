@@ -354,9 +354,15 @@ public sealed interface CommandLine {
     return firstWord(line).equals("/resume");
   }
 
-  /** Whether {@code line} is a {@code /extended} command. */
-  static boolean isExtended(String line) {
-    return firstWord(line).equals("/extended");
+  /**
+   * Whether {@code line} is a {@code /extended} command, or one of an account ({@code /login},
+   * {@code /register}, {@code /password}): those a resuming client sends before anything else.
+   */
+  static boolean isExtendedOrAccount(String line) {
+    return switch (firstWord(line)) {
+      case "/extended", "/login", "/register", "/password" -> true;
+      default -> false;
+    };
   }
 
   /** {@code /resume}'s arguments; empty when they are not a token and a count. */

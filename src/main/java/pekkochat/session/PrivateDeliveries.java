@@ -7,7 +7,8 @@ import pekkochat.chat.ToUser;
 
 /**
  * The private messages a connection was sent as live PRIVATE and PRIVATE_ACTION events (echoes of
- * its own included), counted from 1, with the latest {@code capacity} of them kept: what a resume
+ * its own included), counted from 1, with the latest of them kept, at most {@code capacity} and
+ * {@code maxBytes} (so that a connection filling it with 64 KiB lines holds little): what a resume
  * of the connection hands over when its client says how many it received ({@code /resume <token>
  * <count>}). The client counts the same events, outside HISTORY brackets.
  */
@@ -20,27 +21,37 @@ final class PrivateDeliveries {
   record Missed(List<ToUser.PrivateMessage> missed, long lost) {}
 
   private final int capacity;
+  private final long maxBytes;
   private final ArrayDeque<ToUser.PrivateMessage> latest;
   private long count;
+  private long bytes;
 
-  PrivateDeliveries(int capacity) {
-    if (capacity < 0) {
-      throw new IllegalArgumentException("capacity must not be negative: " + capacity);
+  PrivateDeliveries(int capacity, long maxBytes) {
+    if (capacity < 0 || maxBytes < 0) {
+      throw new IllegalArgumentException("capacity and maxBytes must not be negative: " + capacity + ", " + maxBytes);
     }
     this.capacity = capacity;
+    this.maxBytes = maxBytes;
     this.latest = new ArrayDeque<>(Math.min(capacity, 64));
   }
 
   /** The next private event was sent. */
   void sent(ToUser.PrivateMessage message) {
     count++;
-    if (capacity == 0) {
+    long size = sizeOf(message);
+    if (capacity == 0 || size > maxBytes) {
       return;
     }
-    if (latest.size() == capacity) {
-      latest.removeFirst();
+    while (latest.size() >= capacity || bytes + size > maxBytes) {
+      bytes -= sizeOf(latest.removeFirst());
     }
     latest.addLast(message);
+    bytes += size;
+  }
+
+  /** What a message holds of the heap, near enough: its strings' chars and the objects around them. */
+  static long sizeOf(ToUser.PrivateMessage m) {
+    return 2L * (m.text().length() + m.from().length() + m.to().length()) + 96;
   }
 
   /** How many were sent so far. */

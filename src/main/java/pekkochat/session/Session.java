@@ -140,6 +140,10 @@ public final class Session {
   }
 
   /** The core did not answer a request in time (a room stopped meanwhile): read on anyway. */
+  private enum ForwardingOver implements Command {
+    INSTANCE
+  }
+
   private enum ReplyTimedOut implements Command {
     INSTANCE
   }
@@ -266,8 +270,13 @@ public final class Session {
   private ActorRef<Ack> replyHeldAck;
   /** The private events sent as such (extended), counted and the latest kept, for a resume of this connection. */
   private final PrivateDeliveries privateDeliveries;
-  /** What the connection this one resumed handed over, until sent (after the welcome, see flushMissedPrivates). */
+  /**
+   * What the connection this one resumed handed over, until sent (after the welcome, see
+   * flushMissedPrivates); null: nothing held. Private messages that come meanwhile (forwarded
+   * by that connection, or sent here) wait behind it in {@link #heldPrivates}.
+   */
   private ToUser.PrivatesMissed missedPrivates;
+  private final List<ToUser> heldPrivates = new ArrayList<>();
 
   private Session(
       ActorContext<Command> context,
@@ -311,7 +320,7 @@ public final class Session {
       }
     });
     this.maxLineBytes = maxLineBytes(settings);
-    this.privateDeliveries = new PrivateDeliveries(settings.policy().resumeBuffer());
+    this.privateDeliveries = new PrivateDeliveries(settings.policy().resumeBuffer(), settings.policy().resumeBufferBytes());
     timers.startSingleTimer(JoinTimedOut.INSTANCE, settings.policy().joinTimeout());
     context.getLog().debug("Connection from {}", peer);
   }
@@ -394,6 +403,14 @@ public final class Session {
   private Behavior<Command> closing() {
     return BehaviorBuilder.<Command>create()
         .onMessage(StreamStarted.class, s -> ack(s.ackTo()))
+        // Resumed while closing (its client gone, its queue full): hand over, and be gone at once.
+        .onMessage(FromChat.class, c -> {
+          if (c.message() instanceof ToUser.Superseded superseded) {
+            handOver(superseded);
+            return Behaviors.stopped();
+          }
+          return Behaviors.same();
+        })
         // Drain whatever is still arriving; the connection is on its way out.
         .onMessage(Received.class, r -> ack(r.ackTo()))
         .onMessageEquals(InboundCompleted.INSTANCE, Behaviors::stopped)
@@ -470,7 +487,8 @@ public final class Session {
    * {@code /extended 1 after} and {@code /join #room after}, as after a JOIN.
    */
   private Behavior<Command> onResume(String line, ActorRef<Ack> ackTo) {
-    timers.startSingleTimer(JoinTimedOut.INSTANCE, settings.policy().joinTimeout());
+    // (The join timeout is not restarted, as a refused JOIN restarts it: a /resume is no name
+    // typed by a user, and a connection must not stay unjoined by sending one now and then.)
     Optional<CommandLine.ResumeRequest> request = CommandLine.resume(line);
     if (request.isEmpty()) {
       sendOrClose(port.error("Usage before JOIN: /resume <token> <private events received>, with the token the server gave."));
@@ -490,6 +508,12 @@ public final class Session {
       missedPrivates = missed; // the resumed connection's; its nick follows (NickGranted)
       return Behaviors.same();
     }
+    if (holdsPrivate(message)) {
+      return Behaviors.same(); // held behind what was handed over, until sent with it
+    }
+    if (message instanceof ToUser.Superseded superseded && nick != null) {
+      return onSuperseded(superseded); // resumed again before this one had even entered its room
+    }
     if (message instanceof ToUser.NickGranted granted) {
       nick = granted.nick();
       core.rooms().tell(new Rooms.JoinRoom(core.settings().defaultRoom(), nick, away, inbox));
@@ -497,7 +521,11 @@ public final class Session {
     }
     if (message instanceof ToUser.NickRefused refused) {
       sendOrClose(port.error(refused.reason()));
-      releasePendingAck();
+      ActorRef<Ack> held = pendingAck;
+      pendingAck = null;
+      if (held != null) {
+        acknowledgeCounted(held); // a refused JOIN or /resume counts towards flood control
+      }
       return Behaviors.same();
     }
     if (message instanceof ToUser.JoinedRoom joinedRoom) {
@@ -568,7 +596,7 @@ public final class Session {
 
   private Behavior<Command> onText(String text) {
     awaitingReply = false;
-    if (missedPrivates != null && !CommandLine.isExtended(text)) {
+    if (missedPrivates != null && !CommandLine.isExtendedOrAccount(text)) {
       flushMissedPrivates(); // a client that resumed without asking for events first
     }
     if (!text.startsWith("/")) {
@@ -616,11 +644,7 @@ public final class Session {
     } else if (command instanceof CommandLine.Extended extended) {
       onExtended(extended.version(), extended.after());
     } else if (command instanceof CommandLine.Post p) {
-      withRoom(p.room(), m -> {
-        if (fitsLine(p.text())) {
-          m.ref().tell(new Room.Post(inbox, p.text(), p.action(), p.clientId()));
-        }
-      });
+      onPostCommand(p);
     } else if (command instanceof CommandLine.History h && h.room().startsWith("@")) {
       onPrivateHistory(h);
     } else if (command instanceof CommandLine.History h) {
@@ -871,11 +895,49 @@ public final class Session {
     return active == null ? null : rooms.get(active);
   }
 
+  /**
+   * {@code /post <id> <#room> <text>}: every refusal names the id ({@link Room#yourLine}), so that
+   * the client knows no STORED will come for it.
+   */
+  private void onPostCommand(CommandLine.Post p) {
+    String what = Room.yourLine(p.clientId());
+    Membership m = null;
+    String why = null;
+    if (p.room().isEmpty()) {
+      m = activeRoom();
+      why = m == null ? "you are in no room: /join one first." : null;
+    } else {
+      String name = RoomNames.normalize(p.room());
+      Optional<String> problem = RoomNames.problem(name);
+      if (problem.isPresent()) {
+        why = problem.get();
+      } else {
+        m = rooms.get(RoomNames.key(name));
+        why = m == null ? "you are not in " + name + "." : null;
+      }
+    }
+    if (why == null && !(p.text().length() * 3L <= maxLineBytes || utf8Length(p.text()) <= maxLineBytes)) {
+      why = "it is too long: at most " + maxLineBytes + " bytes.";
+    }
+    if (why != null) {
+      sendOrClose(port.error(what + " was not sent: " + why));
+    } else {
+      m.ref().tell(new Room.Post(inbox, p.text(), p.action(), p.clientId()));
+    }
+  }
+
   // --- joined: from the chat core -------------------------------------------------------------
 
   private Behavior<Command> onChat(ToUser message) {
     if (message instanceof ToUser.Superseded superseded) {
       return onSuperseded(superseded);
+    }
+    if (holdsPrivate(message)) {
+      return Behaviors.same();
+    }
+    if (message instanceof ToUser.Forwarded forwarded) {
+      handleChat(forwarded.message()); // not a reply to anything this connection asked
+      return Behaviors.same();
     }
     handleChat(message);
     if (isReply(message)) {
@@ -1342,18 +1404,110 @@ public final class Session {
     sendOrClose(port.privateMessage(message, echo));
   }
 
-  /** Another connection resumes this one: hand it what our client missed, and end. */
+  /**
+   * Another connection resumes this one: hand it what our client missed, leave the rooms (so that
+   * it can enter them at once), let the nick go to it, and close. This session then lingers for
+   * the private messages still on their way to it (routed here before the nick moved, or being
+   * stored: at most {@code pekko-chat.private.write-timeout}) and forwards them, in order.
+   */
   private Behavior<Command> onSuperseded(ToUser.Superseded superseded) {
-    PrivateDeliveries.Missed missed = privateDeliveries.after(superseded.received());
-    superseded.by().tell(new ToUser.PrivatesMissed(missed.missed(), missed.lost()));
-    context.getLog().info("{} resumed on another connection ({} private messages handed over)", nick, missed.missed().size());
+    ActorRef<ToUser> successor = superseded.by();
+    handOver(superseded);
+    rooms.values().forEach(m -> m.ref().tell(new Room.Part(inbox)));
+    rooms.clear();
+    roomsByName.clear();
+    active = null;
+    core.users().tell(new Users.HandedOver(inbox));
     // If this connection still works (the token leaked, or the client came back early), say why it ends.
-    port.error("This connection was resumed by another one (/resume), and is closed.");
+    port.error(RESUMED_ELSEWHERE);
+    uploads.abandonAll();
     releasePendingAck();
-    return Behaviors.stopped();
+    port.close();
+    timers.cancelAll();
+    timers.startSingleTimer(ForwardingOver.INSTANCE, forwardFor());
+    return forwarding(successor);
   }
 
-  /** Sends what the resumed connection handed over, once, as private messages. */
+  /** The ERROR a connection gets when another one resumes it. */
+  public static final String RESUMED_ELSEWHERE = "This connection was resumed by another one (/resume), and is closed.";
+
+  /** Tells the connection resuming this one what this one's client missed. */
+  private void handOver(ToUser.Superseded superseded) {
+    List<ToUser.PrivateMessage> missed = new ArrayList<>();
+    long lost;
+    if (missedPrivates != null) {
+      // Resumed itself and resumed again before it sent anything private: all it holds is missed.
+      missed.addAll(missedPrivates.messages());
+      lost = missedPrivates.lost();
+      heldPrivates.forEach(m -> missed.addAll(privateMessagesOf(m)));
+      missedPrivates = null;
+      heldPrivates.clear();
+    } else {
+      PrivateDeliveries.Missed m = privateDeliveries.after(superseded.received());
+      missed.addAll(m.missed());
+      lost = m.lost();
+    }
+    superseded.by().tell(new ToUser.PrivatesMissed(missed, lost));
+    context.getLog().info("{} resumed on another connection ({} private messages handed over)", nick, missed.size());
+  }
+
+  /** The private messages in a message from the core (none for anything else). */
+  private static List<ToUser.PrivateMessage> privateMessagesOf(ToUser m) {
+    if (m instanceof ToUser.Forwarded f) {
+      return privateMessagesOf(f.message());
+    } else if (m instanceof ToUser.PrivateMessage pm) {
+      return List.of(pm);
+    } else if (m instanceof ToUser.PrivateSent sent) {
+      return List.of(sent.message());
+    } else if (m instanceof ToUser.PrivateKept kept) {
+      return List.of(kept.message());
+    } else if (m instanceof ToUser.KeptMessages kept) {
+      return kept.messages();
+    }
+    return List.of();
+  }
+
+  /**
+   * Whether {@code m} is private and waits, behind what a resumed connection handed over, until
+   * that is sent: held in {@link #heldPrivates} (bounded; beyond it the oldest go, counted as lost).
+   */
+  private boolean holdsPrivate(ToUser m) {
+    if (missedPrivates == null || privateMessagesOf(m).isEmpty() && !(m instanceof ToUser.IsAway)) {
+      return false;
+    }
+    if (heldPrivates.size() >= Math.max(1, settings.policy().resumeBuffer())) {
+      ToUser dropped = heldPrivates.remove(0);
+      missedPrivates = new ToUser.PrivatesMissed(missedPrivates.messages(), missedPrivates.lost() + privateMessagesOf(dropped).size());
+    }
+    heldPrivates.add(m);
+    return true;
+  }
+
+  /** How long a resumed session forwards: what is being stored can take the store's write timeout. */
+  private Duration forwardFor() {
+    var config = context.getSystem().settings().config();
+    Duration write = config.hasPath("pekko-chat.private.write-timeout") ? config.getDuration("pekko-chat.private.write-timeout") : Duration.ZERO;
+    return write.plusSeconds(2);
+  }
+
+  /** A resumed session: it forwards what private messages still reach it, and ends after forwardFor. */
+  private Behavior<Command> forwarding(ActorRef<ToUser> successor) {
+    return BehaviorBuilder.<Command>create()
+        .onMessage(FromChat.class, c -> {
+          if (!privateMessagesOf(c.message()).isEmpty()) {
+            successor.tell(new ToUser.Forwarded(c.message()));
+          }
+          return Behaviors.same();
+        })
+        .onMessage(StreamStarted.class, st -> ack(st.ackTo()))
+        .onMessage(Received.class, r -> ack(r.ackTo())) // the old connection's last frames: dropped
+        .onMessageEquals(ForwardingOver.INSTANCE, Behaviors::stopped)
+        .onAnyMessage(other -> Behaviors.same()) // the connection's end, uploads' ends: nothing to do
+        .onSignal(PostStop.class, st -> onPostStop())
+        .build();
+  }
+
+  /** Sends what the resumed connection handed over, once, as private messages, then what waited behind it. */
   private void flushMissedPrivates() {
     ToUser.PrivatesMissed missed = missedPrivates;
     if (missed == null) {
@@ -1365,7 +1519,15 @@ public final class Session {
           + " sent to you while you were away " + (missed.lost() == 1 ? "is" : "are") + " no longer held"
           + (core.settings().historyEnabled() ? " here: /history @nick shows your conversations when logged in." : ".")));
     }
-    missed.messages().forEach(m -> sendPrivate(m, Nicks.key(m.from()).equals(Nicks.key(nick))));
+    for (ToUser.PrivateMessage m : missed.messages()) {
+      boolean echo = Nicks.key(m.from()).equals(Nicks.key(nick));
+      if (!echo || port.extended()) { // an echo is for extended clients only, as a live one is
+        sendPrivate(m, echo);
+      }
+    }
+    List<ToUser> held = List.copyOf(heldPrivates);
+    heldPrivates.clear();
+    held.forEach(m -> handleChat(m instanceof ToUser.Forwarded f ? f.message() : m));
   }
 
   private void onKeptMessages(ToUser.KeptMessages kept) {

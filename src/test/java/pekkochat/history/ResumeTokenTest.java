@@ -125,14 +125,85 @@ class ResumeTokenTest {
   }
 
   @Test
-  void aTokenIsGoodOnceAndAnUnknownOneLeavesTheConnectionFreeToJoin() throws Exception {
+  void privateMessagesSentWhileTheResumeHandsOverAreNeitherLostNorDoubled() throws Exception {
+    int total = 400;
+    try (ChatServer server = Servers.start(dir, NO_FLOOD);
+        RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+      RawPeer alice = RawPeer.joined(server.address(), "alice");
+      String token = extend(alice);
+      java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread sender = new Thread(() -> {
+        try {
+          for (int i = 1; i <= total; i++) {
+            bob.send(TEXT, "/msg alice pm" + i);
+          }
+        } catch (Exception e) {
+          failed.set(e);
+        }
+      }, "bob-sends");
+      sender.start();
+      List<String> got = new ArrayList<>();
+      long received = 0;
+      while (received < 60) {
+        RawPeer.Frame f = alice.read(Duration.ofSeconds(10));
+        if (f.type() == EVENT && event(f).kind() == Event.Kind.PRIVATE) {
+          received++;
+          got.add(event(f).text());
+        }
+      }
+      // alice reads no more; a new connection resumes hers while bob is still sending.
+      try (RawPeer back = RawPeer.connect(server.address())) {
+        back.send(TEXT, "/resume " + token + " " + received);
+        back.expect(TEXT, "Welcome! Type /help for commands.");
+        extend(back);
+        sender.join();
+        assertEquals(null, failed.get());
+        bob.send(TEXT, "/msg alice live");
+        while (true) {
+          RawPeer.Frame f = back.read(Duration.ofSeconds(10));
+          if (f.type() == EVENT && event(f).kind() == Event.Kind.PRIVATE) {
+            if (event(f).text().equals("live")) {
+              break;
+            }
+            got.add(event(f).text());
+          }
+        }
+      }
+      List<String> expected = new ArrayList<>();
+      for (int i = 1; i <= total; i++) {
+        expected.add("pm" + i);
+      }
+      assertEquals(expected, got, "every one once, in order");
+      // The resumed connection was told why it ends.
+      List<String> seen = new ArrayList<>();
+      try {
+        while (true) {
+          seen.add(alice.read(Duration.ofSeconds(10)).text());
+        }
+      } catch (java.io.EOFException | java.net.SocketException closed) {
+        // closed by the server
+      }
+      assertTrue(seen.contains(pekkochat.session.Session.RESUMED_ELSEWHERE), "told why: " + seen.subList(Math.max(0, seen.size() - 3), seen.size()));
+    }
+  }
+
+  @Test
+  void aTokenIsGoodUntilTheNewConnectionHasItsOwnAndAnUnknownOneLeavesTheConnectionFreeToJoin() throws Exception {
     try (ChatServer server = Servers.start(dir, NO_FLOOD)) {
       RawPeer alice = RawPeer.joined(server.address(), "alice");
       String token = extend(alice);
-      try (RawPeer back = RawPeer.connect(server.address())) {
+      try (RawPeer back = RawPeer.connect(server.address());
+          RawPeer back2 = RawPeer.connect(server.address())) {
         back.send(TEXT, "/resume " + token + " 0");
         back.expect(TEXT, "Welcome! Type /help for commands.");
         alice.expectClosed(); // the resumed connection is closed
+        // back dies before it hears a token of its own: the old one resumes it in turn ...
+        back2.send(TEXT, "/resume " + token + " 0");
+        back2.expect(TEXT, "Welcome! Type /help for commands.");
+        back.expectClosed();
+        // ... until the connection has its own: then the old one is spent.
+        String own = extend(back2);
+        assertNotEquals(token, own);
         try (RawPeer again = RawPeer.connect(server.address())) {
           again.send(TEXT, "/resume " + token + " 0");
           assertEquals(Users.UNKNOWN_TOKEN, again.expectType(ERROR).text(), "spent");

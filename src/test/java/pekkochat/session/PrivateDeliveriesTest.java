@@ -19,7 +19,7 @@ class PrivateDeliveriesTest {
 
   @Test
   void whatFollowsTheCountReceivedIsMissedAndNothingBeforeIt() {
-    PrivateDeliveries d = new PrivateDeliveries(5);
+    PrivateDeliveries d = new PrivateDeliveries(5, Long.MAX_VALUE);
     for (int i = 1; i <= 4; i++) {
       d.sent(pm(i));
     }
@@ -32,7 +32,7 @@ class PrivateDeliveriesTest {
 
   @Test
   void onlyTheLatestAreKeptAndTheOlderOnesMissedAreCounted() {
-    PrivateDeliveries d = new PrivateDeliveries(3);
+    PrivateDeliveries d = new PrivateDeliveries(3, Long.MAX_VALUE);
     for (int i = 1; i <= 10; i++) {
       d.sent(pm(i));
     }
@@ -45,7 +45,7 @@ class PrivateDeliveriesTest {
 
   @Test
   void aCountBeyondWhatWasSentOrBelowZeroCannotReachFurther() {
-    PrivateDeliveries d = new PrivateDeliveries(3);
+    PrivateDeliveries d = new PrivateDeliveries(3, Long.MAX_VALUE);
     d.sent(pm(1));
     d.sent(pm(2));
     assertEquals(List.of(), texts(d.after(Long.MAX_VALUE)));
@@ -54,13 +54,29 @@ class PrivateDeliveriesTest {
   }
 
   @Test
+  void bigMessagesAreKeptOnlyWithinTheByteBoundAndTheRestCountsAsLost() {
+    long one = PrivateDeliveries.sizeOf(new ToUser.PrivateMessage("bob", "alice", "x".repeat(1000), false, 0));
+    PrivateDeliveries d = new PrivateDeliveries(200, 3 * one);
+    for (int i = 1; i <= 10; i++) {
+      d.sent(new ToUser.PrivateMessage("bob", "alice", String.valueOf(i % 10).repeat(1000), false, i));
+    }
+    PrivateDeliveries.Missed missed = d.after(0);
+    assertEquals(3, missed.missed().size(), "three fit");
+    assertEquals(7, missed.lost());
+    assertEquals(8, missed.missed().get(0).time(), "the latest three");
+    PrivateDeliveries tiny = new PrivateDeliveries(200, one - 1);
+    tiny.sent(new ToUser.PrivateMessage("bob", "alice", "x".repeat(1000), false, 1));
+    assertEquals(1, tiny.after(0).lost(), "one larger than the bound is not kept at all");
+  }
+
+  @Test
   void aBufferOfNoneKeepsNothingButStillCounts() {
-    PrivateDeliveries d = new PrivateDeliveries(0);
+    PrivateDeliveries d = new PrivateDeliveries(0, Long.MAX_VALUE);
     d.sent(pm(1));
     d.sent(pm(2));
     assertEquals(2, d.count());
     assertEquals(List.of(), texts(d.after(0)));
     assertEquals(2, d.after(0).lost());
-    assertThrows(IllegalArgumentException.class, () -> new PrivateDeliveries(-1));
+    assertThrows(IllegalArgumentException.class, () -> new PrivateDeliveries(-1, 0));
   }
 }
