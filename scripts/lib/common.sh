@@ -43,7 +43,7 @@ classpath() {
   fi
   for jar in "$PEKKOCHAT_HOME"/target/lib/*.jar; do
     name="${jar##*/}"
-    for prefix in "${skip[@]}"; do
+    for prefix in ${skip[@]+"${skip[@]}"}; do
       [[ "$name" == "$prefix"* ]] && continue 2
     done
     cp="$cp:$jar"
