@@ -31,9 +31,21 @@ ensure_built() {
 
 # The project's jar and its libraries, named one by one in a fixed order: a class-data archive
 # only fits the classpath it was made with, and it can only hold classes from jars.
+#   classpath          everything (the server, the bench)
+#   classpath client   without the libraries named in scripts/lib/server-only-jars
 classpath() {
-  local cp="$PEKKOCHAT_HOME/target/pekko-chat.jar" jar LC_ALL=C
+  local cp="$PEKKOCHAT_HOME/target/pekko-chat.jar" jar name prefix LC_ALL=C
+  local -a skip=()
+  if [ "${1:-}" = client ]; then
+    while read -r prefix; do
+      case "$prefix" in ''|'#'*) ;; *) skip+=("$prefix") ;; esac
+    done <"$PEKKOCHAT_HOME/scripts/lib/server-only-jars"
+  fi
   for jar in "$PEKKOCHAT_HOME"/target/lib/*.jar; do
+    name="${jar##*/}"
+    for prefix in ${skip[@]+"${skip[@]}"}; do
+      [[ "$name" == "$prefix"* ]] && continue 2
+    done
     cp="$cp:$jar"
   done
   echo "$cp"
