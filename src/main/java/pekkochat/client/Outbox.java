@@ -49,7 +49,8 @@ final class Outbox {
     PENDING
   }
 
-  private final String prefix;
+  /** The ids' prefix: made at the first post, so that start-up does not wait for SecureRandom's providers. */
+  private String prefix;
   private final int maxQueued;
   private long counter;
   /** Between {@link #lost} and {@link #resend}. */
@@ -76,7 +77,7 @@ final class Outbox {
   private boolean inPrivateHistory;
 
   Outbox(int maxQueued) {
-    this(newPrefix(), maxQueued);
+    this(null, maxQueued);
   }
 
   Outbox(String prefix, int maxQueued) {
@@ -102,6 +103,9 @@ final class Outbox {
    * /post} with a new id, kept until acknowledged (pending, if typed while disconnected).
    */
   Outbound post(String room, String text) {
+    if (prefix == null) {
+      prefix = newPrefix();
+    }
     String id = prefix + ":" + (++counter);
     String body = isAction(text) ? "/me " + text.strip().substring(4).strip() : text;
     Post p = new Post(id, room, body, offline);
