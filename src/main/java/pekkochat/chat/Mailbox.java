@@ -46,6 +46,9 @@ final class Mailbox extends EventSourcedBehavior<Mailbox.Command, Mailbox.Event,
 
   private record Gone(ActorRef<ToUser> inbox) implements Command {}
 
+  /** The session behind {@code inbox} is no longer logged in to this nick: it gets nothing more. */
+  record LoggedOut(ActorRef<ToUser> inbox) implements Command {}
+
   private enum Idle implements Command {
     INSTANCE
   }
@@ -123,6 +126,12 @@ final class Mailbox extends EventSourcedBehavior<Mailbox.Command, Mailbox.Event,
         .onCommand(Deliver.class, this::onDeliver)
         .onCommand(Gone.class, (state, gone) -> {
           if (gone.inbox().equals(online)) {
+            online = null;
+          }
+          return Effect().none();
+        })
+        .onCommand(LoggedOut.class, (state, out) -> {
+          if (out.inbox().equals(online)) {
             online = null;
           }
           return Effect().none();

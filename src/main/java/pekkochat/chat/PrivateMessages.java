@@ -43,6 +43,9 @@ public final class PrivateMessages extends AbstractBehavior<PrivateMessages.Comm
   /** {@code nick} (of key {@code key}) logged in on the session behind {@code inbox}: it gets what was kept for it. */
   public record LoggedIn(String key, ActorRef<ToUser> inbox) implements Command {}
 
+  /** The session behind {@code inbox} is logged out of the account {@code key}: its mailbox forgets it. */
+  public record LoggedOut(String key, ActorRef<ToUser> inbox) implements Command {}
+
   /**
    * {@code /history @peer}: lines of the conversation between {@code asker} and {@code peer} (nicks,
    * normalized), the last {@code limit} below {@code beforeSeq} and none older than {@code
@@ -99,6 +102,10 @@ public final class PrivateMessages extends AbstractBehavior<PrivateMessages.Comm
         .onMessage(LookedUp.class, this::onLookedUp)
         .onMessage(LoggedIn.class, in -> {
           mailboxes.route(Mailbox.persistenceId(in.key()).id(), new Mailbox.Deliver(in.inbox()));
+          return this;
+        })
+        .onMessage(LoggedOut.class, out -> {
+          mailboxes.route(Mailbox.persistenceId(out.key()).id(), new Mailbox.LoggedOut(out.inbox()));
           return this;
         })
         .onMessage(Read.class, this::onRead)

@@ -148,6 +148,15 @@ public sealed interface ToUser extends CborSerializable {
     public Forwarded {}
   }
 
+  /**
+   * The password of the account {@code key}, which this connection is logged in to, was changed
+   * from another connection: this one is logged out of it ({@code reason} says so).
+   */
+  record LoggedOut(@JsonProperty("key") String key, @JsonProperty("reason") String reason) implements ToUser {
+    @JsonCreator
+    public LoggedOut {}
+  }
+
   /** One member as {@code /users} lists it. */
   record MemberInfo(@JsonProperty("nick") String nick, @JsonProperty("away") String away) implements CborSerializable {
     @JsonCreator

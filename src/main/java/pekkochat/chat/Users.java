@@ -120,6 +120,16 @@ public final class Users extends AbstractBehavior<Users.Command> {
     public HandedOver {}
   }
 
+  /**
+   * The user behind {@code inbox} changed the password of the account {@code key}: every other
+   * connection logged in to it is logged out (told with ToUser.LoggedOut), as a password change
+   * should end the sessions of whoever knew the old one.
+   */
+  public record PasswordChanged(@JsonProperty("inbox") ActorRef<ToUser> inbox, @JsonProperty("key") String key) implements Command {
+    @JsonCreator
+    public PasswordChanged {}
+  }
+
   private record Gone(ActorRef<ToUser> inbox) implements Command {}
 
   /** A resume under way: the new connection, and the digest of the token it used. */
@@ -196,6 +206,7 @@ public final class Users extends AbstractBehavior<Users.Command> {
           succeed(handedOver.inbox());
           return this;
         })
+        .onMessage(PasswordChanged.class, this::onPasswordChanged)
         .onMessage(Gone.class, this::onGone)
         .build();
   }
@@ -410,6 +421,21 @@ public final class Users extends AbstractBehavior<Users.Command> {
     byInbox.put(successor.inbox(), resumed);
     byToken.put(resumed.tokenDigest, resumed);
     successor.inbox().tell(new ToUser.NickGranted(resumed.nick, 0));
+  }
+
+  private Behavior<Command> onPasswordChanged(PasswordChanged changed) {
+    for (User user : byInbox.values()) {
+      if (user.inbox.equals(changed.inbox()) || !changed.key().equals(user.account)) {
+        continue;
+      }
+      user.account = null;
+      if (privates != null) {
+        privates.tell(new PrivateMessages.LoggedOut(changed.key(), user.inbox));
+      }
+      user.inbox.tell(new ToUser.LoggedOut(changed.key(),
+          "The password of " + changed.key() + " was changed from another connection: you are logged out of it."));
+    }
+    return this;
   }
 
   private Behavior<Command> onGone(Gone gone) {

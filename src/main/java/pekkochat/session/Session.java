@@ -965,6 +965,13 @@ public final class Session {
       }
     } else if (message instanceof ToUser.PrivateKept kept) {
       onPrivateKept(kept);
+    } else if (message instanceof ToUser.LoggedOut out) {
+      if (out.key().equals(account)) {
+        account = null;
+        accountSince = 0;
+        sendOrClose(port.text("[Server] " + out.reason()));
+        checkRegistered(); // going by that nick: /login again within the grace, or be renamed
+      }
     } else if (message instanceof ToUser.KeptMessages kept) {
       onKeptMessages(kept);
     } else if (message instanceof ToUser.PrivateHistory history) {
@@ -1336,6 +1343,7 @@ public final class Session {
       }
       core.users().tell(new Users.LoggedIn(inbox, loggedIn.nick(), accountSettings.guestPrefix()));
     } else if (reply instanceof Accounts.PasswordChanged changed) {
+      core.users().tell(new Users.PasswordChanged(inbox, Nicks.key(changed.nick()))); // the other logins end
       sendOrClose(port.text("[Server] Your password for " + changed.nick() + " is changed. Next time, /login " + changed.nick()
           + " <new password>."));
     } else if (reply instanceof Accounts.Refused refused) {

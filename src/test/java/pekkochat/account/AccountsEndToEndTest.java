@@ -300,6 +300,48 @@ class AccountsEndToEndTest {
   }
 
   @Test
+  void aPasswordChangeLogsOutTheOtherConnectionsLoggedInToTheAccount() throws Exception {
+    try (ChatServer server = start()) {
+      register(server, "alice", PASSWORD);
+      try (RawPeer alice = loggedIn(server, "alice", PASSWORD);
+          RawPeer other = RawPeer.joined(server.address(), "elsewhere");
+          RawPeer carol = RawPeer.joined(server.address(), "carol")) {
+        // A second connection logs in to alice too (it keeps its own nick: alice is held, logged in).
+        other.send(TEXT, "/login alice " + PASSWORD);
+        expect(other, TEXT, "[Server] You are logged in as alice.");
+        other.awaitText("You are logged in, but alice is in use by another connection logged in to it");
+        alice.send(TEXT, "/password \"" + PASSWORD + "\" a-new-secret");
+        expect(alice, TEXT, CHANGED);
+        assertEquals("[Server] The password of alice was changed from another connection: you are logged out of it.",
+            other.awaitText("[Server] The password of alice"));
+        // alice goes; a message to her is kept now, and no longer reaches the logged-out connection.
+        alice.send(TEXT, "/quit");
+        alice.expectClosed();
+        for (int tries = 0; ; tries++) { // until her session has let the nick go
+          carol.send(TEXT, "/users");
+          String users = carol.awaitText("[Server] Online users: ");
+          if (!java.util.List.of(users.substring("[Server] Online users: ".length()).split(", ")).contains("alice")) {
+            break;
+          }
+          assertTrue(tries < 200, users);
+          Thread.sleep(25);
+        }
+        carol.send(TEXT, "/msg alice for alice only");
+        assertEquals("[Server] alice is offline: your message is kept and delivered when alice logs in.",
+            carol.awaitText("[Server] alice is offline"));
+        other.send(TEXT, "/users");
+        while (true) {
+          RawPeer.Frame f = next(other);
+          assertFalse(f.text().contains("for alice only"), "the logged-out connection got alice's message: " + f);
+          if (f.type() == TEXT && f.text().startsWith("[Server] Online users:")) {
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void aLoggedInNickChangesItsPasswordAndFromThenOnOnlyTheNewOneLogsIn() throws Exception {
     String fresh = "new pass phrase 2";
     try (ChatServer server = start()) {
@@ -402,7 +444,7 @@ class AccountsEndToEndTest {
         expect(carol, TEXT, "[Server] You are logged in as alice.");
         expect(carol, TEXT, "[Server] You are now known as alice.");
         carol.send(TEXT, "/nick carol2");
-        expect(carol, TEXT, "[Server] You are now known as carol2.");
+        carol.awaitText("[Server] You are now known as carol2."); // (after the squatter's rename, seen in the room)
         carol.send(TEXT, "/password \"" + PASSWORD + "\" squatters-password");
         expect(carol, ERROR, String.format(notLoggedIn, "carol2", "carol2"));
       }

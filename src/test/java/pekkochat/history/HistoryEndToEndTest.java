@@ -243,20 +243,6 @@ class HistoryEndToEndTest {
     return f.type() == TEXT && f.text().startsWith("[Server] Online users:");
   }
 
-  /** Rows of {@code persistenceId} in the journal of this test's embedded store. */
-  private long storedEvents(String persistenceId) throws java.sql.SQLException {
-    try (java.sql.Connection c = pekkochat.testing.TestStore.postgres()
-            ? java.sql.DriverManager.getConnection(pekkochat.testing.TestStore.jdbcUrl(dir), pekkochat.testing.TestStore.user(),
-                pekkochat.testing.TestStore.password())
-            : java.sql.DriverManager.getConnection(HistoryStore.h2Url(Servers.historyDirectory(dir)), "sa", "");
-        java.sql.PreparedStatement st = c.prepareStatement("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND NOT \"deleted\"")) {
-      st.setString(1, persistenceId);
-      try (java.sql.ResultSet rs = st.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
-  }
 
   @Test
   void retentionKeepsARoomToItsLastEventsInMemoryInTheStoreAndAfterARestart() throws Exception {
@@ -284,7 +270,7 @@ class HistoryEndToEndTest {
           // And from the store itself (the same embedded database, opened beside the server).
           long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
           long rows;
-          while ((rows = storedEvents("room|#lobby")) > 20 && System.nanoTime() < deadline) {
+          while ((rows = pekkochat.testing.TestStore.journalRows(dir, "room|#lobby")) > 20 && System.nanoTime() < deadline) {
             Thread.sleep(50); // the deletion follows the snapshot
           }
           assertTrue(rows <= 20, "events kept in the store: " + rows);
@@ -322,7 +308,7 @@ class HistoryEndToEndTest {
       }
       {
         long rows;
-        while ((rows = storedEvents("room|#lobby")) > 4 && System.nanoTime() < deadline) {
+        while ((rows = pekkochat.testing.TestStore.journalRows(dir, "room|#lobby")) > 4 && System.nanoTime() < deadline) {
           Thread.sleep(100); // the next sweep
         }
         assertTrue(rows <= 4, "old events deleted from the store, those after the last snapshot kept: " + rows);

@@ -289,26 +289,12 @@ class PrivateMessagesEndToEndTest {
     }
   }
 
-  /** Rows of {@code persistenceId} in the journal of this test's store. */
-  private long storedEvents(String persistenceId) throws java.sql.SQLException {
-    try (java.sql.Connection c = pekkochat.testing.TestStore.postgres()
-            ? java.sql.DriverManager.getConnection(pekkochat.testing.TestStore.jdbcUrl(dir), pekkochat.testing.TestStore.user(),
-                pekkochat.testing.TestStore.password())
-            : java.sql.DriverManager.getConnection(HistoryStore.h2Url(Servers.historyDirectory(dir)), "sa", "");
-        java.sql.PreparedStatement st = c.prepareStatement("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND NOT \"deleted\"")) {
-      st.setString(1, persistenceId);
-      try (java.sql.ResultSet rs = st.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
-  }
 
   /** Waits until {@code persistenceId} has at most {@code most} rows in the store; returns how many it has. */
   private long awaitStoredAtMost(String persistenceId, long most) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     long rows;
-    while ((rows = storedEvents(persistenceId)) > most && System.nanoTime() < deadline) {
+    while ((rows = pekkochat.testing.TestStore.journalRows(dir, persistenceId)) > most && System.nanoTime() < deadline) {
       Thread.sleep(50); // the deletion follows the snapshot, or the next sweep
     }
     return rows;

@@ -129,4 +129,20 @@ public final class TestStore {
     }
     return v == null || v.isBlank() ? fallback : v;
   }
+
+  /** Rows of {@code persistenceId} in the journal of the test store of {@code spool} (not deleted ones). */
+  public static long journalRows(Path spool, String persistenceId) throws java.sql.SQLException {
+    try (java.sql.Connection c = postgres()
+            ? java.sql.DriverManager.getConnection(jdbcUrl(spool), user(), password())
+            : java.sql.DriverManager.getConnection(
+                pekkochat.history.HistoryStore.h2Url(Servers.historyDirectory(spool)), "sa", "");
+        java.sql.PreparedStatement st =
+            c.prepareStatement("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND NOT \"deleted\"")) {
+      st.setString(1, persistenceId);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
 }
