@@ -101,8 +101,10 @@ public final class Users extends AbstractBehavior<Users.Command> {
   /**
    * A new connection, {@code inbox}, resumes the one whose token has the SHA-256 {@code
    * tokenDigest}; its client received that one's first {@code received} private events. The old
-   * session is told ({@link ToUser.Superseded}) and stops; then the new one gets its nick
-   * (NickGranted). A token is good once: an unknown one is answered with NickRefused.
+   * session is told ({@link ToUser.Superseded}), hands over and leaves its rooms ({@link
+   * HandedOver}), or stops; then the new one gets its nick (NickGranted). A token is good once
+   * (and for the connection that used it, until that one has its own): an unknown one is
+   * answered with NickRefused.
    */
   public record Resume(
       @JsonProperty("tokenDigest") String tokenDigest, @JsonProperty("received") long received, @JsonProperty("inbox") ActorRef<ToUser> inbox)
@@ -125,7 +127,9 @@ public final class Users extends AbstractBehavior<Users.Command> {
    * connection logged in to it is logged out (told with ToUser.LoggedOut), as a password change
    * should end the sessions of whoever knew the old one.
    */
-  public record PasswordChanged(@JsonProperty("inbox") ActorRef<ToUser> inbox, @JsonProperty("key") String key) implements Command {
+  public record PasswordChanged(
+      @JsonProperty("inbox") ActorRef<ToUser> inbox, @JsonProperty("key") String key, @JsonProperty("nick") String nick)
+      implements Command {
     @JsonCreator
     public PasswordChanged {}
   }
@@ -433,7 +437,7 @@ public final class Users extends AbstractBehavior<Users.Command> {
         privates.tell(new PrivateMessages.LoggedOut(changed.key(), user.inbox));
       }
       user.inbox.tell(new ToUser.LoggedOut(changed.key(),
-          "The password of " + changed.key() + " was changed from another connection: you are logged out of it."));
+          "The password of " + changed.nick() + " was changed from another connection: you are logged out of it."));
     }
     return this;
   }

@@ -1343,7 +1343,7 @@ public final class Session {
       }
       core.users().tell(new Users.LoggedIn(inbox, loggedIn.nick(), accountSettings.guestPrefix()));
     } else if (reply instanceof Accounts.PasswordChanged changed) {
-      core.users().tell(new Users.PasswordChanged(inbox, Nicks.key(changed.nick()))); // the other logins end
+      core.users().tell(new Users.PasswordChanged(inbox, Nicks.key(changed.nick()), changed.nick())); // the other logins end
       sendOrClose(port.text("[Server] Your password for " + changed.nick() + " is changed. Next time, /login " + changed.nick()
           + " <new password>."));
     } else if (reply instanceof Accounts.Refused refused) {
