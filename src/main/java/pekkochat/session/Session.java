@@ -277,6 +277,8 @@ public final class Session {
    */
   private ToUser.PrivatesMissed missedPrivates;
   private final List<ToUser> heldPrivates = new ArrayList<>();
+  /** What {@link #heldPrivates} takes, bounded by resume-buffer-bytes as the resumed connection's buffer is. */
+  private long heldBytes;
 
   private Session(
       ActorContext<Command> context,
@@ -1450,10 +1452,17 @@ public final class Session {
       heldPrivates.forEach(m -> missed.addAll(privateMessagesOf(m)));
       missedPrivates = null;
       heldPrivates.clear();
+      heldBytes = 0;
     } else {
       PrivateDeliveries.Missed m = privateDeliveries.after(superseded.received());
       missed.addAll(m.missed());
       lost = m.lost();
+    }
+    // Within the same bounds as a connection's own buffer, however often it was resumed unsent.
+    long bytes = missed.stream().mapToLong(PrivateDeliveries::sizeOf).sum();
+    while (!missed.isEmpty() && (missed.size() > settings.policy().resumeBuffer() || bytes > settings.policy().resumeBufferBytes())) {
+      bytes -= PrivateDeliveries.sizeOf(missed.remove(0));
+      lost++;
     }
     superseded.by().tell(new ToUser.PrivatesMissed(missed, lost));
     context.getLog().info("{} resumed on another connection ({} private messages handed over)", nick, missed.size());
@@ -1483,12 +1492,22 @@ public final class Session {
     if (missedPrivates == null || privateMessagesOf(m).isEmpty() && !(m instanceof ToUser.IsAway)) {
       return false;
     }
-    if (heldPrivates.size() >= Math.max(1, settings.policy().resumeBuffer())) {
+    long size = heldSize(m);
+    while (!heldPrivates.isEmpty()
+        && (heldPrivates.size() >= Math.max(1, settings.policy().resumeBuffer())
+            || heldBytes + size > settings.policy().resumeBufferBytes())) {
       ToUser dropped = heldPrivates.remove(0);
+      heldBytes -= heldSize(dropped);
       missedPrivates = new ToUser.PrivatesMissed(missedPrivates.messages(), missedPrivates.lost() + privateMessagesOf(dropped).size());
     }
     heldPrivates.add(m);
+    heldBytes += size;
     return true;
+  }
+
+  /** What a held message takes, as {@link PrivateDeliveries} counts it (an away notice: a little). */
+  private static long heldSize(ToUser m) {
+    return privateMessagesOf(m).stream().mapToLong(PrivateDeliveries::sizeOf).sum() + 96;
   }
 
   /** How long a resumed session forwards: what is being stored can take the store's write timeout. */
@@ -1535,6 +1554,7 @@ public final class Session {
     }
     List<ToUser> held = List.copyOf(heldPrivates);
     heldPrivates.clear();
+    heldBytes = 0;
     held.forEach(m -> handleChat(m instanceof ToUser.Forwarded f ? f.message() : m));
   }
 

@@ -188,6 +188,44 @@ class ResumeTokenTest {
   }
 
   @Test
+  void whatWaitsBehindAHandoverIsBoundedInBytesAndTheRestCountedAsLost() throws Exception {
+    Map<String, Object> config = new java.util.HashMap<>(NO_FLOOD);
+    config.put("pekko-chat.server.resume-buffer-bytes", "8 KiB"); // three lines of 1,000 characters
+    try (ChatServer server = Servers.start(dir, config);
+        RawPeer bob = RawPeer.joined(server.address(), "bob")) {
+      extend(bob); // bob gets an echo of each message once it has reached alice's session
+      RawPeer alice = RawPeer.joined(server.address(), "alice");
+      String token = extend(alice);
+      try (RawPeer back = RawPeer.connect(server.address())) {
+        back.send(TEXT, "/resume " + token + " 0");
+        back.expect(TEXT, "Welcome! Type /help for commands.");
+        // Before back asks for events, ten long messages come: they wait behind the handover.
+        String long1000 = "x".repeat(990);
+        for (int i = 1; i <= 10; i++) {
+          bob.send(TEXT, "/msg alice " + String.format("pm%02d ", i) + long1000);
+        }
+        for (int echoes = 0; echoes < 10; ) {
+          RawPeer.Frame f = bob.read(Duration.ofSeconds(10));
+          if (f.type() == EVENT && event(f).kind() == Event.Kind.PRIVATE && event(f).from().equals("bob")) {
+            echoes++;
+          }
+        }
+        extend(back);
+        String notice = back.awaitText("[Server] ");
+        assertTrue(notice.startsWith("[Server] 7 private messages sent to you while you were away are no longer held"), notice);
+        List<String> got = new ArrayList<>();
+        while (got.size() < 3) {
+          RawPeer.Frame f = back.read(Duration.ofSeconds(10));
+          if (f.type() == EVENT && event(f).kind() == Event.Kind.PRIVATE) {
+            got.add(event(f).text().substring(0, 4));
+          }
+        }
+        assertEquals(List.of("pm08", "pm09", "pm10"), got, "the latest that fit");
+      }
+    }
+  }
+
+  @Test
   void aTokenIsGoodUntilTheNewConnectionHasItsOwnAndAnUnknownOneLeavesTheConnectionFreeToJoin() throws Exception {
     try (ChatServer server = Servers.start(dir, NO_FLOOD)) {
       RawPeer alice = RawPeer.joined(server.address(), "alice");
