@@ -342,8 +342,8 @@ final class ClientState {
       } else {
         Optional<String> refusedLine =
             message instanceof Message.Error error ? outbox.refused(error.reason()) : Optional.empty();
-        if (message instanceof Message.Error error && error.reason().equals(pekkochat.session.Session.RESUMED_ELSEWHERE)) {
-          superseded = true; // (a constant: no server class is loaded for it)
+        if (message instanceof Message.Error error && error.reason().equals(pekkochat.protocol.Event.RESUMED_ELSEWHERE)) {
+          superseded = true;
         }
         if (refusedLine.isPresent()) {
           showStatus(); // one pending line fewer

@@ -94,6 +94,12 @@ public record Event(Kind kind, String room, long seq, long timeMillis, String fr
     }
   }
 
+  /**
+   * The ERROR a connection gets when another one resumes it with its {@link Kind#RESUME} token:
+   * the wire's words, which our client recognises (it then does not reconnect).
+   */
+  public static final String RESUMED_ELSEWHERE = "This connection was resumed by another one (/resume), and is closed.";
+
   /** Fixed part of the payload: kind, seq, time. */
   public static final int FIXED_BYTES = 1 + 8 + 8;
 

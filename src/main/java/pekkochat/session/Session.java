@@ -687,12 +687,17 @@ public final class Session {
 
   /** Whether {@code text} is short enough to relay with any prefix; if not, the user is told. */
   private boolean fitsLine(String text) {
-    // A UTF-8 byte count without encoding: a char is at most 3 bytes, a surrogate pair 4.
-    if (text.length() * 3L <= maxLineBytes || utf8Length(text) <= maxLineBytes) {
+    if (withinLineLimit(text)) {
       return true;
     }
     sendOrClose(port.error("Line too long: at most " + maxLineBytes + " bytes. It was not sent."));
     return false;
+  }
+
+  /** Whether {@code text} is at most the line limit in UTF-8, counted without encoding it. */
+  private boolean withinLineLimit(String text) {
+    // A char is at most 3 bytes, a surrogate pair 4.
+    return text.length() * 3L <= maxLineBytes || utf8Length(text) <= maxLineBytes;
   }
 
   private static long utf8Length(String s) {
@@ -918,7 +923,7 @@ public final class Session {
         why = m == null ? "you are not in " + name + "." : null;
       }
     }
-    if (why == null && !(p.text().length() * 3L <= maxLineBytes || utf8Length(p.text()) <= maxLineBytes)) {
+    if (why == null && !withinLineLimit(p.text())) {
       why = "it is too long: at most " + maxLineBytes + " bytes.";
     }
     if (why != null) {
@@ -1429,7 +1434,7 @@ public final class Session {
     active = null;
     core.users().tell(new Users.HandedOver(inbox));
     // If this connection still works (the token leaked, or the client came back early), say why it ends.
-    port.error(RESUMED_ELSEWHERE);
+    port.error(Event.RESUMED_ELSEWHERE);
     uploads.abandonAll();
     releasePendingAck();
     port.close();
@@ -1438,8 +1443,6 @@ public final class Session {
     return forwarding(successor);
   }
 
-  /** The ERROR a connection gets when another one resumes it. */
-  public static final String RESUMED_ELSEWHERE = "This connection was resumed by another one (/resume), and is closed.";
 
   /** Tells the connection resuming this one what this one's client missed. */
   private void handOver(ToUser.Superseded superseded) {

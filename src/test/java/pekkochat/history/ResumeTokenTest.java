@@ -183,7 +183,7 @@ class ResumeTokenTest {
       } catch (java.io.EOFException | java.net.SocketException closed) {
         // closed by the server
       }
-      assertTrue(seen.contains(pekkochat.session.Session.RESUMED_ELSEWHERE), "told why: " + seen.subList(Math.max(0, seen.size() - 3), seen.size()));
+      assertTrue(seen.contains(Event.RESUMED_ELSEWHERE), "told why: " + seen.subList(Math.max(0, seen.size() - 3), seen.size()));
     }
   }
 
